@@ -1,0 +1,123 @@
+"""One error hierarchy for the whole register.
+
+Every error the package raises on purpose is a :class:`RegisterError`.  The CLI maps
+them once to a one-line ``Error: ...`` (plus an optional ``Hint: ...``) and exit code 1.
+Errors carry their context (file, row, column, dataset id) so the message can name it.
+"""
+
+from __future__ import annotations
+
+
+class RegisterError(Exception):
+    """Base of every error the register raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(RegisterError):
+    """The command was called wrongly (exit code 2)."""
+
+    exit_code = 2
+
+
+class StoreError(RegisterError):
+    """The store could not be opened, migrated or written."""
+
+
+class NotFoundError(RegisterError):
+    """A dataset, license or record named by the user does not exist."""
+
+
+class CardError(RegisterError):
+    """A dataset card could not be read or parsed."""
+
+    def __init__(self, path: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {problem}", hint=hint)
+        self.path = path
+        self.problem = problem
+
+
+class HubError(RegisterError):
+    """The Hugging Face Hub could not be reached or answered with an error."""
+
+
+class LicenseDataError(RegisterError):
+    """A knowledge-base license file is malformed."""
+
+
+class ValidationProblem:
+    """One problem found while validating an input row or option."""
+
+    __slots__ = ("row", "column", "message", "sheet")
+
+    def __init__(
+        self, message: str, *, row: int | None = None, column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
+        self.message = message
+        self.row = row
+        self.column = column
+        self.sheet = sheet
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def __repr__(self) -> str:
+        return f"ValidationProblem({str(self)!r})"
+
+
+class ValidationError(RegisterError):
+    """Input failed validation; ``problems`` lists every problem found."""
+
+    def __init__(
+        self, message: str, problems: list[ValidationProblem] | None = None, *,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+
+class CorpusError(RegisterError):
+    """A corpus file is malformed or names datasets the register does not hold."""
+
+
+class PolicyError(RegisterError):
+    """A policy file is malformed."""
+
+
+class ExportError(RegisterError):
+    """An export or import of a spreadsheet or standard format failed."""
+
+
+class AuditError(RegisterError):
+    """The audit trail is inconsistent (tampered)."""
+
+
+class CheckFailed(RegisterError):
+    """Raised by ``require_allowed`` when a corpus check is blocked or needs review.
+
+    ``result`` carries the full check result (the SPEC JSON structure).
+    """
+
+    def __init__(self, result: dict) -> None:  # type: ignore[type-arg]
+        verdict = result.get("verdict")
+        super().__init__(f"corpus check verdict is {verdict}")
+        self.result = result
+        self.verdict = verdict
+        self.exit_code = 4 if verdict == "blocked" else 3
