@@ -1,0 +1,182 @@
+"""Bulk ingest of parsed dataset cards into the store.
+
+Cards arrive as :class:`register.cards.CardDocument` (from files, directories or the Hub).
+They are written in batches; each batch is one transaction, so a killed process leaves only
+whole batches and re-running the same command finishes the work without duplicates
+(unchanged cards are recognised by their SHA-256 and skipped).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from register.audit import AuditWriter, now_iso
+from register.errors import RegisterError
+from register.models import Dataset, DatasetVersion
+from register.store import run_write
+
+if TYPE_CHECKING:
+    from register.cards import CardDocument
+
+_D = Dataset.__table__  # type: ignore[attr-defined]
+_V = DatasetVersion.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class IngestSummary:
+    ingested: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[str] = field(default_factory=list)
+    license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.ingested + self.updated + self.unchanged + len(self.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested, "updated": self.updated, "unchanged": self.unchanged,
+            "failed": len(self.failed), "errors": list(self.failed),
+            "license_changes": [
+                {"id": i, "from": a, "to": b} for i, a, b in self.license_changes
+            ],
+        }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def ingest_documents(
+    engine: Engine,
+    items: Iterable[CardDocument | RegisterError],
+    *,
+    actor: str,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Write documents (and count errors passed through the stream) in batches."""
+    summary = IngestSummary()
+    for batch in _batched(items, batch_size):
+        docs: dict[str, CardDocument] = {}
+        for item in batch:
+            if isinstance(item, RegisterError):
+                summary.failed.append(str(item))
+            else:
+                if item.dataset_id in docs:  # same id twice in one batch: last one wins
+                    summary.unchanged += 1
+                docs[item.dataset_id] = item
+        if docs:
+            part = run_write(engine, lambda conn: _write_batch(conn, list(docs.values()), actor))
+            summary.ingested += part.ingested
+            summary.updated += part.updated
+            summary.unchanged += part.unchanged
+            summary.license_changes.extend(part.license_changes)
+        if progress:
+            progress(len(batch))
+    return summary
+
+
+def _write_batch(conn: Connection, docs: list[CardDocument], actor: str) -> IngestSummary:
+    from register.normalize import normalize_card_license
+
+    part = IngestSummary()
+    existing = {
+        row.id: row
+        for row in conn.execute(
+            select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license)
+            .where(_D.c.id.in_([d.dataset_id for d in docs]))
+        )
+    }
+    audit = AuditWriter(conn, actor)
+    now = now_iso()
+    new_rows: list[dict[str, Any]] = []
+    upd_rows: list[dict[str, Any]] = []
+    version_rows: list[dict[str, Any]] = []
+    for doc in docs:
+        old = existing.get(doc.dataset_id)
+        if old is not None and old.card_sha256 == doc.card_sha256:
+            part.unchanged += 1
+            continue
+        norm = normalize_card_license(doc.raw_license)
+        raw_json = _dumps(doc.raw_license)
+        meta_json = _dumps(doc.metadata)
+        version = 1 if old is None else old.version + 1
+        fields = {
+            "source": doc.source, "revision": doc.revision, "card_sha256": doc.card_sha256,
+            "version": version, "pretty_name": _pretty_name(doc.metadata),
+            "metadata_json": meta_json, "raw_license_json": raw_json,
+            "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
+            "declared_reason": norm.reason, "declared_confidence": norm.confidence,
+            "declared_method": norm.method,
+            "suggestions_json": _dumps(doc.rights_suggestions), "updated_at": now,
+        }
+        version_rows.append({
+            "dataset_id": doc.dataset_id, "version": version, "card_sha256": doc.card_sha256,
+            "source": doc.source, "revision": doc.revision, "raw_license_json": raw_json,
+            "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
+            "metadata_json": meta_json, "ingested_at": now,
+        })
+        after = {
+            "version": version, "card_sha256": doc.card_sha256, "source": doc.source,
+            "revision": doc.revision, "declared_license": norm.expression,
+            "needs_review": norm.needs_review,
+        }
+        if old is None:
+            part.ingested += 1
+            new_rows.append({"id": doc.dataset_id, "ingested_at": now, "concluded_license": None,
+                             "license_changed_at": None, "previous_license": None,
+                             "personal_data": "unknown", **fields})
+            audit.append("dataset.ingest", doc.dataset_id, None, after, at=now)
+        else:
+            part.updated += 1
+            changed = old.declared_license != norm.expression
+            row = {"b_id": doc.dataset_id, **fields}
+            if changed:
+                row["license_changed_at"] = now
+                row["previous_license"] = old.declared_license
+                part.license_changes.append((doc.dataset_id, old.declared_license,
+                                             norm.expression))
+            upd_rows.append(row)
+            before = {"version": old.version, "card_sha256": old.card_sha256,
+                      "declared_license": old.declared_license}
+            audit.append("dataset.update", doc.dataset_id, before, after,
+                         "declared license changed" if changed else None, at=now)
+    if new_rows:
+        conn.execute(insert(_D), new_rows)
+    for changed_rows in _split_by_keys(upd_rows):
+        keys = [k for k in changed_rows[0] if k != "b_id"]
+        stmt = update(_D).where(_D.c.id == bindparam("b_id")).values(
+            {k: bindparam(k) for k in keys}
+        )
+        conn.execute(stmt, changed_rows)
+    if version_rows:
+        conn.execute(insert(_V), version_rows)
+    audit.flush()
+    return part
+
+
+def _split_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+def _pretty_name(metadata: dict[str, Any]) -> str | None:
+    name = metadata.get("pretty_name")
+    return str(name) if isinstance(name, str | int | float) and name != "" else None

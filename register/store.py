@@ -1,0 +1,166 @@
+"""Engines, migrations and write transactions for SQLite and PostgreSQL.
+
+``open_engine(target)`` accepts a file path or an SQLAlchemy URL.  SQLite registers run in
+WAL mode with a busy timeout so several processes can share one file; every write
+transaction starts with ``BEGIN IMMEDIATE`` (SQLite) or takes a transaction-level advisory
+lock (PostgreSQL), so writers are serialized: the audit hash chain stays linear and no
+read-modify-write loses another writer's change.  "database is locked" is retried within a
+bounded time instead of surfacing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from register.errors import StoreError
+
+HEAD_REVISION = "0002"
+DEFAULT_TARGET = "register.db"
+LOCK_RETRY_SECONDS = 60.0
+_PG_LOCK_KEY = 0x5245474953  # "REGIS"
+
+T = TypeVar("T")
+
+
+def resolve_target(target: str | os.PathLike[str] | None) -> str:
+    """The SQLAlchemy URL for a ``--db`` value, ``$REGISTER_DB`` or ``./register.db``."""
+    raw = os.fspath(target) if target is not None else os.environ.get("REGISTER_DB")
+    raw = raw or DEFAULT_TARGET
+    if "://" in raw:
+        if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+            raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+        return raw
+    if raw == ":memory:":
+        return "sqlite://"
+    return "sqlite:///" + str(Path(raw).expanduser().resolve())
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -> Engine:
+    url = resolve_target(target)
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if path is not None:
+            if not path.exists() and not create:
+                raise StoreError(
+                    f"{path}: no register here",
+                    hint="run 'register ingest' first or pass --db",
+                )
+            if not path.parent.is_dir():
+                raise StoreError(f"{path}: directory {path.parent} does not exist")
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "isolation_level": None}, future=True
+        )
+        _install_sqlite_hooks(engine, in_memory=path is None)
+        return engine
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except Exception as exc:  # bad URL, missing driver
+        raise StoreError(f"cannot open register {url!r}: {exc}") from exc
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.info.pop("begin_mode", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    msg = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in msg or "database table is locked" in msg or "busy" in msg
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One serialized write transaction (commit on success, rollback on any error)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.info["begin_mode"] = "IMMEDIATE"
+            with conn.begin():
+                yield conn
+        else:
+            with conn.begin():
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+                yield conn
+
+
+def run_write(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run ``work`` in a write transaction, retrying while the database is locked."""
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    delay = 0.02
+    while True:
+        try:
+            with write_transaction(engine) as conn:
+                return work(conn)
+        except OperationalError as exc:
+            if not is_locked_error(exc) or time.monotonic() > deadline:
+                raise StoreError(f"register write failed: {exc.orig}") from exc
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 0.5)
+        except DBAPIError as exc:
+            raise StoreError(f"register write failed: {exc.orig}") from exc
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except (OperationalError, DBAPIError):
+            conn.rollback()
+            return None
+        return row[0] if row else None
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (alembic), creating it when the register is new."""
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+
+    def _upgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+    try:
+        run_write(engine, _upgrade)
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"cannot migrate the register schema: {exc}") from exc
