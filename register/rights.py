@@ -88,6 +88,7 @@ __all__ = [
     "expiring_within",
     "format_problems",
     "join_list",
+    "normalize_region_filter",
     "parse_rights_options",
     "parse_rights_values",
     "record_cells",
@@ -573,19 +574,27 @@ def rights_problems(record: RightsRecord | None) -> list[str]:
     return out
 
 
+def normalize_region_filter(region: str) -> str:
+    """Canonical form of a ``--region`` filter / check value (``de`` -> ``DE``, ``eu`` -> ``EU``).
+
+    Raises :class:`ValidationError` naming ``--region`` for an unknown code.
+    """
+    try:
+        return _region(region)
+    except ValueError as exc:
+        raise ValidationError(
+            f"--region: {exc}", [ValidationProblem(str(exc), column="--region")]
+        ) from None
+
+
 def usable_in_region(record: RightsRecord | None, region: str) -> bool:
     """Whether the dataset may be used in ``region`` (a country code, ``EU``/``EEA`` meaning
     every member, or ``any`` meaning everywhere).  No restriction recorded -> True.
     Raises :class:`ValidationError` for an unknown region code.
     """
+    wanted = normalize_region_filter(region)
     if record is None or not record.allowed_regions or ANY in record.allowed_regions:
         return True
-    try:
-        wanted = _region(region)
-    except ValueError as exc:
-        raise ValidationError(
-            f"--region: {exc}", [ValidationProblem(str(exc), column="--region")]
-        ) from None
     return region_allowed(wanted, record.allowed_regions)
 
 

@@ -22,6 +22,7 @@ from register.rights import (
     apply_change,
     check_change,
     expiring_within,
+    normalize_region_filter,
     parse_rights_options,
     record_cells,
     rights_problems,
@@ -281,6 +282,10 @@ def test_usable_in_region() -> None:
     assert usable_in_region(RightsRecord(allowed_regions=("CH", "EU")), "CH")
     with pytest.raises(ValidationError, match="--region"):
         usable_in_region(eu, "XX")
+    with pytest.raises(ValidationError, match="--region: 'QQ'"):
+        usable_in_region(RightsRecord(), "QQ")
+    assert normalize_region_filter(" eea ") == "EEA"
+    assert normalize_region_filter("de") == "DE"
 
 
 def test_expiring_within() -> None:
