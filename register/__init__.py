@@ -1,0 +1,51 @@
+"""The dataset license and rights register.
+
+Public API::
+
+    from register import Register, normalize, require_allowed
+
+    reg = Register.open("register.db")          # or a postgresql+psycopg:// URL
+    reg.ingest_paths(["data/cards"], recursive=True)
+    result = reg.check(["squad", "glue"], use="release-weights", region="DE")
+    require_allowed(result)                       # raises CheckFailed unless allowed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from register.api import Register, validate_expression
+from register.errors import CheckFailed, RegisterError
+
+__all__ = [
+    "CheckFailed",
+    "Register",
+    "RegisterError",
+    "check_datasets",
+    "normalize",
+    "require_allowed",
+    "validate_expression",
+]
+
+__version__ = "0.1.0"
+
+
+def normalize(text: str) -> Any:
+    """Normalize a license text, Hub id, URL or name to an SPDX expression (a result object)."""
+    from register.normalize import normalize as _normalize
+
+    return _normalize(text)
+
+
+def require_allowed(result: dict[str, Any]) -> dict[str, Any]:
+    """Return ``result`` if its verdict is allowed; raise :class:`CheckFailed` otherwise."""
+    if result.get("verdict") in ("allowed", "allowed-with-obligations"):
+        return result
+    raise CheckFailed(result)
+
+
+def check_datasets(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Pre-fine-tune check for ``datasets`` users (see :mod:`register.hf`)."""
+    from register.hf import check_datasets as _check
+
+    return _check(*args, **kwargs)

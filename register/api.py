@@ -21,7 +21,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from register.audit import AuditWriter, VerifyReport, default_actor, head_hash, now_iso
 from register.audit import verify as verify_chain
-from register.errors import NotFoundError, RegisterError, UsageError, ValidationError
+from register.errors import (
+    NotFoundError,
+    RegisterError,
+    UsageError,
+    ValidationError,
+    ValidationProblem,
+)
 from register.facts import USES, Clearance, DatasetFacts, RightsRecord
 from register.ingest import IngestSummary, ingest_documents
 from register.models import (
@@ -120,7 +126,7 @@ class Register:
         progress: Callable[[int], None] | None = None,
     ) -> IngestSummary:
         """Ingest card files, dataset directories, or (recursive) trees of them."""
-        from register.cards import iter_documents
+        from register.ingest import iter_documents
 
         docs = iter_documents([Path(p) for p in paths], recursive=recursive,
                               dataset_id=dataset_id)
@@ -359,29 +365,26 @@ class Register:
         from register.tabular import read_rights_table
 
         actor = by or default_actor()
-        rows, problems = read_rights_table(Path(path))
-        known = set(self._existing_ids([r.dataset_id for r in rows]))
-        from register.errors import ValidationProblem
+        with read_connection(self.engine) as conn:
+            stored = {r.id: r.rights_json for r in conn.execute(select(_D.c.id, _D.c.rights_json))}
 
-        for r in rows:
-            if r.dataset_id not in known:
-                problems.append(ValidationProblem(
-                    f"dataset {r.dataset_id!r} is not in the register", row=r.row,
-                    column="id"))
-            if r.concluded_license:
-                try:
-                    validate_expression(r.concluded_license)
-                except RegisterError as exc:
-                    problems.append(ValidationProblem(str(exc), row=r.row,
-                                                      column="concluded_license"))
-                if not (r.concluded_reason or r.reason):
-                    problems.append(ValidationProblem(
-                        "a concluded license needs a reason", row=r.row,
-                        column="concluded_reason"))
+        def current(dataset_id: str) -> RightsRecord | None:
+            text = stored.get(dataset_id)
+            return RightsRecord.from_dict(_loads(text, {})) if text else None
+
+        def license_check(expression: str) -> str | None:
+            try:
+                validate_expression(expression)
+            except RegisterError as exc:
+                return exc.message
+            return None
+
+        rows, problems = read_rights_table(Path(path), known_ids=stored.keys(), current=current,
+                                           license_check=license_check)
         if problems:
-            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
             raise ValidationError(
-                f"{path}: {len(problems)} problem(s); nothing was imported", problems)
+                f"{path}: {len(problems)} problem(s); nothing was imported", problems,
+                hint="fix the rows listed and import the file again")
 
         def work(conn: Connection) -> dict[str, Any]:
             audit = AuditWriter(conn, actor)
@@ -548,7 +551,7 @@ class Register:
             Path(policy) if policy is not None else None)
         facts = self.facts(datasets, strict=strict)
         base = self._base_model_facts(base_model) if base_model else None
-        commercial = False if (non_commercial or use == "research") else True
+        commercial = not (non_commercial or use == "research")
         return run_check(facts, use=use, commercial=commercial, region=region,
                          on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
 
@@ -556,7 +559,9 @@ class Register:
         from register.corpus import load_corpus
 
         corpus = load_corpus(Path(corpus_file))
-        result = self.check(corpus.datasets, base_model=corpus.base_model, **kwargs)
+        result = self.check(
+            [e.to_dict() for e in corpus.datasets],
+            base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
         result["corpus"] = corpus.name
         return result
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -81,7 +82,8 @@ def ingest_documents(
                     summary.unchanged += 1
                 docs[item.dataset_id] = item
         if docs:
-            part = run_write(engine, lambda conn: _write_batch(conn, list(docs.values()), actor))
+            batch_docs = list(docs.values())
+            part = run_write(engine, lambda conn, b=batch_docs: _write_batch(conn, b, actor))
             summary.ingested += part.ingested
             summary.updated += part.updated
             summary.unchanged += part.unchanged
@@ -180,3 +182,16 @@ def _split_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def _pretty_name(metadata: dict[str, Any]) -> str | None:
     name = metadata.get("pretty_name")
     return str(name) if isinstance(name, str | int | float) and name != "" else None
+
+
+def iter_documents(
+    paths: Iterable[Path], *, recursive: bool = False, dataset_id: str | None = None,
+) -> Iterator[CardDocument | RegisterError]:
+    """Parse every card below ``paths``; parse failures are yielded, not raised."""
+    from register.cards import discover, parse_path
+
+    for path, found_id in discover(paths, recursive=recursive):
+        try:
+            yield parse_path(path, dataset_id or found_id, source=str(path.resolve()))
+        except RegisterError as exc:
+            yield exc

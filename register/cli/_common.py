@@ -1,0 +1,69 @@
+"""Shared CLI plumbing: the global state, output-format option, and printers."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from register.errors import UsageError
+from register.output import OutputFormat, default_format, print_table, to_csv, to_json
+
+
+@dataclass
+class State:
+    db: str | None = None
+    debug: bool = False
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+def open_register(ctx: typer.Context, *, create: bool = False) -> Any:
+    from register.api import Register
+
+    return Register.open(state(ctx).db, create=create)
+
+
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output format: table (terminal default), json, csv."),
+]
+
+
+def resolve_format(fmt: OutputFormat | None) -> OutputFormat:
+    return fmt or default_format()
+
+
+def emit(data: Any, rows: list[dict[str, Any]], columns: list[str], fmt: OutputFormat | None,
+         *, title: str | None = None) -> None:
+    """Print ``data`` as JSON, or ``rows`` as a table / CSV."""
+    f = resolve_format(fmt)
+    if f is OutputFormat.json:
+        sys.stdout.write(to_json(data))
+    elif f is OutputFormat.csv:
+        sys.stdout.write(to_csv(rows, columns))
+    else:
+        print_table(rows, columns, title=title)
+
+
+def info(message: str) -> None:
+    """A progress or summary line (stderr)."""
+    sys.stderr.write(message + "\n")
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)") \
+            from None

@@ -1,0 +1,54 @@
+"""``register audit``: the audit trail and its tamper check."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from register.cli._common import FormatOption, emit, info, open_register, parse_date
+from register.output import to_json
+
+app = typer.Typer(help="Show and verify the tamper-evident audit trail.", no_args_is_help=True)
+
+LOG_COLUMNS = ["seq", "at", "actor", "action", "dataset_id", "reason", "before", "after"]
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    dataset: Annotated[str | None, typer.Option("--dataset", metavar="ID",
+                                                help="Only events of this dataset.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
+                                              help="Only events on or after DATE.")] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Show who changed what, when and why.
+
+    Example: register audit log --dataset squad --since 2026-01-01
+    """
+    reg = open_register(ctx)
+    events = reg.audit_log(dataset_id=dataset, since=parse_date(since, "--since"))
+    emit({"events": events}, events, LOG_COLUMNS, fmt, title=f"{len(events)} event(s)")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+) -> None:
+    """Recompute the hash chain and the state it implies; exit 1 if tampered.
+
+    Example: register audit verify
+    """
+    reg = open_register(ctx)
+    report = reg.audit_verify()
+    if fmt is not None and fmt.value == "json":
+        sys.stdout.write(to_json(report.to_dict()))
+    if report.ok:
+        info(f"audit trail intact: {report.events} event(s) verified, head {report.head_hash[:16]}")
+        return
+    where = f" at event {report.first_bad_seq}" if report.first_bad_seq else ""
+    sys.stderr.write(f"Error: audit trail tampered{where}: {report.problem}\n")
+    raise typer.Exit(1)

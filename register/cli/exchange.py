@@ -1,0 +1,72 @@
+"""``register export`` and ``register import``: spreadsheets and standard formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from register.cli._common import info, open_register, parse_date
+from register.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.command("import")(import_)
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx, csv, json or spdx.")],
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write.")],
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", metavar="FILE", help="Limit to a corpus (and add its check with --use).")]
+    = None,
+    use: Annotated[str | None, typer.Option("--use", help="Use for the corpus check.")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="Check date.")] = None,
+) -> None:
+    """Export the register (or a corpus and its check) as xlsx, csv, json or SPDX 3 JSON-LD.
+
+    Example: register export xlsx register.xlsx --corpus corpus.yaml --use service
+    """
+    from register.exports import EXPORT_FORMATS, export_register
+
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+    if use and corpus is None:
+        raise UsageError("--use needs --corpus FILE")
+    reg = open_register(ctx)
+    report = export_register(reg, fmt, out, corpus=corpus, use=use,
+                             on=parse_date(on, "--on"))
+    for warning in report.warnings:
+        info(f"warning: {warning}")
+    info(f"wrote {out} ({report.rows} dataset row(s))")
+
+
+def import_(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx (the exported workbook, "
+                                       "edited), csv, or croissant.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="File to import.")],
+    by: Annotated[str | None, typer.Option("--by", help="Who imports (default: OS user).")]
+    = None,
+) -> None:
+    """Import an edited workbook (rights and concluded licenses); nothing is written if any
+    row is invalid.
+
+    Example: register import xlsx register-reviewed.xlsx --by procurement
+    """
+    reg = open_register(ctx)
+    if fmt in ("xlsx", "csv"):
+        summary = reg.import_rights(file, by=by)
+        info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
+             f"licenses concluded {summary['licenses_changed']}, "
+             f"unchanged {summary['unchanged']}")
+    elif fmt == "croissant":
+        from register.exports.croissant import read_croissant
+
+        s = reg.ingest_documents([read_croissant(file)], actor=by)
+        info(f"ingested {s.ingested}, updated {s.updated}, unchanged {s.unchanged}")
+    else:
+        raise UsageError(f"FORMAT must be xlsx, csv or croissant, not {fmt!r}")
