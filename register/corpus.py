@@ -1,0 +1,255 @@
+"""Corpus files: which datasets (and which base model) a training run combines.
+
+A corpus is a YAML mapping (SPEC section 4)::
+
+    name: support-bot-v2
+    description: optional free text
+    base_model: {id: meta-llama/Llama-2-7b-hf, license: LicenseRef-scancode-llama-2-license-2023}
+    datasets:
+      - squad
+      - {id: org/name, revision: 3f2a9c1}
+
+Validation is strict: unknown keys, wrong types, empty or duplicate ids are errors that name
+the file and the field.  YAML is read safely: the C safe loader when available, a size cap,
+and no aliases (which also rules out "billion laughs" alias bombs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from license_expression import ExpressionError, Licensing
+
+from register.errors import CorpusError, RegisterError
+
+#: Corpus and policy files larger than this are refused (a corpus of 100,000 ids fits).
+MAX_YAML_BYTES = 8 * 1024 * 1024
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_CORPUS_KEYS = ("name", "description", "base_model", "datasets")
+_ENTRY_KEYS = ("id", "revision")
+_BASE_KEYS = ("id", "license")
+
+_licensing = Licensing()
+
+
+def load_yaml_file(
+    path: str | Path,
+    *,
+    error: type[RegisterError] = CorpusError,
+    max_bytes: int = MAX_YAML_BYTES,
+) -> Any:
+    """Read a small YAML file safely; problems raise ``error`` naming the file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise error(f"{p}: cannot read file ({exc.strerror or exc})") from exc
+    if not p.is_file():
+        raise error(f"{p}: not a file")
+    if size > max_bytes:
+        raise error(f"{p}: file is {size} bytes, larger than the {max_bytes}-byte limit")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise error(f"{p}: cannot read file ({exc.strerror or exc})") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return load_yaml_text(text, origin=str(p), error=error)
+
+
+def load_yaml_text(text: str, *, origin: str, error: type[RegisterError] = CorpusError) -> Any:
+    """Parse YAML text safely, refusing aliases; problems raise ``error`` naming ``origin``."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise error(
+                    f"{origin}: YAML aliases (*{event.anchor}) are not allowed",
+                    hint="write the value out in full",
+                )
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{origin}: not valid YAML{where}: {problem}") from exc
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """One dataset of a corpus, optionally pinned to a revision."""
+
+    id: str
+    revision: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "revision": self.revision}
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The model a corpus fine-tunes; its license is checked like a dataset's."""
+
+    id: str
+    license: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "license": self.license}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    datasets: tuple[CorpusEntry, ...]
+    base_model: BaseModel | None = None
+    description: str = ""
+    origin: str = ""  # the file it was read from, if any
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.datasets]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "base_model": self.base_model.to_dict() if self.base_model else None,
+            "datasets": [e.to_dict() for e in self.datasets],
+        }
+
+
+def _fail(origin: str, field: str, problem: str, hint: str | None = None) -> CorpusError:
+    return CorpusError(f"{origin}: {field}: {problem}", hint=hint)
+
+
+def _check_id(value: Any, origin: str, field: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str):
+        hint = "quote it" if isinstance(value, (int, float)) else None
+        raise _fail(origin, field, f"must be a string, not {type(value).__name__}", hint)
+    ident = value.strip()
+    if not ident:
+        raise _fail(origin, field, "must not be empty")
+    if any(ch.isspace() for ch in ident) or any(ord(ch) < 32 for ch in ident):
+        raise _fail(origin, field, f"{ident!r} must not contain whitespace")
+    return ident
+
+
+def _check_keys(data: dict[Any, Any], allowed: tuple[str, ...], origin: str, field: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise _fail(
+                origin,
+                f"{field}.{key}" if field else str(key),
+                "unknown field",
+                hint=f"allowed fields: {', '.join(allowed)}",
+            )
+
+
+def validate_license_expression(expr: Any, origin: str, field: str) -> str:
+    if not isinstance(expr, str) or not expr.strip():
+        raise _fail(origin, field, "must be a non-empty SPDX license expression")
+    try:
+        parsed = _licensing.parse(expr.strip())
+    except ExpressionError as exc:
+        raise _fail(origin, field, f"not a valid license expression ({exc})") from exc
+    if parsed is None:
+        raise _fail(origin, field, "must be a non-empty SPDX license expression")
+    return expr.strip()
+
+
+def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
+    """Validate an already-parsed corpus mapping."""
+    if not isinstance(data, dict):
+        raise CorpusError(f"{origin}: a corpus file must be a YAML mapping with 'name' and "
+                          "'datasets'")
+    _check_keys(data, _CORPUS_KEYS, origin, "")
+    if "name" not in data:
+        raise _fail(origin, "name", "is required")
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(origin, "name", "must be a non-empty string")
+    description = data.get("description") or ""
+    if not isinstance(description, str):
+        raise _fail(origin, "description", "must be a string")
+
+    base_model = None
+    bm = data.get("base_model")
+    if bm is not None:
+        if not isinstance(bm, dict):
+            raise _fail(origin, "base_model", "must be a mapping {id, license}")
+        _check_keys(bm, _BASE_KEYS, origin, "base_model")
+        for key in _BASE_KEYS:
+            if key not in bm:
+                raise _fail(origin, f"base_model.{key}", "is required")
+        base_model = BaseModel(
+            id=_check_id(bm["id"], origin, "base_model.id"),
+            license=validate_license_expression(bm["license"], origin, "base_model.license"),
+        )
+
+    if "datasets" not in data:
+        raise _fail(origin, "datasets", "is required")
+    items = data["datasets"]
+    if not isinstance(items, list):
+        raise _fail(origin, "datasets", "must be a list of ids or {id, revision} mappings")
+    if not items:
+        raise _fail(origin, "datasets", "must list at least one dataset")
+    entries: list[CorpusEntry] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        field = f"datasets[{i}]"
+        if isinstance(item, dict):
+            _check_keys(item, _ENTRY_KEYS, origin, field)
+            if "id" not in item:
+                raise _fail(origin, f"{field}.id", "is required")
+            ident = _check_id(item["id"], origin, f"{field}.id")
+            revision = item.get("revision")
+            if revision is not None:
+                revision = _check_id(revision, origin, f"{field}.revision")
+            entry = CorpusEntry(ident, revision)
+        else:
+            entry = CorpusEntry(_check_id(item, origin, field))
+        if entry.id in seen:
+            raise _fail(
+                origin, field, f"dataset {entry.id!r} is listed twice "
+                f"(also datasets[{seen[entry.id]}])"
+            )
+        seen[entry.id] = i
+        entries.append(entry)
+    return Corpus(
+        name=name.strip(),
+        datasets=tuple(entries),
+        base_model=base_model,
+        description=description,
+        origin=origin,
+    )
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    """Read and validate a corpus file; raises CorpusError naming the file and field."""
+    data = load_yaml_file(path, error=CorpusError)
+    return parse_corpus(data, origin=str(path))
+
+
+def corpus_from_ids(
+    ids: Iterable[str], *, name: str = "ad-hoc", base_model: BaseModel | None = None
+) -> Corpus:
+    """A corpus from ``--dataset`` options (ids, optionally ``id@revision``)."""
+    items: list[Any] = []
+    for raw in ids:
+        if isinstance(raw, str) and "@" in raw:
+            ident, _, rev = raw.partition("@")
+            items.append({"id": ident, "revision": rev})
+        else:
+            items.append(raw)
+    data: dict[str, Any] = {"name": name, "datasets": items}
+    corpus = parse_corpus(data, origin="--dataset")
+    if base_model is not None:
+        corpus = Corpus(corpus.name, corpus.datasets, base_model, corpus.description, "--dataset")
+    return corpus
