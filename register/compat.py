@@ -165,6 +165,7 @@ class _Context:
         self._regions: dict[tuple[str, ...], frozenset[str]] = {}
         self.warnings: list[tuple[str, tuple[str, ...], str]] = []  # (rule, ids, message)
         self.pd_unknown: list[str] = []
+        self.display: dict[str, str] = {}  # lower-case license id -> spelling to show
 
     # ---- licenses (rules 1-8)
     def license(self, key: str, is_base: bool) -> _LicEval:
@@ -259,6 +260,8 @@ class _Context:
             verdict = "allowed-with-obligations"
         sa_accept = None
         if terms.is_share_alike and not carve and (not is_base or use == "release-weights"):
+            for name in (lid, *terms.share_alike_compatible):
+                self.display.setdefault(name.lower(), name)
             sa_accept = frozenset(
                 {lid.lower(), *(c.lower() for c in terms.share_alike_compatible)}
             )
@@ -447,11 +450,11 @@ def _conflicts(entries: list[_Entry]) -> list[tuple[list[str], list[str]]]:
     return [(p, sorted(set().union(*(by_license[x][1] for x in p)))) for p in pairs]
 
 
-def _outbound(kb: KnowledgeBase, accept: frozenset[str]) -> list[str]:
+def _outbound(ctx: _Context, accept: frozenset[str]) -> list[str]:
     names = []
     for key in accept:
-        terms = kb.get(key)
-        names.append(terms.id if terms else key)
+        terms = ctx.kb.get(key)
+        names.append(terms.id if terms else ctx.display.get(key, key))
     return sorted(names)
 
 
@@ -570,7 +573,7 @@ def check(
             feasible = _meet(None, sa_accepts)
             if feasible:
                 text = ("license the shared result under one of: "
-                        + ", ".join(_outbound(kb, feasible)))
+                        + ", ".join(_outbound(ctx, feasible)))
             else:
                 text = "license the shared result under a share-alike license; no single " \
                        "license satisfies them all; see conflicts"

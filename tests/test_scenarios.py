@@ -1,7 +1,9 @@
 """Turn a devset-format scenario (``tests/fixtures/scenarios/*.yaml``) into an engine run.
 
-Format: ``../shared/devset/README.md``.  Two extensions for the scenarios written here:
-``policy`` (a mapping of policy knobs) and ``expect.warning_rules`` (rules that must warn).
+Format: ``../shared/devset/README.md``.  Extensions for the scenarios written here (``x*.yaml``):
+``policy`` (a mapping of policy knobs), ``expect.warning_rules`` (rules that must warn),
+``expect.chosen_options`` (dataset id -> OR option), ``expect.absent_obligation_kinds`` and
+``expect.reason_rules`` (dataset id -> rules its reasons must name).
 """
 
 from __future__ import annotations
@@ -122,11 +124,79 @@ def mismatches(sc: dict[str, Any], result: dict[str, Any]) -> list[str]:
     missing = set(exp.get("obligation_kinds") or ()) - kinds
     if missing:
         out.append(f"obligation kinds {sorted(missing)} missing (got {sorted(kinds)})")
+    present = set(exp.get("absent_obligation_kinds") or ()) & kinds
+    if present:
+        out.append(f"obligation kinds {sorted(present)} must not appear")
     for rule in exp.get("warning_rules") or ():
         if not any(w["rule"] == str(rule) for w in result["warnings"]):
             out.append(f"no warning for rule {rule} (got {result['warnings']})")
+    for ds_id, rules in (exp.get("reason_rules") or {}).items():
+        have = {r["rule"] for r in got.get(ds_id, {}).get("reasons", [])}
+        lacking = {str(r) for r in rules} - have
+        if lacking:
+            out.append(f"{ds_id}: no reason for rule(s) {sorted(lacking)} (got {sorted(have)})")
     for ds_id, option in (exp.get("chosen_options") or {}).items():
         if got.get(ds_id, {}).get("chosen_option") != option:
             out.append(f"{ds_id}: chosen option {got.get(ds_id, {}).get('chosen_option')} "
                        f"!= expected {option}")
     return out
+
+
+# --------------------------------------------------------------------------- tests
+
+import pytest  # noqa: E402
+
+FIXTURE_KB_DIR = Path(__file__).parent / "fixtures" / "kb"
+SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def builtin_kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def fixture_kb() -> KnowledgeBase:
+    return KnowledgeBase.load(FIXTURE_KB_DIR)
+
+
+def test_scenarios_are_copied() -> None:
+    assert len([p for p in SCENARIOS if not p.name.startswith("x")]) >= 20
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_with_builtin_kb(path: Path, builtin_kb: KnowledgeBase) -> None:
+    """The contract: every scenario against the knowledge base the package ships."""
+    sc = load_scenario(path)
+    result = run_scenario(sc, builtin_kb)
+    assert mismatches(sc, result) == [], sc.get("why")
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_with_fixture_kb(path: Path, fixture_kb: KnowledgeBase) -> None:
+    """The engine's logic, independent of the built-in data (tests/fixtures/kb)."""
+    sc = load_scenario(path)
+    if any(
+        lic not in fixture_kb and lic.startswith("LicenseRef-")
+        for d in sc["datasets"] if (lic := d.get("license") or "")
+        and " " not in lic and not lic.startswith("LicenseRef-not-")
+    ):
+        pytest.skip("scenario names a license the fixture KB does not hold")
+    result = run_scenario(sc, fixture_kb)
+    assert mismatches(sc, result) == [], sc.get("why")
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_result_shape(path: Path, fixture_kb: KnowledgeBase) -> None:
+    sc = load_scenario(path)
+    result = run_scenario(sc, fixture_kb)
+    assert set(result) == {
+        "schema_version", "verdict", "use", "commercial", "region", "on", "policy",
+        "datasets", "conflicts", "obligations", "warnings",
+    }
+    for d in result["datasets"]:
+        assert {"id", "license", "verdict", "reasons", "obligations"} <= set(d)
+        for r in d["reasons"]:
+            assert r["rule"] and d["id"] in r["message"]
+    for c in result["conflicts"]:
+        assert c["rule"] == "5" and c["datasets"]
