@@ -59,6 +59,8 @@ __all__ = [
     "parse_card_dir",
     "parse_card_file",
     "read_front_matter",
+    "read_limited",
+    "to_jsonable",
     "validate_dataset_id",
 ]
 
@@ -223,7 +225,7 @@ def _walk(directory: Path, rel: str) -> Iterator[tuple[Path, str]]:
 
 # --------------------------------------------------------------------------- reading files
 
-def _read_limited(path: Path, limit: int, what: str) -> bytes:
+def read_limited(path: Path, limit: int, what: str) -> bytes:
     """Read ``path`` refusing files over ``limit`` bytes before reading them."""
     try:
         with open(path, "rb", buffering=0) as fh:
@@ -254,11 +256,11 @@ def parse_card_file(path: str | os.PathLike[str], dataset_id: str, *,
     """Parse one card file (and optionally its infos file)."""
     path = Path(path)
     validate_dataset_id(dataset_id, path=str(path))
-    readme = _read_limited(path, MAX_CARD_BYTES, "card")
+    readme = read_limited(path, MAX_CARD_BYTES, "card")
     infos = None
     infos_name = None
     if infos_path is not None:
-        infos = _read_limited(Path(infos_path), MAX_INFOS_BYTES, "infos file")
+        infos = read_limited(Path(infos_path), MAX_INFOS_BYTES, "infos file")
         infos_name = Path(infos_path).name
     return _parse(readme, infos, dataset_id, source or str(path), revision,
                   str(path), infos_name)
@@ -271,7 +273,7 @@ def parse_card_dir(directory: str | os.PathLike[str], dataset_id: str, *,
     validate_dataset_id(dataset_id, path=dirname)
     card = os.path.join(dirname, CARD_NAME)
     try:
-        readme = _read_limited(Path(card), MAX_CARD_BYTES, "card")
+        readme = read_limited(Path(card), MAX_CARD_BYTES, "card")
     except CardError as exc:
         if os.path.isfile(card):
             raise
@@ -286,7 +288,7 @@ def parse_card_dir(directory: str | os.PathLike[str], dataset_id: str, *,
     for name in INFOS_NAMES:
         infos_file = os.path.join(dirname, name)
         try:
-            infos = _read_limited(Path(infos_file), MAX_INFOS_BYTES, "infos file")
+            infos = read_limited(Path(infos_file), MAX_INFOS_BYTES, "infos file")
         except CardError:
             if os.path.exists(infos_file):
                 raise
@@ -338,7 +340,7 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
     raw: dict[str, Any] = {}
     for key in LICENSE_KEYS:
         if key in data:
-            raw[key] = _jsonable(data[key])
+            raw[key] = to_jsonable(data[key])
             if isinstance(data[key], dict):
                 names = ", ".join(map(str, data[key]))
                 warnings.append(f"'{key}' is a per-config mapping ({names})")
@@ -349,7 +351,7 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
     metadata: dict[str, Any] = {}
     for key in METADATA_KEYS:
         if key in data and data[key] is not None:
-            metadata[key] = _jsonable(data[key])
+            metadata[key] = to_jsonable(data[key])
     configs = _config_names(data)
     if configs:
         metadata["config_names"] = configs
@@ -567,7 +569,7 @@ def _check_alias_expansion(root: Any, where: str) -> None:
     size(root)
 
 
-def _jsonable(value: Any, depth: int = 0) -> Any:
+def to_jsonable(value: Any, depth: int = 0) -> Any:
     """A JSON-serialisable copy: dates to ISO text, other odd scalars to str."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
@@ -577,10 +579,10 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     if depth > 50:
         return str(value)
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _jsonable(v, depth + 1)
+        return {str(k) if not isinstance(k, str) else k: to_jsonable(v, depth + 1)
                 for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v, depth + 1) for v in value]
+        return [to_jsonable(v, depth + 1) for v in value]
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, bytes):
