@@ -150,8 +150,13 @@ class _Entry:
 
 class _Context:
     def __init__(
-        self, use: str, commercial: bool, region: str | None, on: date,
-        policy: Policy, kb: KnowledgeBase,
+        self,
+        use: str,
+        commercial: bool,
+        region: str | None,
+        on: date,
+        policy: Policy,
+        kb: KnowledgeBase,
     ) -> None:
         self.use = use
         self.commercial = commercial
@@ -205,32 +210,56 @@ class _Context:
 
         carve = terms.results_carveout and use in CARVEOUT_USES
         if not terms.commercial_use and self.commercial:
-            find("2", "blocked", f"{lid} forbids commercial use and this {use} use is "
-                 "commercial" + ("" if use == "research" else " (no --non-commercial)"))
+            find(
+                "2",
+                "blocked",
+                f"{lid} forbids commercial use and this {use} use is "
+                "commercial" + ("" if use == "research" else " (no --non-commercial)"),
+            )
         if terms.research_only and use != "research":
             find("3", "blocked", f"{lid} allows research use only, not {use}")
         if terms.no_derivatives:
             if use == "service":
-                find("4", "needs-review", f"{lid} forbids derivatives; whether a served model "
-                     "or its outputs adapt the material needs review")
+                find(
+                    "4",
+                    "needs-review",
+                    f"{lid} forbids derivatives; whether a served model "
+                    "or its outputs adapt the material needs review",
+                )
             elif use == "release-weights":
                 if pol.weights_are_adaptations:
-                    find("4", "blocked", f"{lid} forbids derivatives and trained weights are "
-                         f"adaptations (policy {pol.name}: weights_are_adaptations)")
+                    find(
+                        "4",
+                        "blocked",
+                        f"{lid} forbids derivatives and trained weights are "
+                        f"adaptations (policy {pol.name}: weights_are_adaptations)",
+                    )
                 else:
-                    find("4", "needs-review", f"{lid} forbids derivatives; policy {pol.name} "
-                         "does not treat weights as adaptations, so releasing them needs review")
+                    find(
+                        "4",
+                        "needs-review",
+                        f"{lid} forbids derivatives; policy {pol.name} "
+                        "does not treat weights as adaptations, so releasing them needs review",
+                    )
             elif use == "release-data":
                 owe("unmodified", "4", f"redistribute {lid} material unmodified")
         if terms.is_share_alike:
             scope = terms.share_alike
             bites = use in DISTRIBUTION_USES or (scope == "service" and use == "service")
             if carve:
-                reasons.append(("5", f"{lid} leaves trained models and outputs free (Results "
-                                "carve-out): no share-alike obligation for " + use))
+                reasons.append(
+                    (
+                        "5",
+                        f"{lid} leaves trained models and outputs free (Results "
+                        "carve-out): no share-alike obligation for " + use,
+                    )
+                )
             elif bites:
-                owe("share-alike", "5", f"license the shared result under {lid} or a "
-                    "compatible license")
+                owe(
+                    "share-alike",
+                    "5",
+                    f"license the shared result under {lid} or a compatible license",
+                )
         if use in SHARING_USES and not carve:
             if terms.attribution:
                 owe("attribution", "6", f"credit the source as {lid} requires")
@@ -242,17 +271,28 @@ class _Context:
                 if kind == "naming":
                     owe("naming", "6", f"show the name or credit line {lid} prescribes")
                 elif kind == "user-threshold":
-                    owe("user-threshold", "7", f"{lid} requires a separate license above its "
-                        "monthly-active-user threshold")
+                    owe(
+                        "user-threshold",
+                        "7",
+                        f"{lid} requires a separate license above its "
+                        "monthly-active-user threshold",
+                    )
         if terms.use_restrictions and not carve:
             if use in DISTRIBUTION_USES:
-                owe("use-restrictions", "7", f"comply with the use restrictions of {lid} and "
-                    "pass them on to recipients")
+                owe(
+                    "use-restrictions",
+                    "7",
+                    f"comply with the use restrictions of {lid} and pass them on to recipients",
+                )
             else:
                 owe("use-restrictions", "7", f"comply with the use restrictions of {lid}")
         if terms.training_restriction and not is_base:
-            find("7", "needs-review", f"{lid} restricts using the material or its outputs to "
-                 "train or improve other models")
+            find(
+                "7",
+                "needs-review",
+                f"{lid} restricts using the material or its outputs to "
+                "train or improve other models",
+            )
         if terms.redistribution_prohibited and use == "release-data":
             find("8", "blocked", f"{lid} forbids redistribution")
         verdict = worst(verdicts)
@@ -262,9 +302,7 @@ class _Context:
         if terms.is_share_alike and not carve and (not is_base or use == "release-weights"):
             for name in (lid, *terms.share_alike_compatible):
                 self.display.setdefault(name.lower(), name)
-            sa_accept = frozenset(
-                {lid.lower(), *(c.lower() for c in terms.share_alike_compatible)}
-            )
+            sa_accept = frozenset({lid.lower(), *(c.lower() for c in terms.share_alike_compatible)})
         return _LicEval(lid, verdict, tuple(reasons), tuple(obs), sa_accept)
 
     # ---- rights (rules 9-11)
@@ -289,40 +327,71 @@ class _Context:
             purposes = set(r.consent_purposes)
             if use not in purposes and "any" not in purposes:
                 listed = ", ".join(r.consent_purposes) or "none recorded"
-                found.append(("9", "blocked", f"consent covers only these uses ({listed}), "
-                              f"not {use}"))
+                found.append(
+                    ("9", "blocked", f"consent covers only these uses ({listed}), not {use}")
+                )
         if r.personal_data == "yes":
             if basis is None:
                 found.append(("9", "needs-review", "personal data without a lawful basis"))
             elif basis == "not-applicable":
-                found.append(("9", "needs-review", "personal data, but lawful basis "
-                              "'not-applicable' only fits data without personal data"))
+                found.append(
+                    (
+                        "9",
+                        "needs-review",
+                        "personal data, but lawful basis "
+                        "'not-applicable' only fits data without personal data",
+                    )
+                )
         elif r.personal_data != "no":
             if pol.personal_data_unknown == "needs-review":
                 found.append(("9", "needs-review", "whether it holds personal data is unknown"))
             elif pol.personal_data_unknown == "warning":
                 warns.append("pd-unknown")
         if r.sensitive and not r.dpia:
-            found.append(("9", "needs-review", "sensitive categories ("
-                          + ", ".join(r.sensitive) + ") without a DPIA reference"))
+            found.append(
+                (
+                    "9",
+                    "needs-review",
+                    "sensitive categories ("
+                    + ", ".join(r.sensitive)
+                    + ") without a DPIA reference",
+                )
+            )
         if r.allowed_regions:
             allowed = self._allowed_regions(tuple(r.allowed_regions))
             if ANY not in allowed:
                 listed = ", ".join(r.allowed_regions)
                 if self.region_members is None:
-                    found.append(("10", "needs-review", f"use is restricted to {listed} and "
-                                  "the check names no --region"))
+                    found.append(
+                        (
+                            "10",
+                            "needs-review",
+                            f"use is restricted to {listed} and the check names no --region",
+                        )
+                    )
                 elif not self.region_members <= allowed:
-                    found.append(("10", "blocked", f"use is restricted to {listed}; "
-                                  f"{self.region} is outside"))
+                    found.append(
+                        (
+                            "10",
+                            "blocked",
+                            f"use is restricted to {listed}; {self.region} is outside",
+                        )
+                    )
         if r.retain_until is not None:
             left = (r.retain_until - self.on).days
             if left < 0:
-                found.append(("11", "blocked", f"retention ended {r.retain_until.isoformat()}, "
-                              f"before the check date {self.on.isoformat()}"))
+                found.append(
+                    (
+                        "11",
+                        "blocked",
+                        f"retention ended {r.retain_until.isoformat()}, "
+                        f"before the check date {self.on.isoformat()}",
+                    )
+                )
             elif left <= pol.retention_warning_days:
-                warns.append(f"retention ends {r.retain_until.isoformat()}, {left} days after "
-                             "the check date")
+                warns.append(
+                    f"retention ends {r.retain_until.isoformat()}, {left} days after the check date"
+                )
         return found, warns
 
 
@@ -348,8 +417,13 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
     if not expr:
         base_found.append(("1", ctx.policy.unknown_license, "no license recorded"))
     elif options is None:
-        base_found.append(("1", ctx.policy.unknown_license,
-                           f"license {expr!r} is not a valid or tractable SPDX expression"))
+        base_found.append(
+            (
+                "1",
+                ctx.policy.unknown_license,
+                f"license {expr!r} is not a valid or tractable SPDX expression",
+            )
+        )
     if facts.license_needs_review:
         why = f": {facts.license_reason}" if facts.license_reason else ""
         base_found.append(("1", ctx.policy.unknown_license, f"license needs review{why}"))
@@ -377,18 +451,21 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
             obligations.extend(ev.obligations)
             if ev.sa_accept is not None:
                 sa.append((ev.id, ev.sa_accept))
-        option = _Option(" AND ".join(e.id for e in evals) or expr, verdict, reasons,
-                         obligations, sa)
+        option = _Option(
+            " AND ".join(e.id for e in evals) or expr, verdict, reasons, obligations, sa
+        )
         if clearance is not None:
             option.cleared_by = clearance
             until = f" until {clearance.until.isoformat()}" if clearance.until else ""
             if verdict == "needs-review":
                 option.verdict = "allowed-with-obligations"
-                reasons.append(("13", f"cleared for {ctx.use} by {clearance.by}{until}: "
-                                f"{clearance.reason}"))
+                reasons.append(
+                    ("13", f"cleared for {ctx.use} by {clearance.by}{until}: {clearance.reason}")
+                )
             elif verdict == "blocked":
-                reasons.append(("13", f"the {ctx.use} clearance by {clearance.by} cannot lift "
-                                "blocked"))
+                reasons.append(
+                    ("13", f"the {ctx.use} clearance by {clearance.by} cannot lift blocked")
+                )
         out.append(option)
     return _Entry(facts, is_base, out)
 
@@ -396,8 +473,9 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
 # --------------------------------------------------------------------------- share-alike
 
 
-def _meet(feasible: frozenset[str] | None, sa: Iterable[tuple[str, frozenset[str]]]
-          ) -> frozenset[str] | None:
+def _meet(
+    feasible: frozenset[str] | None, sa: Iterable[tuple[str, frozenset[str]]]
+) -> frozenset[str] | None:
     for _lid, accept in sa:
         feasible = accept if feasible is None else feasible & accept
     return feasible
@@ -412,8 +490,10 @@ def _choose_options(entries: list[_Entry], use: str) -> None:
             fresh = [s for s in e.options[0].sa if s[0] not in seen]
             seen.update(s[0] for s in fresh)
             feasible = _meet(feasible, fresh)
-    multi = sorted((e for e in entries if len(e.options) > 1),
-                   key=lambda e: (e.facts.id, e.facts.license or ""))
+    multi = sorted(
+        (e for e in entries if len(e.options) > 1),
+        key=lambda e: (e.facts.id, e.facts.license or ""),
+    )
     for e in multi:
         ranked = []
         for i, opt in enumerate(e.options):
@@ -427,10 +507,18 @@ def _choose_options(entries: list[_Entry], use: str) -> None:
         best = min(ranked)
         e.chosen = best[3]
         feasible = _meet(feasible, e.options[e.chosen].sa)
-        lines = "; ".join(f"{e.options[r[3]].label}: {e.options[r[3]].verdict}"
-                          + (" with a share-alike conflict" if r[1] else "") for r in ranked)
-        e.extra_reasons = [("12", f"license {e.facts.license} is satisfied by its best option "
-                            f"{e.options[e.chosen].label} ({lines})")]
+        lines = "; ".join(
+            f"{e.options[r[3]].label}: {e.options[r[3]].verdict}"
+            + (" with a share-alike conflict" if r[1] else "")
+            for r in ranked
+        )
+        e.extra_reasons = [
+            (
+                "12",
+                f"license {e.facts.license} is satisfied by its best option "
+                f"{e.options[e.chosen].label} ({lines})",
+            )
+        ]
 
 
 def _conflicts(entries: list[_Entry]) -> list[tuple[list[str], list[str]]]:
@@ -442,7 +530,7 @@ def _conflicts(entries: list[_Entry]) -> list[tuple[list[str], list[str]]]:
     lids = sorted(by_license)
     pairs = []
     for i, a in enumerate(lids):
-        for b in lids[i + 1:]:
+        for b in lids[i + 1 :]:
             if not by_license[a][0] & by_license[b][0]:
                 pairs.append([a, b])
     if not pairs and lids and not _meet(None, ((x, by_license[x][0]) for x in lids)):
@@ -498,9 +586,15 @@ def check(
     entries = [_evaluate_entry(ctx, f, False) for f in facts]
     if base_model is not None:
         if use == "release-data":
-            ctx.warnings.append(("4.1", (base_model.id,), f"{base_model.id}: the base model is "
-                                 "not checked for release-data (the corpus is shared, not the "
-                                 "model)"))
+            ctx.warnings.append(
+                (
+                    "4.1",
+                    (base_model.id,),
+                    f"{base_model.id}: the base model is "
+                    "not checked for release-data (the corpus is shared, not the "
+                    "model)",
+                )
+            )
         else:
             entries.append(_evaluate_entry(ctx, base_model, True))
     _choose_options(entries, use)
@@ -513,15 +607,22 @@ def check(
             terms = kb.get(lid)
             ok = [lid, *(terms.share_alike_compatible if terms else ())]
             accepts.append(f"{lid} accepts {', '.join(ok)}")
-        msg = (f"share-alike conflict: no single license satisfies {' and '.join(lids)} "
-               f"({'; '.join(accepts)})")
+        msg = (
+            f"share-alike conflict: no single license satisfies {' and '.join(lids)} "
+            f"({'; '.join(accepts)})"
+        )
         conflicts_out.append({"datasets": ids, "rule": "5", "licenses": lids, "message": msg})
         if use in DISTRIBUTION_USES:
             for i in ids:
                 conflict_reasons.setdefault(i, []).append(("5", msg + f": blocked for {use}"))
         else:
-            ctx.warnings.append(("5", tuple(ids), msg + f"; a warning for {use}, blocked for "
-                                 "release-weights and release-data"))
+            ctx.warnings.append(
+                (
+                    "5",
+                    tuple(ids),
+                    msg + f"; a warning for {use}, blocked for release-weights and release-data",
+                )
+            )
 
     datasets_out = []
     kinds: dict[str, tuple[set[str], set[str]]] = {}
@@ -537,8 +638,14 @@ def check(
             verdict = "blocked"
         obligations = []
         for o in opt.obligations:
-            obligations.append({"kind": o.kind, "rule": o.rule, "license": o.license,
-                                "message": f"{fid}: {o.message}"})
+            obligations.append(
+                {
+                    "kind": o.kind,
+                    "rule": o.rule,
+                    "license": o.license,
+                    "message": f"{fid}: {o.message}",
+                }
+            )
             slot = kinds.setdefault(o.kind, (set(), set()))
             slot[0].add(fid)
             slot[1].add(o.license)
@@ -548,8 +655,10 @@ def check(
             "id": fid,
             "license": e.facts.license,
             "verdict": verdict,
-            "reasons": [{"rule": r, "message": f"{fid}: {m}"}
-                        for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))],
+            "reasons": [
+                {"rule": r, "message": f"{fid}: {m}"}
+                for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))
+            ],
             "obligations": sorted(obligations, key=lambda o: (o["kind"], o["license"])),
         }
         if len(e.options) > 1:
@@ -557,13 +666,16 @@ def check(
         if opt.cleared_by is not None:
             c = opt.cleared_by
             item["cleared_by"] = c.by
-            item["clearance"] = {"use": c.use, "by": c.by, "reason": c.reason,
-                                 "until": c.until.isoformat() if c.until else None}
+            item["clearance"] = {
+                "use": c.use,
+                "by": c.by,
+                "reason": c.reason,
+                "until": c.until.isoformat() if c.until else None,
+            }
         if e.is_base:
             item["base_model"] = True
         datasets_out.append(item)
-    datasets_out.sort(key=lambda d: (not d.get("base_model", False), d["id"],
-                                     d["license"] or ""))
+    datasets_out.sort(key=lambda d: (not d.get("base_model", False), d["id"], d["license"] or ""))
 
     obligations_out = []
     for kind in sorted(kinds):
@@ -572,23 +684,35 @@ def check(
         if kind == "share-alike":
             feasible = _meet(None, sa_accepts)
             if feasible:
-                text = ("license the shared result under one of: "
-                        + ", ".join(_outbound(ctx, feasible)))
+                text = "license the shared result under one of: " + ", ".join(
+                    _outbound(ctx, feasible)
+                )
             else:
-                text = "license the shared result under a share-alike license; no single " \
-                       "license satisfies them all; see conflicts"
-        obligations_out.append({"kind": kind, "datasets": sorted(kind_ids),
-                                "licenses": sorted(lics),
-                                "message": f"{text} ({', '.join(sorted(lics))})"})
+                text = (
+                    "license the shared result under a share-alike license; no single "
+                    "license satisfies them all; see conflicts"
+                )
+        obligations_out.append(
+            {
+                "kind": kind,
+                "datasets": sorted(kind_ids),
+                "licenses": sorted(lics),
+                "message": f"{text} ({', '.join(sorted(lics))})",
+            }
+        )
 
     warnings_out: list[dict[str, Any]] = []
     if ctx.pd_unknown:
         pd_ids = sorted(set(ctx.pd_unknown))
         more = len(pd_ids) - 10
         shown = ", ".join(pd_ids[:10]) + (f" and {more} more" if more > 0 else "")
-        warnings_out.append({"rule": "9", "datasets": pd_ids,
-                             "message": f"personal data is unknown for {len(pd_ids)} "
-                             f"dataset(s): {shown}"})
+        warnings_out.append(
+            {
+                "rule": "9",
+                "datasets": pd_ids,
+                "message": f"personal data is unknown for {len(pd_ids)} dataset(s): {shown}",
+            }
+        )
     for rule, wids, msg in ctx.warnings:
         warnings_out.append({"rule": rule, "datasets": list(wids), "message": msg})
     warnings_out.sort(key=lambda w: (_rule_key(w["rule"]), w["message"], w["datasets"]))

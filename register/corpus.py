@@ -167,8 +167,9 @@ def validate_license_expression(expr: Any, origin: str, field: str) -> str:
 def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     """Validate an already-parsed corpus mapping."""
     if not isinstance(data, dict):
-        raise CorpusError(f"{origin}: a corpus file must be a YAML mapping with 'name' and "
-                          "'datasets'")
+        raise CorpusError(
+            f"{origin}: a corpus file must be a YAML mapping with 'name' and 'datasets'"
+        )
     _check_keys(data, _CORPUS_KEYS, origin, "")
     if "name" not in data:
         raise _fail(origin, "name", "is required")
@@ -217,8 +218,9 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
             entry = CorpusEntry(_check_id(item, origin, field))
         if entry.id in seen:
             raise _fail(
-                origin, field, f"dataset {entry.id!r} is listed twice "
-                f"(also datasets[{seen[entry.id]}])"
+                origin,
+                field,
+                f"dataset {entry.id!r} is listed twice (also datasets[{seen[entry.id]}])",
             )
         seen[entry.id] = i
         entries.append(entry)

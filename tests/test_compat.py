@@ -134,8 +134,12 @@ def test_rule1_unknown_part_of_and() -> None:
 
 @pytest.mark.parametrize(
     "use,commercial,verdict",
-    [("research", None, "allowed"), ("internal", None, "blocked"),
-     ("internal", False, "allowed"), ("release-data", False, "allowed-with-obligations")],
+    [
+        ("research", None, "allowed"),
+        ("internal", None, "blocked"),
+        ("internal", False, "allowed"),
+        ("release-data", False, "allowed-with-obligations"),
+    ],
 )
 def test_rule2_non_commercial(use: str, commercial: bool | None, verdict: str) -> None:
     assert run([ds("nc", "CC-BY-NC-4.0")], use, commercial=commercial)["verdict"] == verdict
@@ -150,8 +154,13 @@ def test_rule3_research_only() -> None:
 
 @pytest.mark.parametrize(
     "use,verdict",
-    [("research", "allowed"), ("internal", "allowed"), ("service", "needs-review"),
-     ("release-weights", "blocked"), ("release-data", "allowed-with-obligations")],
+    [
+        ("research", "allowed"),
+        ("internal", "allowed"),
+        ("service", "needs-review"),
+        ("release-weights", "blocked"),
+        ("release-data", "allowed-with-obligations"),
+    ],
 )
 def test_rule4_no_derivatives(use: str, verdict: str) -> None:
     r = run([ds("nd", "CC-BY-ND-4.0")], use)
@@ -246,7 +255,10 @@ def test_rule5_conflicts_grouped_by_license() -> None:
 def test_rule6_obligation_kinds() -> None:
     assert kinds(run([ds("m", "MIT")], "service")) == {"attribution", "license-text"}
     assert kinds(run([ds("a", "Apache-2.0")], "release-weights")) == {
-        "attribution", "license-text", "notice"}
+        "attribution",
+        "license-text",
+        "notice",
+    }
     assert kinds(run([ds("b", "CC-BY-4.0")], "internal")) == set()
     assert kinds(run([ds("c", "CDLA-Permissive-2.0")], "release-data")) == {"license-text"}
     assert kinds(run([ds("c", "CDLA-Permissive-2.0")], "service")) == set()
@@ -274,8 +286,9 @@ def test_rule7_training_restriction_not_for_base_model() -> None:
 
 
 def test_base_model_has_no_rights_checks_and_skips_release_data() -> None:
-    base = DatasetFacts(id="m", license="CC-BY-ND-4.0",
-                        rights=RightsRecord(retain_until=date(2000, 1, 1)))
+    base = DatasetFacts(
+        id="m", license="CC-BY-ND-4.0", rights=RightsRecord(retain_until=date(2000, 1, 1))
+    )
     r = run([ds("d", "CC0-1.0")], "internal", base_model=base)
     assert by_id(r)["m"]["verdict"] == "allowed"
     r = run([ds("d", "CC0-1.0")], "release-data", base_model=base)
@@ -302,10 +315,14 @@ def test_rule12_or_picks_best_and_says_so() -> None:
 
 def test_rule12_ties_fewer_obligations_then_first_written() -> None:
     assert by_id(run([ds("x", "Apache-2.0 OR MIT")], "service"))["x"]["chosen_option"] == "MIT"
-    assert by_id(run([ds("x", "CC-BY-3.0 OR CC-BY-4.0")], "service"))["x"][
-        "chosen_option"] == "CC-BY-3.0"
-    assert by_id(run([ds("x", "CC-BY-4.0 OR CC-BY-3.0")], "service"))["x"][
-        "chosen_option"] == "CC-BY-4.0"
+    assert (
+        by_id(run([ds("x", "CC-BY-3.0 OR CC-BY-4.0")], "service"))["x"]["chosen_option"]
+        == "CC-BY-3.0"
+    )
+    assert (
+        by_id(run([ds("x", "CC-BY-4.0 OR CC-BY-3.0")], "service"))["x"]["chosen_option"]
+        == "CC-BY-4.0"
+    )
 
 
 def test_rule12_or_avoids_share_alike_conflict() -> None:
@@ -334,9 +351,14 @@ def test_rule9_personal_data() -> None:
     assert rights_verdict(personal_data="yes", lawful_basis="not-applicable") == "needs-review"
     assert rights_verdict(personal_data="no", lawful_basis="not-applicable") == "allowed"
     assert rights_verdict(personal_data="no", sensitive=("confidential-business",)) == (
-        "needs-review")
-    assert rights_verdict(personal_data="yes", lawful_basis="contract", sensitive=("health",),
-                          dpia="DPIA-1") == "allowed"
+        "needs-review"
+    )
+    assert (
+        rights_verdict(
+            personal_data="yes", lawful_basis="contract", sensitive=("health",), dpia="DPIA-1"
+        )
+        == "allowed"
+    )
 
 
 def test_rule9_consent_purposes() -> None:
@@ -345,13 +367,17 @@ def test_rule9_consent_purposes() -> None:
     assert rights_verdict(consent_purposes=("research",), **kw) == "blocked"
     assert rights_verdict(consent_purposes=(), **kw) == "blocked"
     assert rights_verdict("release-data", consent_purposes=("any",), **kw) == "allowed"
-    assert rights_verdict(personal_data="no", lawful_basis="consent",
-                          consent_purposes=("research",)) == "blocked"
+    assert (
+        rights_verdict(personal_data="no", lawful_basis="consent", consent_purposes=("research",))
+        == "blocked"
+    )
 
 
 def test_rule9_personal_data_unknown_is_a_warning() -> None:
-    r = run([ds("a", "CC0-1.0"), ds("b", "CC0-1.0", rights=RightsRecord(personal_data="no"))],
-            "internal")
+    r = run(
+        [ds("a", "CC0-1.0"), ds("b", "CC0-1.0", rights=RightsRecord(personal_data="no"))],
+        "internal",
+    )
     assert r["verdict"] == "allowed"
     assert [w["datasets"] for w in r["warnings"] if w["rule"] == "9"] == [["a"]]
     strict = Policy(name="pd", personal_data_unknown="needs-review")
@@ -373,8 +399,11 @@ def test_rule10_regions() -> None:
 
 def test_rule11_retention() -> None:
     def res(days: int, **kw: object) -> dict:  # type: ignore[type-arg]
-        f = ds("x", "CC0-1.0", rights=RightsRecord(personal_data="no",
-                                                   retain_until=ON + timedelta(days=days)))
+        f = ds(
+            "x",
+            "CC0-1.0",
+            rights=RightsRecord(personal_data="no", retain_until=ON + timedelta(days=days)),
+        )
         return run([f], "internal", **kw)
 
     assert res(-1)["verdict"] == "blocked"
@@ -389,8 +418,9 @@ def test_rule11_retention() -> None:
 
 
 def clear(use: str, until: date | None = None, dataset: str = "x") -> Clearance:
-    return Clearance(dataset_id=dataset, use=use, by="Dana Legal", reason="contract 42",
-                     until=until)
+    return Clearance(
+        dataset_id=dataset, use=use, by="Dana Legal", reason="contract 42", until=until
+    )
 
 
 def test_rule13_clearance_lifts_needs_review() -> None:
@@ -414,8 +444,12 @@ def test_rule13_clearance_limits() -> None:
 
 
 def test_rule13_clearance_lifts_any_rule_but_not_conflicts() -> None:
-    f = ds("x", "CC-BY-ND-4.0", clearances=(clear("service"),),
-           rights=RightsRecord(personal_data="yes", allowed_regions=("EU",)))
+    f = ds(
+        "x",
+        "CC-BY-ND-4.0",
+        clearances=(clear("service"),),
+        rights=RightsRecord(personal_data="yes", allowed_regions=("EU",)),
+    )
     assert run([f], "service")["verdict"] == "allowed-with-obligations"
     g = ds("x", "CC-BY-SA-4.0", clearances=(clear("release-data"),))
     r = run([g, ds("o", "ODbL-1.0")], "release-data")
@@ -423,10 +457,12 @@ def test_rule13_clearance_lifts_any_rule_but_not_conflicts() -> None:
 
 
 def test_base_model_clearance_by_id() -> None:
-    base = DatasetFacts(id="org/model", license="NOASSERTION",
-                        clearances=(clear("service", dataset="org/model"),))
+    base = DatasetFacts(
+        id="org/model", license="NOASSERTION", clearances=(clear("service", dataset="org/model"),)
+    )
     assert run([ds("d", "CC0-1.0")], "service", base_model=base)["verdict"] == (
-        "allowed-with-obligations")
+        "allowed-with-obligations"
+    )
 
 
 # --------------------------------------------------------------------------- combining
@@ -440,8 +476,11 @@ def test_obligations_listed_whatever_the_verdict() -> None:
 
 
 def test_every_reason_names_rule_and_dataset() -> None:
-    f = ds("weird id/α", "CC-BY-NC-SA-4.0 OR CC-BY-SA-4.0",
-           rights=RightsRecord(personal_data="yes", sensitive=("health",)))
+    f = ds(
+        "weird id/α",
+        "CC-BY-NC-SA-4.0 OR CC-BY-SA-4.0",
+        rights=RightsRecord(personal_data="yes", sensitive=("health",)),
+    )
     r = run([f, ds("o", "ODbL-1.0")], "release-data")
     for d in r["datasets"]:
         for reason in d["reasons"]:
@@ -490,11 +529,27 @@ def test_expand_regions() -> None:
 
 BUILTIN = KnowledgeBase.load()
 LICENSES = [
-    "CC0-1.0", "CC-BY-4.0", "CC-BY-SA-3.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0",
-    "CC-BY-ND-4.0", "ODbL-1.0", "GPL-2.0-only", "GPL-3.0-only", "MIT", "Apache-2.0",
-    "CDLA-Sharing-1.0", "C-UDA-1.0", "NOASSERTION", "LicenseRef-scancode-llama-2-license-2023",
-    "LicenseRef-scancode-bigscience-open-rail-m", "CC-BY-NC-SA-4.0 OR CC-BY-SA-4.0",
-    "GPL-3.0-only OR ODbL-1.0", "Apache-2.0 OR MIT", "LicenseRef-hf-intel-research",
+    "CC0-1.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "CC-BY-NC-4.0",
+    "CC-BY-NC-SA-4.0",
+    "CC-BY-ND-4.0",
+    "ODbL-1.0",
+    "GPL-2.0-only",
+    "GPL-3.0-only",
+    "MIT",
+    "Apache-2.0",
+    "CDLA-Sharing-1.0",
+    "C-UDA-1.0",
+    "NOASSERTION",
+    "LicenseRef-scancode-llama-2-license-2023",
+    "LicenseRef-scancode-bigscience-open-rail-m",
+    "CC-BY-NC-SA-4.0 OR CC-BY-SA-4.0",
+    "GPL-3.0-only OR ODbL-1.0",
+    "Apache-2.0 OR MIT",
+    "LicenseRef-hf-intel-research",
 ]
 RIGHTS = [
     None,
@@ -514,10 +569,14 @@ def corpora(draw: st.DrawFn) -> list[DatasetFacts]:
         lic = draw(st.sampled_from(LICENSES))
         rights = draw(st.sampled_from(RIGHTS))
         cleared = draw(st.booleans())
-        out.append(DatasetFacts(
-            id=f"d{i}", license=lic, rights=rights,
-            clearances=(Clearance(f"d{i}", "service", "counsel", "ok"),) if cleared else (),
-        ))
+        out.append(
+            DatasetFacts(
+                id=f"d{i}",
+                license=lic,
+                rights=rights,
+                clearances=(Clearance(f"d{i}", "service", "counsel", "ok"),) if cleared else (),
+            )
+        )
     return out
 
 
@@ -539,10 +598,15 @@ def test_property_order_does_not_matter(facts, use, region, rnd) -> None:  # typ
 @PROPS
 @given(corpora(), corpora(), USES_ST, REGION_ST)
 def test_property_adding_never_improves(facts, more, use, region) -> None:  # type: ignore[no-untyped-def]
-    extra = [DatasetFacts(id=f"e{i}", license=f.license, rights=f.rights,
-                          clearances=tuple(Clearance(f"e{i}", c.use, c.by, c.reason)
-                                           for c in f.clearances))
-             for i, f in enumerate(more)]
+    extra = [
+        DatasetFacts(
+            id=f"e{i}",
+            license=f.license,
+            rights=f.rights,
+            clearances=tuple(Clearance(f"e{i}", c.use, c.by, c.reason) for c in f.clearances),
+        )
+        for i, f in enumerate(more)
+    ]
     before = check(facts, use=use, region=region, on=ON, kb=BUILTIN)["verdict"]
     after = check(facts + extra, use=use, region=region, on=ON, kb=BUILTIN)["verdict"]
     assert RANK[after] >= RANK[before]

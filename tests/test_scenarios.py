@@ -67,8 +67,11 @@ def facts_from(item: dict[str, Any], *, is_base: bool = False) -> DatasetFacts:
             until = date.fromisoformat(str(until))
         clearances = (
             Clearance(
-                dataset_id=item["id"], use=clear["use"], by=clear.get("by", "scenario-counsel"),
-                reason=clear.get("reason", "cleared in the scenario"), until=until,
+                dataset_id=item["id"],
+                use=clear["use"],
+                by=clear.get("by", "scenario-counsel"),
+                reason=clear.get("reason", "cleared in the scenario"),
+                until=until,
             ),
         )
     return DatasetFacts(
@@ -98,8 +101,14 @@ def run_scenario(sc: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
     commercial = False if sc.get("non_commercial") else None
     on = sc["on"] if isinstance(sc["on"], date) else date.fromisoformat(str(sc["on"]))
     return check(
-        facts, use=use, commercial=commercial, region=sc.get("region"), on=on,
-        policy=policy, kb=kb, base_model=base,
+        facts,
+        use=use,
+        commercial=commercial,
+        region=sc.get("region"),
+        on=on,
+        policy=policy,
+        kb=kb,
+        base_model=base,
     )
 
 
@@ -118,8 +127,10 @@ def mismatches(sc: dict[str, Any], result: dict[str, Any]) -> list[str]:
             why = "; ".join(r["message"] for r in d["reasons"])
             out.append(f"{ds_id}: {d['verdict']} != expected {verdict} ({why})")
     if "conflict" in exp and bool(result["conflicts"]) != bool(exp["conflict"]):
-        out.append(f"conflict reported={bool(result['conflicts'])} != expected "
-                   f"{exp['conflict']} ({result['conflicts']})")
+        out.append(
+            f"conflict reported={bool(result['conflicts'])} != expected "
+            f"{exp['conflict']} ({result['conflicts']})"
+        )
     kinds = {o["kind"] for o in result["obligations"]}
     missing = set(exp.get("obligation_kinds") or ()) - kinds
     if missing:
@@ -137,8 +148,10 @@ def mismatches(sc: dict[str, Any], result: dict[str, Any]) -> list[str]:
             out.append(f"{ds_id}: no reason for rule(s) {sorted(lacking)} (got {sorted(have)})")
     for ds_id, option in (exp.get("chosen_options") or {}).items():
         if got.get(ds_id, {}).get("chosen_option") != option:
-            out.append(f"{ds_id}: chosen option {got.get(ds_id, {}).get('chosen_option')} "
-                       f"!= expected {option}")
+            out.append(
+                f"{ds_id}: chosen option {got.get(ds_id, {}).get('chosen_option')} "
+                f"!= expected {option}"
+            )
     return out
 
 
@@ -178,8 +191,10 @@ def test_scenario_with_fixture_kb(path: Path, fixture_kb: KnowledgeBase) -> None
     sc = load_scenario(path)
     if any(
         lic not in fixture_kb and lic.startswith("LicenseRef-")
-        for d in sc["datasets"] if (lic := d.get("license") or "")
-        and " " not in lic and not lic.startswith("LicenseRef-not-")
+        for d in sc["datasets"]
+        if (lic := d.get("license") or "")
+        and " " not in lic
+        and not lic.startswith("LicenseRef-not-")
     ):
         pytest.skip("scenario names a license the fixture KB does not hold")
     result = run_scenario(sc, fixture_kb)
@@ -191,8 +206,17 @@ def test_scenario_result_shape(path: Path, fixture_kb: KnowledgeBase) -> None:
     sc = load_scenario(path)
     result = run_scenario(sc, fixture_kb)
     assert set(result) == {
-        "schema_version", "verdict", "use", "commercial", "region", "on", "policy",
-        "datasets", "conflicts", "obligations", "warnings",
+        "schema_version",
+        "verdict",
+        "use",
+        "commercial",
+        "region",
+        "on",
+        "policy",
+        "datasets",
+        "conflicts",
+        "obligations",
+        "warnings",
     }
     for d in result["datasets"]:
         assert {"id", "license", "verdict", "reasons", "obligations"} <= set(d)
