@@ -407,7 +407,9 @@ def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | Non
             until = c.until.isoformat() if c.until else "?"
             expired.append(f"the {use} clearance by {c.by} expired on {until}")
     valid.sort(key=lambda c: (c.until is not None, -(c.until or on).toordinal(), c.by))
-    return (valid[0] if valid else None), expired
+    if valid:
+        return valid[0], []
+    return None, expired
 
 
 def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry:
