@@ -1,0 +1,380 @@
+"""Exports of the register: spreadsheets (``xlsx``), ``csv``, ``json`` and SPDX 3 JSON-LD.
+
+One interface, chosen by :class:`ExportFormat`::
+
+    report = export_register(reg, "xlsx", Path("register.xlsx"),
+                             corpus=Path("corpus.yaml"), use="service")
+    report.rows, report.warnings
+
+* Every exporter reads the register through :func:`iter_register_rows` (streamed from the
+  database, bounded memory) and writes to a temporary file beside ``out`` that replaces
+  ``out`` only when the export is complete (an interrupted export leaves no half file).
+* ``corpus`` limits the export to the corpus's datasets; with ``use`` the corpus check is run
+  and exported too (the xlsx Check sheet, the check rows of the csv, the ``check`` member of
+  the json).
+* pandas / openpyxl / the SPDX bindings are imported only inside the exporter that needs them,
+  so importing this package (and starting the CLI) stays fast.
+* Text that a spreadsheet could run as a formula (``= + - @``, tab, CR) is escaped with
+  :func:`register.tabular.escape_cell` in every xlsx and csv cell.  The json and SPDX exports
+  hold the text verbatim (they are data formats, not spreadsheets).
+
+The Register sheet / csv columns are :data:`REGISTER_COLUMNS`; the editable ones are exactly
+the importer's columns (:data:`register.rights.EDITABLE_COLUMNS`), so an exported workbook or
+csv can be edited and imported back (``register import xlsx``, ``register rights import``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from enum import Enum
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from register.errors import ExportError, UsageError
+
+if TYPE_CHECKING:
+    from register.api import Register
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "Column",
+    "ExportFormat",
+    "ExportReport",
+    "ExportScope",
+    "REGISTER_COLUMNS",
+    "export_register",
+    "iter_register_rows",
+    "license_ids",
+]
+
+
+class ExportFormat(str, Enum):
+    """The formats ``register export`` writes."""
+
+    xlsx = "xlsx"
+    csv = "csv"
+    json = "json"
+    spdx = "spdx"
+
+
+EXPORT_FORMATS: tuple[str, ...] = tuple(f.value for f in ExportFormat)
+
+#: format -> "module:function" of its exporter (imported only when used).
+_EXPORTERS: dict[ExportFormat, str] = {
+    ExportFormat.xlsx: "register.exports.xlsx:write_xlsx",
+    ExportFormat.csv: "register.exports.tabular_export:write_csv",
+    ExportFormat.json: "register.exports.tabular_export:write_json",
+    ExportFormat.spdx: "register.exports.spdx:write_spdx",
+}
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote: dataset rows, and warnings (truncations, limits) to show."""
+
+    path: Path
+    rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+    check_verdict: str | None = None
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which datasets to export (``ids`` None = all) and the corpus check, if any."""
+
+    ids: tuple[str, ...] | None = None
+    check: dict[str, Any] | None = None
+    corpus_name: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the Register sheet / csv.  ``editable`` columns are read by the import."""
+
+    name: str
+    editable: bool = False
+    kind: str = "text"  # text | date | datetime | int | bool
+    width: int = 14
+    help: str = ""
+
+
+def _rights_columns() -> tuple[Column, ...]:
+    from register.facts import LAWFUL_BASES, SENSITIVE_CATEGORIES
+
+    return (
+        Column("personal_data", True, width=13, help="yes | no | unknown"),
+        Column("sensitive", True, width=16,
+               help="';'-separated: " + ", ".join(SENSITIVE_CATEGORIES) + "; '-' clears"),
+        Column("dpia", True, width=14, help="DPIA / review reference; '-' clears"),
+        Column("lawful_basis", True, width=18,
+               help=" | ".join(LAWFUL_BASES) + "; 'none' clears"),
+        Column("consent_purpose", True, width=16,
+               help="';'-separated uses (research, internal, service, release-weights, "
+                    "release-data) or any; '-' clears"),
+        Column("collected_in", True, width=13,
+               help="';'-separated ISO 3166-1 alpha-2 codes (DE;FR); '-' clears"),
+        Column("allowed_region", True, width=14,
+               help="';'-separated ISO codes, EU, EEA, or any; '-' clears"),
+        Column("collected_on", True, "date", width=12, help="a date (YYYY-MM-DD); '-' clears"),
+        Column("retain_until", True, "date", width=12,
+               help="last day the data may be used (YYYY-MM-DD); '-' clears"),
+    )
+
+
+REGISTER_COLUMNS: tuple[Column, ...] = (
+    Column("id", width=28, help="dataset id (the key: do not edit)"),
+    Column("pretty_name", width=24),
+    Column("source", width=30),
+    Column("revision", width=12),
+    Column("version", kind="int", width=8),
+    Column("raw_license", width=24, help="the card's license fields, verbatim"),
+    Column("declared_license", width=22, help="normalized from the card"),
+    Column("effective_license", width=22, help="concluded if any, else declared"),
+    Column("needs_review", kind="bool", width=12),
+    Column("review_reason", width=40),
+    Column("concluded_license", True, width=22,
+           help="SPDX expression: a human decision that overrides the declared license; "
+                "needs concluded_reason (or reason)"),
+    Column("concluded_reason", True, width=24, help="why the concluded license was chosen"),
+    Column("concluded_by", width=14),
+    *_rights_columns(),
+    Column("reason", True, width=24, help="why this row's changes are made (audit trail)"),
+    Column("by", True, width=12, help="who makes them (default: the importing user)"),
+    Column("rights_by", width=12),
+    Column("rights_reason", width=24),
+    Column("suggestions", width=30, help="rights hints read from the card (unconfirmed)"),
+    Column("previous_license", width=18, help="declared license before the last change"),
+    Column("last_change", kind="datetime", width=17, help="UTC"),
+    Column("card_sha256", width=20),
+)
+
+
+def _check_editable_columns() -> None:  # the import round trip depends on this
+    from register.rights import EDITABLE_COLUMNS
+
+    names = {c.name for c in REGISTER_COLUMNS if c.editable} | {"id"}
+    if names != set(EDITABLE_COLUMNS):  # pragma: no cover - a programming error
+        raise AssertionError(f"export columns {sorted(names)} != {sorted(EDITABLE_COLUMNS)}")
+
+
+# --------------------------------------------------------------------------- rows
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-:]*")
+_OPERATORS = frozenset({"and", "or", "with"})
+
+
+def license_ids(expression: str | None) -> list[str]:
+    """License (and exception) ids named in an SPDX expression, in order, de-duplicated."""
+    if not expression:
+        return []
+    out: dict[str, None] = {}
+    for token in _TOKEN.findall(expression):
+        if token.lower() not in _OPERATORS:
+            out.setdefault(token, None)
+    return list(out)
+
+
+def _parse_ts(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is not None:  # Excel has no time zones: UTC, naive
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+_RAW_KEYS = ("license", "licenses", "license_name", "license_link", "license_details")
+_RIGHTS_HINTS = ("personal_data", "sensitive", "collected_in", "consent_required")
+
+
+def _raw_license_text(raw: str | None) -> str | None:
+    """``license: other; license_name: Foo`` from the stored raw license fields."""
+    if not raw or raw == "{}":
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    parts = []
+    for key in _RAW_KEYS:
+        value = data.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts) or None
+
+
+def _suggestion_text(raw: str | None) -> str | None:
+    if not raw or raw == "{}":
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    parts = []
+    for key in _RIGHTS_HINTS:
+        item = data.get(key)
+        if not isinstance(item, dict) or item.get("confirmed"):
+            continue
+        value = item.get("value")
+        if isinstance(value, list):
+            value = ";".join(str(v) for v in value)
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts) or None
+
+
+_RIGHTS_NAMES = ("personal_data", "sensitive", "dpia", "lawful_basis", "consent_purpose",
+                 "collected_in", "allowed_region", "collected_on", "retain_until")
+
+
+def iter_register_rows(
+    reg: Register, ids: Sequence[str] | None = None, *, batch: int = 2000,
+) -> Iterator[dict[str, Any]]:
+    """One dict per dataset (keys: :data:`REGISTER_COLUMNS` names), ordered by id, streamed.
+
+    Values are Python values: ``date`` for rights dates, naive UTC ``datetime`` for
+    ``last_change``, ``bool`` for ``needs_review``, ``None`` for empty.
+    """
+    from sqlalchemy import select
+
+    from register.api import _D, _effective
+    from register.facts import RightsRecord
+    from register.rights import record_cells, rights_problems
+    from register.store import read_connection
+
+    cols = (
+        _D.c.id, _D.c.pretty_name, _D.c.source, _D.c.revision, _D.c.version,
+        _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
+        _D.c.concluded_license, _D.c.concluded_reason, _D.c.concluded_by, _D.c.rights_json,
+        _D.c.personal_data, _D.c.rights_by, _D.c.rights_reason, _D.c.suggestions_json,
+        _D.c.previous_license, _D.c.updated_at, _D.c.card_sha256, _D.c.raw_license_json,
+    )
+
+    def convert(row: Any) -> dict[str, Any]:
+        effective, review = _effective(row)
+        out: dict[str, Any] = {
+            "id": row.id, "pretty_name": row.pretty_name, "source": row.source,
+            "revision": row.revision, "version": row.version,
+            "raw_license": _raw_license_text(row.raw_license_json),
+            "declared_license": row.declared_license, "effective_license": effective,
+            "concluded_license": row.concluded_license,
+            "concluded_reason": row.concluded_reason if row.concluded_license else None,
+            "concluded_by": row.concluded_by,
+        }
+        problems: list[str] = []
+        if row.rights_json:
+            record = RightsRecord.from_dict(json.loads(row.rights_json))
+            out.update(record_cells(record))
+            problems = rights_problems(record)
+        else:  # no record: empty cells, so an unedited row imports as a no-op
+            out.update(dict.fromkeys(_RIGHTS_NAMES))
+        reasons = ([row.declared_reason] if review and row.declared_reason else []) + problems
+        out["needs_review"] = bool(review or problems)
+        out["review_reason"] = "; ".join(reasons) or None
+        # private keys (not columns) for the Review sheet
+        out["_license_review"] = (review, row.declared_reason if review else None)
+        out["_rights_problems"] = problems
+        out["reason"] = None
+        out["by"] = None
+        out["rights_by"] = row.rights_by
+        out["rights_reason"] = row.rights_reason or None
+        out["suggestions"] = _suggestion_text(row.suggestions_json)
+        out["previous_license"] = row.previous_license
+        out["last_change"] = _parse_ts(row.updated_at)
+        out["card_sha256"] = row.card_sha256
+        return out
+
+    with read_connection(reg.engine) as conn:
+        if ids is None:
+            for row in conn.execution_options(stream_results=True).execute(
+                    select(*cols).order_by(_D.c.id)):
+                yield convert(row)
+            return
+        wanted = sorted(set(ids))
+        for i in range(0, len(wanted), batch):
+            chunk = wanted[i:i + batch]
+            for row in conn.execute(select(*cols).where(_D.c.id.in_(chunk)).order_by(_D.c.id)):
+                yield convert(row)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None) -> ExportScope:
+    if corpus is None:
+        if use:
+            raise UsageError("--use needs --corpus FILE")
+        return ExportScope(on=on)
+    from register.corpus import load_corpus
+
+    parsed = load_corpus(Path(corpus))
+    ids = tuple(dict.fromkeys(e.id for e in parsed.datasets))
+    reg.facts(list(ids))  # raises CorpusError naming a dataset the register lacks
+    check = reg.check_corpus(corpus, use=use, on=on) if use else None
+    return ExportScope(ids=ids, check=check, corpus_name=parsed.name, on=on)
+
+
+def export_register(
+    reg: Register, fmt: str | ExportFormat, out: str | os.PathLike[str], *,
+    corpus: str | os.PathLike[str] | None = None, use: str | None = None,
+    on: date | None = None,
+) -> ExportReport:
+    """Export the register (or a corpus of it, and its check with ``use``) to ``out``."""
+    try:
+        kind = ExportFormat(fmt)
+    except ValueError:
+        raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}"
+                         ) from None
+    _check_editable_columns()
+    out_path = Path(out)
+    if out_path.is_dir():
+        raise ExportError(f"{out_path}: is a directory", hint="give a file name to write")
+    scope = _scope(reg, Path(corpus) if corpus is not None else None, use, on)
+    module, _, name = _EXPORTERS[kind].partition(":")
+    writer: Callable[[Register, Path, ExportScope, ExportReport], None] = getattr(
+        import_module(module), name)
+    report = ExportReport(path=out_path)
+    if scope.check is not None:
+        report.check_verdict = scope.check.get("verdict")
+    with atomic_output(out_path) as tmp:
+        writer(reg, tmp, scope, report)
+    return report
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it when the block succeeds."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ExportError(f"{path}: directory {directory} does not exist")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
