@@ -356,7 +356,7 @@ class Register:
         conn.execute(insert(_R).values(
             dataset_id=dataset_id, rights_json=_dumps(new),
             previous_json=_dumps(old) if old else None, by=actor, reason=why, at=at))
-        audit.append("rights.set", dataset_id, old, new, why, at=at)
+        audit.append("rights.set", dataset_id, old, new, why, at=at, actor=actor)
         return record
 
     def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
@@ -432,7 +432,7 @@ class Register:
         conn.execute(insert(_L).values(dataset_id=dataset_id, expression=expr,
                                        previous=previous, by=actor, reason=reason, at=at))
         audit.append("license.conclude", dataset_id, {"concluded_license": previous},
-                     {"concluded_license": expr}, reason, at=at)
+                     {"concluded_license": expr}, reason, at=at, actor=actor)
 
     def _existing_ids(self, ids: Sequence[str]) -> list[str]:
         out: list[str] = []
@@ -630,26 +630,21 @@ class Register:
 def _license_keys(expression: str | None) -> set[str]:
     if not expression:
         return set()
-    from register.normalize import licensing
+    from register.licensing import spdx_licensing
 
     try:
-        return {k.lower() for k in licensing().license_keys(expression)}
+        return {k.lower() for k in spdx_licensing().license_keys(expression)}
     except Exception:
         return {expression.lower()}
 
 
 def validate_expression(expression: str) -> str:
     """A user-given SPDX expression, validated and in canonical form, or an error."""
-    from register.normalize import licensing
+    from register.licensing import canonical_expression
 
-    text = (expression or "").strip()
-    if not text:
-        raise UsageError("the license expression is empty")
-    if text.upper() == "NOASSERTION":
-        return "NOASSERTION"
-    info = licensing().validate(text)
-    if info.errors:
-        raise UsageError(f"{expression!r} is not a valid SPDX license expression: "
-                         f"{'; '.join(info.errors)}",
-                         hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...")
-    return str(info.normalized_expression)
+    try:
+        return canonical_expression(expression)
+    except ValueError as exc:
+        raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
+                         hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
+            from None

@@ -113,7 +113,7 @@ def print_check(result: dict[str, Any]) -> None:
         if rows:
             out.print(f"\n[bold]{wanted}[/]")
         for d in rows:
-            out.print(f"  {escape(d['id'])} ({escape(str(d.get('license')))})")
+            out.print(f"  {escape(d['id'])} ({escape(d.get('license') or 'no license')})")
             for r in d.get("reasons", []):
                 out.print(f"    - rule {r['rule']}: {escape(r['message'])}")
     if result.get("conflicts"):

@@ -94,7 +94,8 @@ def _show_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"field": "rights recorded by",
                      "value": f"{rights['by']} at {rights['at']}: {rights['reason']}"})
     for key, value in sorted((rights.get("suggestions") or {}).items()):
-        rows.append({"field": f"suggested {key} (unconfirmed)", "value": value})
+        shown = value.get("value") if isinstance(value, dict) and "value" in value else value
+        rows.append({"field": f"suggested {key} (unconfirmed)", "value": shown})
     for h in rights.get("history", []):
         rows.append({"field": "rights change", "value": f"{h['at']} by {h['by']}: {h['reason']}"})
     for c in data.get("clearances", []):
