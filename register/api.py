@@ -338,6 +338,8 @@ class Register:
         row = self._row(conn, dataset_id)
         current = RightsRecord.from_dict(_loads(row.rights_json, {})) if row.rights_json \
             else None
+        if current is None and change.is_empty():
+            return RightsRecord()  # nothing given, nothing stored: no record to create
         record = apply_change(current, change)
         problems = validate_record(record)
         if problems:
