@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from register.cards import discover, parse_card_dir  # noqa: E402
+from register.cards import discover, parse_card_dir, read_front_matter  # noqa: E402
+from register.errors import CardError  # noqa: E402
 
 
 def _default_dir() -> Path:
@@ -47,6 +48,44 @@ def _naive(items: list[tuple[Path, str]]) -> int:
     return len(items)
 
 
+def _equivalence(items: list[tuple[Path, str]]) -> tuple[int, int, list[str]]:
+    """Compare our front-matter dict with DatasetCard.load(...).data.to_dict() per card."""
+    from huggingface_hub import DatasetCard
+
+    same = compared = 0
+    differ = []
+    for path, dataset_id in items:
+        readme = path / "README.md"
+        try:
+            theirs = DatasetCard.load(readme).data.to_dict()
+        except Exception:
+            continue
+        try:
+            ours = read_front_matter(readme.read_bytes(), str(readme)).data
+        except CardError as exc:
+            differ.append(f"{dataset_id}: {exc.problem}")
+            compared += 1
+            continue
+        for data in (ours, theirs):
+            if "train-eval-index" in data:
+                data["train_eval_index"] = data.pop("train-eval-index")
+        ours = {k: v for k, v in ours.items() if v is not None}
+        compared += 1
+        if ours == theirs:
+            same += 1
+        else:
+            differ.append(dataset_id)
+    return same, compared, differ
+
+
+def _naive_card_only(items: list[tuple[Path, str]]) -> int:
+    from huggingface_hub import DatasetCard
+
+    for path, _dataset_id in items:
+        DatasetCard.load(path / "README.md", ignore_metadata_errors=True)
+    return len(items)
+
+
 def _best(fn, items, repeat: int) -> float:  # type: ignore[no-untyped-def]
     best = float("inf")
     for _ in range(repeat):
@@ -69,10 +108,15 @@ def main() -> None:
     _naive(items)
     ours = _best(_ours, items, args.repeat)
     naive = _best(_naive, items, args.repeat)
+    card_only = _best(_naive_card_only, items, args.repeat)
     print(f"cards: {len(items)} from {args.cards}")
     print(f"register.cards.parse_card_dir : {ours:8.0f} cards/s")
     print(f"DatasetCard.load + json.load  : {naive:8.0f} cards/s")
-    print(f"speed-up                      : {ours / naive:8.1f}x")
+    print(f"DatasetCard.load (README only): {card_only:8.0f} cards/s")
+    print(f"speed-up vs DatasetCard+json  : {ours / naive:8.1f}x")
+    same, compared, differ = _equivalence(items)
+    print(f"same data dict as DatasetCard : {same}/{compared} cards"
+          + (f" (differ: {', '.join(differ)})" if differ else ""))
 
 
 if __name__ == "__main__":

@@ -88,10 +88,28 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _BaseLoader = yaml.SafeLoader
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_TAG_CACHE: dict[str, str] = {}  # plain scalar -> resolved tag (a pure function of the text)
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader that records duplicate mapping keys instead of silently dropping them."""
+    """Safe loader that records duplicate mapping keys instead of silently dropping them,
+    with a memo on implicit tag resolution (the Python resolver dominates composing)."""
 
     duplicates: list[tuple[Any, int, Any, Any]]
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _TAG_CACHE.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_TAG_CACHE) < 50_000 and len(value) < 64:
+                    _TAG_CACHE[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
@@ -501,14 +519,12 @@ def _load_yaml_checked(yaml_text: str, where: str, warnings: list[str]) -> Any:
     loader = _Loader(yaml_text)
     loader.duplicates = []
     try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
         if "&" in yaml_text and "*" in yaml_text:
-            node = loader.get_single_node()
-            if node is None:
-                return None
             _check_alias_expansion(node, where)
-            data = loader.construct_document(node)
-        else:
-            data = loader.get_single_data()
+        data = _build(loader, node, {})
     except RecursionError:
         raise CardError(where, "front matter nests too deeply") from None
     finally:
@@ -519,6 +535,43 @@ def _load_yaml_checked(yaml_text: str, where: str, warnings: list[str]) -> Any:
                                    f"values (line {line})")
         warnings.append(f"duplicate key '{key}' (line {line}); the last value is used")
     return data
+
+
+def _build(loader: Any, node: Any, memo: dict[int, Any]) -> Any:
+    """Construct a composed node like SafeConstructor does, with less per-node overhead for
+    the plain str / list / dict nodes cards are made of (anything else goes to PyYAML)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    kind = type(node)
+    tag = node.tag
+    if kind is yaml.ScalarNode:
+        value = node.value if tag == _STR_TAG else loader.construct_object(node, deep=True)
+    elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        value = []
+        memo[key] = value
+        value.extend(_build(loader, child, memo) for child in node.value)
+        return value
+    elif kind is yaml.MappingNode and tag == _MAP_TAG and not any(
+            k.tag == _MERGE_TAG for k, _v in node.value):
+        value = {}
+        memo[key] = value
+        for key_node, value_node in node.value:
+            k = _build(loader, key_node, memo)
+            try:
+                hash(k)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found unhashable key",
+                    key_node.start_mark) from None
+            value[k] = _build(loader, value_node, memo)
+        if len(value) != len(node.value):
+            loader._note_duplicates(node)
+        return value
+    else:
+        value = loader.construct_object(node, deep=True)
+    memo[key] = value
+    return value
 
 
 def _same_node(a: Any, b: Any) -> bool:
