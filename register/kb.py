@@ -44,6 +44,8 @@ import yaml
 from register.errors import LicenseDataError
 
 SHARE_ALIKE_SCOPES = ("none", "distribution", "service")
+# Data files in a licenses directory that are not license entries (the normalizer's tables).
+NON_LICENSE_FILES = frozenset({"aliases.yaml"})
 EXTRA_OBLIGATION_KINDS = ("naming", "user-threshold")
 
 
@@ -80,6 +82,9 @@ class LicenseTerms:
     urls: tuple[str, ...] = ()
     notes: str = ""
     origin: str = ""  # the file the terms were read from
+    # True for entries that only name a family (Hub ids ``bsd``, ``gpl``, ``cc``...): the
+    # normalizer maps them here but always asks a human to conclude the actual license.
+    needs_review: bool = False
 
     @property
     def is_share_alike(self) -> bool:
@@ -114,6 +119,7 @@ class LicenseTerms:
                 "urls": list(self.urls),
             },
             "notes": self.notes,
+            "needs_review": self.needs_review,
             "origin": self.origin,
         }
 
@@ -162,6 +168,11 @@ def _terms_from_mapping(data: Any, origin: str) -> LicenseTerms:
             )
         )
     aliases = data.get("aliases") or {}
+    if not isinstance(aliases, dict):
+        raise LicenseDataError(f"{origin}: field 'aliases' must be a mapping")
+    review = data.get("needs_review", False)
+    if not isinstance(review, bool):
+        raise LicenseDataError(f"{origin}: needs_review must be true or false")
     return LicenseTerms(
         id=lic_id.strip(),
         name=str(data.get("name") or lic_id),
@@ -175,6 +186,7 @@ def _terms_from_mapping(data: Any, origin: str) -> LicenseTerms:
         urls=tuple(str(x) for x in aliases.get("urls") or ()),
         notes=str(data.get("notes") or ""),
         origin=origin,
+        needs_review=review,
         **kwargs,
     )
 
@@ -209,6 +221,8 @@ class KnowledgeBase:
             if not d.is_dir():
                 raise LicenseDataError(f"{d}: licenses directory not found")
             for path in sorted(d.glob("*.yaml")):
+                if path.name in NON_LICENSE_FILES:
+                    continue
                 try:
                     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
                 except (yaml.YAMLError, UnicodeDecodeError) as exc:
