@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -66,7 +67,9 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=stream or sys.stdout, soft_wrap=False)
+    out = stream or sys.stdout
+    width = None if out.isatty() else shutil.get_terminal_size((160, 24)).columns
+    console = Console(file=out, soft_wrap=False, width=max(width or 0, 160) if width else None)
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
         table.add_column(col, overflow="fold")
