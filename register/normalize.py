@@ -411,7 +411,8 @@ def _normalize(text: str) -> NormalizationResult:
     if low.startswith(("other-", "other:", "other ")) and len(low) > 6:
         return _other_value(text, s[6:], t)
 
-    if re.fullmatch(r"(?:https?://|www\.)\S+", s, flags=re.IGNORECASE):
+    if re.fullmatch(r"(?:https?://|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/)\S+", s,
+                    flags=re.IGNORECASE):
         url_id = t.urls.get(_norm_url(s))
         if url_id is None:
             return _review(text, "url", "URL is not a known license text or deed URL")
@@ -487,8 +488,8 @@ def _expression(text: str, s: str, t: _Tables) -> NormalizationResult | None:
             continue
         out.append(canon + ("+" if plus and canon.lower() != key else ""))
     if unknown:
-        if any(u.lower().startswith("licenseref-") for u in unknown) or len(unknown) == 1 and (
-            len(out) > 2 or unknown[0].upper() == s.upper()
+        if any(u.lower().startswith("licenseref-") for u in unknown) or (
+            len(unknown) == 1 and len(out) > 2
         ):
             return _review(text, "spdx-expression", f"unknown license id(s): {', '.join(unknown)}")
         return None
