@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,8 +83,8 @@ def ingest_documents(
                     summary.unchanged += 1
                 docs[item.dataset_id] = item
         if docs:
-            batch_docs = list(docs.values())
-            part = run_write(engine, lambda conn, b=batch_docs: _write_batch(conn, b, actor))
+            part = run_write(engine, partial(_write_batch, docs=list(docs.values()),
+                                             actor=actor))
             summary.ingested += part.ingested
             summary.updated += part.updated
             summary.unchanged += part.unchanged
@@ -114,7 +115,7 @@ def _write_batch(conn: Connection, docs: list[CardDocument], actor: str) -> Inge
         if old is not None and old.card_sha256 == doc.card_sha256:
             part.unchanged += 1
             continue
-        norm = normalize_card_license(doc.raw_license)
+        norm = _without_nul(normalize_card_license(doc.raw_license))
         raw_json = _dumps(doc.raw_license)
         meta_json = _dumps(doc.metadata)
         version = 1 if old is None else old.version + 1
@@ -181,7 +182,20 @@ def _split_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _pretty_name(metadata: dict[str, Any]) -> str | None:
     name = metadata.get("pretty_name")
-    return str(name) if isinstance(name, str | int | float) and name != "" else None
+    if isinstance(name, str | int | float) and name != "":
+        return str(name).replace("\0", "\ufffd")
+    return None
+
+
+def _without_nul(norm: Any) -> Any:
+    """PostgreSQL text cannot hold NUL: a card quoting one must not fail its whole batch."""
+    fields = {k: v.replace("\0", "\ufffd") for k in ("expression", "reason", "method")
+              if isinstance(v := getattr(norm, k), str) and "\0" in v}
+    if not fields:
+        return norm
+    from dataclasses import replace
+
+    return replace(norm, **fields)
 
 
 def iter_documents(

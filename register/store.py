@@ -130,8 +130,11 @@ def run_write(engine: Engine, work: Callable[[Connection], T]) -> T:
 
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        yield conn
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except DBAPIError as exc:  # e.g. a NUL byte in a query parameter on PostgreSQL
+        raise StoreError(f"register read failed: {exc.orig}") from exc
 
 
 def current_revision(engine: Engine) -> str | None:
