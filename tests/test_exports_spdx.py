@@ -89,7 +89,7 @@ def validate_spdx(path: Path) -> tuple[dict[str, Any], Any]:
                 assert target == NO_ASSERTION_LICENSE
             else:
                 assert isinstance(target, m.simplelicensing_LicenseExpression)
-                assert_spdx_expression(target.simplelicensing_licenseExpression)
+                assert_spdx_expression(str(target.simplelicensing_licenseExpression))
     return data, objs
 
 
