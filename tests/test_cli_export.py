@@ -10,9 +10,14 @@ import openpyxl
 import pytest
 
 from register.exports import EXPORT_FORMATS, ExportFormat
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import Run
+from tests.cli_helpers import run_cli as _run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> Run:
+    return _run_cli(capsys, *(str(a) for a in args))
 
 
 @pytest.fixture
