@@ -16,9 +16,11 @@ from typing import Any
 
 from register.api import Register, validate_expression
 from register.errors import CheckFailed, RegisterError
+from register.normalize import NormalizationResult, normalize
 
 __all__ = [
     "CheckFailed",
+    "NormalizationResult",
     "Register",
     "RegisterError",
     "check_datasets",
@@ -28,13 +30,6 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
-
-
-def normalize(text: str) -> Any:
-    """Normalize a license text, Hub id, URL or name to an SPDX expression (a result object)."""
-    from register.normalize import normalize as _normalize
-
-    return _normalize(text)
 
 
 def require_allowed(result: dict[str, Any]) -> dict[str, Any]:

@@ -124,9 +124,17 @@ def test_share_alike_scope_and_one_way_compatibility() -> None:
         assert t(lid).share_alike == "service"
     assert t("CC-BY-SA-3.0").share_alike_compatible == ("CC-BY-SA-4.0",)
     assert t("CC-BY-SA-4.0").share_alike_compatible == ("GPL-3.0-only",)
-    # only listed pairs count: nothing else declares compatibility
+    # only listed pairs count: among CC/ODC licenses, only SPEC's two one-way pairs
     listed = {x.id for x in KB if x.share_alike_compatible}
-    assert listed == {"CC-BY-SA-3.0", "CC-BY-SA-4.0"}
+    assert {x for x in listed if x.startswith(("CC", "ODbL", "ODC", "CDLA"))} == {
+        "CC-BY-SA-3.0", "CC-BY-SA-4.0"}
+    # beyond them: the or-later grants of the GNU licenses and MPL-2.0's Secondary Licenses
+    assert {x for x in listed if not x.startswith("CC")} == {
+        "GPL-2.0-or-later", "GPL-3.0-or-later", "LGPL-2.0-or-later", "LGPL-2.1-only",
+        "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-or-later",
+        "MPL-2.0"}
+    assert "GPL-3.0-only" not in t("GPL-2.0-only").share_alike_compatible
+    assert t("GPL-3.0-or-later").share_alike_compatible == ("GPL-3.0-only",)
     assert not t("ODbL-1.0").results_carveout
 
 
