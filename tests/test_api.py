@@ -49,6 +49,7 @@ def test_non_commercial_flag(api_reg: Register) -> None:
 
 def test_datasets_helper_with_datasetinfo(api_reg: Register) -> None:
     import datasets
+
     from register.hf import check_datasets
 
     known = datasets.DatasetInfo(builder_name="beans", license="mit")
@@ -67,6 +68,7 @@ def test_datasets_helper_with_datasetinfo(api_reg: Register) -> None:
 
 def test_datasets_helper_with_a_dataset_object(api_reg: Register) -> None:
     import datasets
+
     from register.hf import check_datasets
 
     ds = datasets.Dataset.from_dict({"text": ["a", "b"]},
