@@ -31,8 +31,12 @@ def _main(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="REGISTER_DB", metavar="TARGET",
-                     help="Register file path or SQLAlchemy URL (default ./register.db)."),
+        typer.Option(
+            "--db",
+            envvar="REGISTER_DB",
+            metavar="TARGET",
+            help="Register file path or SQLAlchemy URL (default ./register.db).",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:

@@ -42,8 +42,14 @@ def resolve_format(fmt: OutputFormat | None) -> OutputFormat:
     return fmt or default_format()
 
 
-def emit(data: Any, rows: list[dict[str, Any]], columns: list[str], fmt: OutputFormat | None,
-         *, title: str | None = None) -> None:
+def emit(
+    data: Any,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    fmt: OutputFormat | None,
+    *,
+    title: str | None = None,
+) -> None:
     """Print ``data`` as JSON, or ``rows`` as a table / CSV."""
     f = resolve_format(fmt)
     if f is OutputFormat.json:
@@ -65,5 +71,4 @@ def parse_date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)") \
-            from None
+        raise UsageError(f"{option}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)") from None

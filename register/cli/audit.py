@@ -18,10 +18,12 @@ LOG_COLUMNS = ["seq", "at", "actor", "action", "dataset_id", "reason", "before",
 @app.command("log")
 def log(
     ctx: typer.Context,
-    dataset: Annotated[str | None, typer.Option("--dataset", metavar="ID",
-                                                help="Only events of this dataset.")] = None,
-    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
-                                              help="Only events on or after DATE.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", metavar="ID", help="Only events of this dataset.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="Only events on or after DATE.")
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Show who changed what, when and why.

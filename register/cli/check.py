@@ -19,16 +19,19 @@ def register(app: typer.Typer) -> None:
     app.command("clear")(clear)
 
 
-def _run_check(ctx: typer.Context, corpus_file: Path | None, dataset: list[str] | None,
-               **kwargs: Any) -> dict[str, Any]:
+def _run_check(
+    ctx: typer.Context, corpus_file: Path | None, dataset: list[str] | None, **kwargs: Any
+) -> dict[str, Any]:
     if corpus_file is None and not dataset:
         raise UsageError("give a CORPUS_FILE or --dataset ID")
     reg = open_register(ctx)
     if corpus_file is not None:
         result = reg.check_corpus(corpus_file, **kwargs)
         if dataset:  # extra --dataset options join the corpus file's datasets
-            extra = reg.check([*[d["id"] for d in result["datasets"]
-                                 if not d.get("base_model")], *dataset], **kwargs)
+            extra = reg.check(
+                [*[d["id"] for d in result["datasets"] if not d.get("base_model")], *dataset],
+                **kwargs,
+            )
             extra["corpus"] = result.get("corpus")
             result = extra
     else:
@@ -38,26 +41,47 @@ def _run_check(ctx: typer.Context, corpus_file: Path | None, dataset: list[str] 
 
 def check(
     ctx: typer.Context,
-    corpus_file: Annotated[Path | None, typer.Argument(
-        metavar="[CORPUS_FILE]", help="Corpus YAML (name, base_model, datasets).")] = None,
-    dataset: Annotated[list[str] | None, typer.Option(
-        "--dataset", "-d", metavar="ID", help="Dataset id (repeatable).")] = None,
-    use: Annotated[str, typer.Option(
-        "--use", help="research, internal, service, release-weights or release-data.")]
-    = "",
-    non_commercial: Annotated[bool, typer.Option(
-        "--non-commercial", help="The use is non-commercial.")] = False,
-    region: Annotated[str | None, typer.Option(
-        "--region", metavar="CC", help="Where the model is used (ISO 3166-1 alpha-2).")] = None,
-    on: Annotated[str | None, typer.Option(
-        "--on", metavar="DATE", help="Check date (default today).")] = None,
-    policy: Annotated[Path | None, typer.Option(
-        "--policy", metavar="FILE", help="Policy YAML changing the default knobs.")] = None,
-    record: Annotated[bool, typer.Option(
-        "--record", help="Store the result and the register state in the audit trail.")]
-    = False,
-    by: Annotated[str | None, typer.Option("--by", help="Who records (with --record).")]
-    = None,
+    corpus_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[CORPUS_FILE]", help="Corpus YAML (name, base_model, datasets)."),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", "-d", metavar="ID", help="Dataset id (repeatable)."),
+    ] = None,
+    use: Annotated[
+        str,
+        typer.Option(
+            "--use",
+            metavar="USE",
+            help="research, internal, service, release-weights or release-data.",
+        ),
+    ] = "",
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="The use is non-commercial.")
+    ] = False,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", metavar="CC", help="Where the model is used (ISO 3166-1 alpha-2)."
+        ),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="Check date (default today).")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", metavar="FILE", help="Policy YAML changing the default knobs."),
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="Store the result and the register state in the audit trail."
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who records (with --record).")
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """May these datasets be combined for this use? Exit 0 allowed, 3 needs review, 4 blocked.
@@ -67,10 +91,19 @@ def check(
     from register.compat import verdict_exit_code
 
     if not use:
-        raise UsageError("--use is required (research, internal, service, release-weights, "
-                         "release-data)")
-    result = _run_check(ctx, corpus_file, dataset, use=use, non_commercial=non_commercial,
-                        region=region, on=parse_date(on, "--on"), policy=policy)
+        raise UsageError(
+            "--use is required (research, internal, service, release-weights, release-data)"
+        )
+    result = _run_check(
+        ctx,
+        corpus_file,
+        dataset,
+        use=use,
+        non_commercial=non_commercial,
+        region=region,
+        on=parse_date(on, "--on"),
+        policy=policy,
+    )
     if record:
         state = open_register(ctx).record_check(result, by=by)
         info(f"recorded check (register state {state[:16]})")
@@ -88,12 +121,18 @@ CHECK_COLUMNS = ["id", "license", "verdict", "reasons", "obligations"]
 
 
 def check_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{
-        "id": d["id"], "license": d.get("license"), "verdict": d["verdict"],
-        "reasons": [f"rule {r['rule']}: {r['message']}" for r in d.get("reasons", [])],
-        "obligations": [o["kind"] if isinstance(o, dict) else o
-                        for o in d.get("obligations", [])],
-    } for d in result["datasets"]]
+    return [
+        {
+            "id": d["id"],
+            "license": d.get("license"),
+            "verdict": d["verdict"],
+            "reasons": [f"rule {r['rule']}: {r['message']}" for r in d.get("reasons", [])],
+            "obligations": [
+                o["kind"] if isinstance(o, dict) else o for o in d.get("obligations", [])
+            ],
+        }
+        for d in result["datasets"]
+    ]
 
 
 def print_check(result: dict[str, Any]) -> None:
@@ -104,10 +143,12 @@ def print_check(result: dict[str, Any]) -> None:
     out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
     verdict = result["verdict"]
     style = VERDICT_STYLES.get(verdict, "")
-    out.print(f"[bold {style}]{verdict.upper()}[/] for use '{result['use']}'"
-              f" ({'commercial' if result['commercial'] else 'non-commercial'}"
-              f"{', region ' + result['region'] if result.get('region') else ''},"
-              f" on {result['on']}, policy {result['policy']})")
+    out.print(
+        f"[bold {style}]{verdict.upper()}[/] for use '{result['use']}'"
+        f" ({'commercial' if result['commercial'] else 'non-commercial'}"
+        f"{', region ' + result['region'] if result.get('region') else ''},"
+        f" on {result['on']}, policy {result['policy']})"
+    )
     for wanted in ("blocked", "needs-review"):
         rows = [d for d in result["datasets"] if d["verdict"] == wanted]
         if rows:
@@ -119,33 +160,41 @@ def print_check(result: dict[str, Any]) -> None:
     if result.get("conflicts"):
         out.print("\n[bold]conflicts[/]")
         for c in result["conflicts"]:
-            out.print(f"  - rule {c['rule']}: {escape(c['message'])}"
-                      f" ({escape(', '.join(c['datasets']))})")
+            out.print(
+                f"  - rule {c['rule']}: {escape(c['message'])} ({escape(', '.join(c['datasets']))})"
+            )
     if result.get("obligations"):
         out.print("\n[bold]obligations[/]")
         for o in result["obligations"]:
-            out.print(f"  - {o['kind']}: {escape(o['message'])}"
-                      f" ({escape(', '.join(o['datasets']))})")
+            out.print(
+                f"  - {o['kind']}: {escape(o['message'])} ({escape(', '.join(o['datasets']))})"
+            )
     if result.get("warnings"):
         out.print("\n[bold]warnings[/]")
         for w in result["warnings"]:
             text = w if isinstance(w, str) else w.get("message", str(w))
             out.print(f"  - {escape(text)}")
-    fine = [d for d in result["datasets"] if d["verdict"] in ("allowed",
-                                                              "allowed-with-obligations")]
+    fine = [
+        d for d in result["datasets"] if d["verdict"] in ("allowed", "allowed-with-obligations")
+    ]
     if fine:
-        out.print(f"\n{len(fine)} dataset(s) allowed"
-                  f"{' (with obligations)' if any(d['obligations'] for d in fine) else ''}: "
-                  + escape(", ".join(d["id"] for d in fine[:20]))
-                  + (" ..." if len(fine) > 20 else ""))
+        out.print(
+            f"\n{len(fine)} dataset(s) allowed"
+            f"{' (with obligations)' if any(d['obligations'] for d in fine) else ''}: "
+            + escape(", ".join(d["id"] for d in fine[:20]))
+            + (" ..." if len(fine) > 20 else "")
+        )
 
 
 def notice(
     ctx: typer.Context,
     corpus_file: Annotated[Path, typer.Argument(metavar="CORPUS_FILE", help="Corpus YAML.")],
-    use: Annotated[str, typer.Option("--use", help="Intended use.")] = "release-weights",
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of stdout.")] = None,
+    use: Annotated[
+        str, typer.Option("--use", metavar="USE", help="Intended use.")
+    ] = "release-weights",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Print the attribution / NOTICE text (markdown) the corpus owes for this use.
 
@@ -166,11 +215,12 @@ def notice(
 def clear(
     ctx: typer.Context,
     dataset_id: Annotated[str, typer.Argument(metavar="ID", help="Dataset (or base model) id.")],
-    use: Annotated[str, typer.Option("--use", help="The use cleared.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is cleared.")],
-    by: Annotated[str, typer.Option("--by", help="Who clears it.")],
-    until: Annotated[str | None, typer.Option(
-        "--until", metavar="DATE", help="Last day the clearance is valid.")] = None,
+    use: Annotated[str, typer.Option("--use", metavar="USE", help="The use cleared.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is cleared.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who clears it.")],
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Last day the clearance is valid.")
+    ] = None,
 ) -> None:
     """Record a legal clearance that turns needs-review into allowed for one use.
 
@@ -180,6 +230,8 @@ def clear(
     known = bool(reg._existing_ids([dataset_id]))
     c = reg.clear(dataset_id, use=use, reason=reason, by=by, until=parse_date(until, "--until"))
     if not known:
-        info(f"note: {dataset_id!r} is not a dataset in the register (recorded for a base "
-             "model of that id)")
+        info(
+            f"note: {dataset_id!r} is not a dataset in the register (recorded for a base "
+            "model of that id)"
+        )
     info(f"{dataset_id}: cleared for {c.use} until {c.until or 'no end date'} by {c.by}")

@@ -10,8 +10,15 @@ import typer
 from register.cli._common import FormatOption, emit, open_register, resolve_format
 from register.output import OutputFormat, cell_text, to_json
 
-LIST_COLUMNS = ["id", "license", "needs_review", "personal_data", "retain_until",
-                "license_changed", "source"]
+LIST_COLUMNS = [
+    "id",
+    "license",
+    "needs_review",
+    "personal_data",
+    "retain_until",
+    "license_changed",
+    "source",
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -21,16 +28,32 @@ def register(app: typer.Typer) -> None:
 
 def list_datasets(
     ctx: typer.Context,
-    license: Annotated[str | None, typer.Option(
-        "--license", metavar="EXPR", help="Only datasets whose license includes EXPR.")] = None,
-    needs_review: Annotated[bool, typer.Option(
-        "--needs-review", help="Only datasets a human must review (license or rights).")] = False,
-    personal_data: Annotated[str | None, typer.Option(
-        "--personal-data", metavar="yes|no|unknown", help="Filter by personal data.")] = None,
-    region: Annotated[str | None, typer.Option(
-        "--region", metavar="CC", help="Only datasets usable in region CC.")] = None,
-    expiring_within: Annotated[int | None, typer.Option(
-        "--expiring-within", metavar="DAYS", help="Retention ends within DAYS (or ended).")] = None,
+    license: Annotated[
+        str | None,
+        typer.Option(
+            "--license", metavar="EXPR", help="Only datasets whose license includes EXPR."
+        ),
+    ] = None,
+    needs_review: Annotated[
+        bool,
+        typer.Option(
+            "--needs-review", help="Only datasets a human must review (license or rights)."
+        ),
+    ] = False,
+    personal_data: Annotated[
+        str | None,
+        typer.Option("--personal-data", metavar="yes|no|unknown", help="Filter by personal data."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", metavar="CC", help="Only datasets usable in region CC."),
+    ] = None,
+    expiring_within: Annotated[
+        int | None,
+        typer.Option(
+            "--expiring-within", metavar="DAYS", help="Retention ends within DAYS (or ended)."
+        ),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List datasets with their effective license and review state.
@@ -42,9 +65,13 @@ def list_datasets(
     if personal_data and personal_data not in ("yes", "no", "unknown"):
         raise UsageError("--personal-data must be yes, no or unknown")
     reg = open_register(ctx)
-    rows = reg.list_datasets(license=license, needs_review=needs_review,
-                             personal_data=personal_data, region=region,
-                             expiring_within=expiring_within)
+    rows = reg.list_datasets(
+        license=license,
+        needs_review=needs_review,
+        personal_data=personal_data,
+        region=region,
+        expiring_within=expiring_within,
+    )
     emit({"datasets": rows}, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
 
 
@@ -81,8 +108,11 @@ def _show_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
         {"field": "needs review", "value": lic["needs_review"]},
         {"field": "declared", "value": lic["declared"]},
         {"field": "declared reason", "value": lic["reason"]},
-        {"field": "concluded", "value": lic["concluded"] and
-         f"{lic['concluded']} (by {lic['concluded_by']}: {lic['concluded_reason']})"},
+        {
+            "field": "concluded",
+            "value": lic["concluded"]
+            and f"{lic['concluded']} (by {lic['concluded_by']}: {lic['concluded_reason']})",
+        },
     ]
     for key, value in sorted(lic["raw"].items()):
         if value not in (None, "", [], {}):
@@ -91,20 +121,32 @@ def _show_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     for key, value in recorded.items():
         rows.append({"field": f"rights {key}", "value": value})
     if rights.get("by"):
-        rows.append({"field": "rights recorded by",
-                     "value": f"{rights['by']} at {rights['at']}: {rights['reason']}"})
+        rows.append(
+            {
+                "field": "rights recorded by",
+                "value": f"{rights['by']} at {rights['at']}: {rights['reason']}",
+            }
+        )
     for key, value in sorted((rights.get("suggestions") or {}).items()):
         shown = value.get("value") if isinstance(value, dict) and "value" in value else value
         rows.append({"field": f"suggested {key} (unconfirmed)", "value": shown})
     for h in rights.get("history", []):
         rows.append({"field": "rights change", "value": f"{h['at']} by {h['by']}: {h['reason']}"})
     for c in data.get("clearances", []):
-        rows.append({"field": "clearance",
-                     "value": f"{c['use']} until {c['until'] or 'no end date'} by {c['by']}: "
-                              f"{c['reason']}"})
+        rows.append(
+            {
+                "field": "clearance",
+                "value": f"{c['use']} until {c['until'] or 'no end date'} by {c['by']}: "
+                f"{c['reason']}",
+            }
+        )
     for h in data["history"]:
         mark = " (license changed)" if h["license_changed"] else ""
-        rows.append({"field": f"version {h['version']}",
-                     "value": f"{h['ingested_at']} {h['declared_license'] or 'none'}"
-                              f"{mark} sha256 {h['card_sha256'][:12]}"})
+        rows.append(
+            {
+                "field": f"version {h['version']}",
+                "value": f"{h['ingested_at']} {h['declared_license'] or 'none'}"
+                f"{mark} sha256 {h['card_sha256'][:12]}",
+            }
+        )
     return rows

@@ -20,10 +20,15 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx, csv, json or spdx.")],
     out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write.")],
-    corpus: Annotated[Path | None, typer.Option(
-        "--corpus", metavar="FILE", help="Limit to a corpus (and add its check with --use).")]
-    = None,
-    use: Annotated[str | None, typer.Option("--use", help="Use for the corpus check.")] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus", metavar="FILE", help="Limit to a corpus (and add its check with --use)."
+        ),
+    ] = None,
+    use: Annotated[
+        str | None, typer.Option("--use", metavar="USE", help="Use for the corpus check.")
+    ] = None,
     on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="Check date.")] = None,
 ) -> None:
     """Export the register (or a corpus and its check) as xlsx, csv, json or SPDX 3 JSON-LD.
@@ -37,8 +42,7 @@ def export(
     if use and corpus is None:
         raise UsageError("--use needs --corpus FILE")
     reg = open_register(ctx)
-    report = export_register(reg, fmt, out, corpus=corpus, use=use,
-                             on=parse_date(on, "--on"))
+    report = export_register(reg, fmt, out, corpus=corpus, use=use, on=parse_date(on, "--on"))
     for warning in report.warnings:
         info(f"warning: {warning}")
     info(f"wrote {out} ({report.rows} dataset row(s))")
@@ -46,11 +50,16 @@ def export(
 
 def import_(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx (the exported workbook, "
-                                       "edited), csv, or croissant.")],
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT", help="xlsx (the exported workbook, edited), csv, or croissant."
+        ),
+    ],
     file: Annotated[Path, typer.Argument(metavar="FILE", help="File to import.")],
-    by: Annotated[str | None, typer.Option("--by", help="Who imports (default: OS user).")]
-    = None,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who imports (default: OS user).")
+    ] = None,
 ) -> None:
     """Import an edited workbook (rights and concluded licenses); nothing is written if any
     row is invalid.
@@ -60,9 +69,11 @@ def import_(
     reg = open_register(ctx)
     if fmt in ("xlsx", "csv"):
         summary = reg.import_rights(file, by=by)
-        info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
-             f"licenses concluded {summary['licenses_changed']}, "
-             f"unchanged {summary['unchanged']}")
+        info(
+            f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
+            f"licenses concluded {summary['licenses_changed']}, "
+            f"unchanged {summary['unchanged']}"
+        )
     elif fmt == "croissant":
         from register.exports.croissant import read_croissant
 

@@ -19,20 +19,45 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path] | None, typer.Argument(
-        help="Card files (README.md), dataset directories, or roots with --recursive.")] = None,
-    recursive: Annotated[bool, typer.Option(
-        "--recursive", "-r", help="Ingest every dataset directory below each PATH.")] = False,
-    dataset_id: Annotated[str | None, typer.Option(
-        "--id", help="Dataset id for a single card (default: its directory name).")] = None,
-    hub: Annotated[list[str] | None, typer.Option(
-        "--hub", metavar="ID", help="Hub dataset id to fetch (repeatable).")] = None,
-    revision: Annotated[str | None, typer.Option(
-        "--revision", help="Hub revision (branch, tag or commit) for --hub.")] = None,
-    hub_search: Annotated[str | None, typer.Option(
-        "--hub-search", metavar="QUERY", help="Search the Hub and ingest the matches.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most matches for --hub-search.")] = 20,
-    by: Annotated[str | None, typer.Option("--by", help="Who ingests (default: OS user).")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Card files (README.md), dataset directories, or roots with --recursive.",
+        ),
+    ] = None,
+    recursive: Annotated[
+        bool,
+        typer.Option("--recursive", "-r", help="Ingest every dataset directory below each PATH."),
+    ] = False,
+    dataset_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", metavar="ID", help="Dataset id for a single card (default: its directory name)."
+        ),
+    ] = None,
+    hub: Annotated[
+        list[str] | None,
+        typer.Option("--hub", metavar="ID", help="Hub dataset id to fetch (repeatable)."),
+    ] = None,
+    revision: Annotated[
+        str | None,
+        typer.Option(
+            "--revision", metavar="REV", help="Hub revision (branch, tag or commit) for --hub."
+        ),
+    ] = None,
+    hub_search: Annotated[
+        str | None,
+        typer.Option(
+            "--hub-search", metavar="QUERY", help="Search the Hub and ingest the matches."
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="Most matches for --hub-search.")
+    ] = 20,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who ingests (default: OS user).")
+    ] = None,
 ) -> None:
     """Ingest Hugging Face dataset cards; unchanged cards are skipped, changed ones versioned.
 
@@ -41,15 +66,18 @@ def ingest(
     if not paths and not hub and not hub_search:
         raise UsageError("give PATH..., --hub ID or --hub-search QUERY")
     if dataset_id and ((paths and len(paths) > 1) or recursive):
-        raise UsageError("--id names a single card; it cannot be used with --recursive "
-                         "or several paths")
+        raise UsageError(
+            "--id names a single card; it cannot be used with --recursive or several paths"
+        )
     reg = open_register(ctx, create=True)
     summaries = []
     if paths:
         with _progress(paths, recursive) as advance:
-            summaries.append(reg.ingest_paths(paths, recursive=recursive,
-                                              dataset_id=dataset_id, actor=by,
-                                              progress=advance))
+            summaries.append(
+                reg.ingest_paths(
+                    paths, recursive=recursive, dataset_id=dataset_id, actor=by, progress=advance
+                )
+            )
     hub_ids = list(hub or [])
     if hub_search:
         found = reg.hub_search(hub_search, limit)
@@ -82,8 +110,13 @@ def _progress(paths: list[Path], recursive: bool) -> Any:
 
     @contextmanager
     def bar():  # type: ignore[no-untyped-def]
-        with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
-                      console=Console(file=sys.stderr), transient=True) as progress:
+        with Progress(
+            TextColumn("ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(file=sys.stderr),
+            transient=True,
+        ) as progress:
             task = progress.add_task("ingest", total=None)
             yield lambda n: progress.advance(task, n)
 

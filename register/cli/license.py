@@ -11,16 +11,23 @@ from register.cli._common import FormatOption, emit, info, open_register, resolv
 from register.errors import NotFoundError
 from register.output import OutputFormat
 
-app = typer.Typer(help="Normalize license texts, show license terms, record a concluded "
-                       "license.", no_args_is_help=True)
+app = typer.Typer(
+    help="Normalize license texts, show license terms, record a concluded license.",
+    no_args_is_help=True,
+)
 
 NORMALIZE_COLUMNS = ["input", "expression", "needs_review", "confidence", "method", "reason"]
 
 
 @app.command("normalize")
 def normalize(
-    texts: Annotated[list[str] | None, typer.Argument(
-        help="License texts; with none, one text per line is read from stdin.")] = None,
+    texts: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="TEXT",
+            help="License texts; with none, one text per line is read from stdin.",
+        ),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Normalize free text, Hub ids, URLs or license texts to SPDX expressions.
@@ -47,8 +54,10 @@ def _one_line(obj: dict[str, Any]) -> str:
 
 @app.command("show")
 def show(
-    license_id: Annotated[str, typer.Argument(metavar="LICENSE", help="License id (SPDX, "
-                                              "LicenseRef-..., or a Hub id).")],
+    license_id: Annotated[
+        str,
+        typer.Argument(metavar="LICENSE", help="License id (SPDX, LicenseRef-..., or a Hub id)."),
+    ],
     fmt: FormatOption = None,
 ) -> None:
     """Print the terms the knowledge base holds for a license, with their sources.
@@ -65,12 +74,19 @@ def show(
         guess = run(license_id).expression
         terms = kb.get(guess) if guess else None
     if terms is None:
-        raise NotFoundError(f"no terms for license {license_id!r} in the knowledge base",
-                            hint="add a YAML file to a directory in $REGISTER_LICENSES_DIR")
+        raise NotFoundError(
+            f"no terms for license {license_id!r} in the knowledge base",
+            hint="add a YAML file to a directory in $REGISTER_LICENSES_DIR",
+        )
     data = terms.to_dict()
     rows = [{"term": k, "value": v} for k, v in data["terms"].items()]
-    rows += [{"term": "source", "value": f"{s['url']} (version {s['version']}, reviewed "
-                                         f"{s['reviewed']})"} for s in data["sources"]]
+    rows += [
+        {
+            "term": "source",
+            "value": f"{s['url']} (version {s['version']}, reviewed {s['reviewed']})",
+        }
+        for s in data["sources"]
+    ]
     if data["notes"]:
         rows.append({"term": "notes", "value": data["notes"]})
     emit(data, rows, ["term", "value"], fmt, title=f"{terms.id}: {terms.name}")
@@ -81,9 +97,10 @@ def set_license(
     ctx: typer.Context,
     dataset_id: Annotated[str, typer.Argument(metavar="ID", help="Dataset id.")],
     expression: Annotated[str, typer.Argument(metavar="EXPR", help="SPDX expression.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (required).")],
-    by: Annotated[str | None, typer.Option("--by", help="Who decides (default: OS user).")]
-    = None,
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (required).")],
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who decides (default: OS user).")
+    ] = None,
 ) -> None:
     """Record a concluded license; it overrides the declared one everywhere.
 
