@@ -489,16 +489,9 @@ def _cross_problems(
                 sheet=sheet,
             )
         )
-    if lawful_basis == "not-applicable" and personal_data is not None and personal_data != "no":
-        problems.append(
-            ValidationProblem(
-                f"'not-applicable' requires {_name('personal_data', style)} 'no' "
-                f"(it is {personal_data!r})",
-                row=row,
-                column=_name("lawful_basis", style),
-                sheet=sheet,
-            )
-        )
+    # ``not-applicable`` with personal data ``yes``/``unknown`` is recorded as the user says:
+    # it is not a lawful basis then, which the check (rule 9) and ``list --needs-review``
+    # report, rather than refusing to record what the organization knows.
     return problems
 
 
@@ -528,9 +521,11 @@ def validate_record(
     row: int | None = None,
     sheet: str | None = None,
 ) -> list[ValidationProblem]:
-    """Cross-field rules on a whole record: ``retain_until`` not before ``collected_on``;
-    lawful basis ``not-applicable`` only when ``personal_data`` is ``no``.
-    (A DPIA reference without sensitive categories is fine.)
+    """Cross-field rules on a whole record: ``retain_until`` not before ``collected_on``.
+
+    A DPIA reference without sensitive categories is fine, and so is ``not-applicable``
+    with personal data ``yes``: SPEC 4.1 makes that "no lawful basis" (needs review at check
+    time and in ``list --needs-review``), so it is recorded, not refused.
     """
     return _cross_problems(
         record.personal_data,

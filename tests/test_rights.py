@@ -95,11 +95,6 @@ def test_nothing_given_is_an_empty_change() -> None:
             "--retain-until",
             "2021-05-31 is before --collected-on 2021-06-01",
         ),
-        (
-            {"personal_data": "yes", "lawful_basis": "not-applicable"},
-            "--lawful-basis",
-            "'not-applicable' requires --personal-data 'no'",
-        ),
     ],
 )
 def test_each_validation_error_names_its_option(
@@ -224,18 +219,18 @@ def test_validate_record_rules() -> None:
         retain_until=date(2022, 1, 1),
     )
     problems = validate_record(bad)
-    assert [p.column for p in problems] == ["retain_until", "lawful_basis"]
+    # not-applicable with personal data unknown is recorded (rule 9 judges it at check time)
+    assert [p.column for p in problems] == ["retain_until"]
     assert "collected_on" in problems[0].message
-    assert "personal_data" in problems[1].message
+    assert rights_problems(RightsRecord(personal_data="yes", lawful_basis="not-applicable"))
     same_day = RightsRecord(collected_on=date(2022, 1, 1), retain_until=date(2022, 1, 1))
     assert validate_record(same_day) == []
 
 
 def test_check_change_uses_the_stored_record() -> None:
     stored = RightsRecord(personal_data="no", lawful_basis="not-applicable")
-    flip = parse_rights_options(personal_data="yes")  # valid on its own
-    problems = check_change(stored, flip, style="option")
-    assert [p.column for p in problems] == ["--lawful-basis"]
+    flip = parse_rights_options(personal_data="yes")  # recorded; rule 9 reports it later
+    assert check_change(stored, flip, style="option") == []
     stored2 = RightsRecord(collected_on=date(2024, 5, 1))
     problems = check_change(stored2, parse_rights_options(retain_until="2024-04-30"))
     assert [p.column for p in problems] == ["retain_until"]

@@ -296,7 +296,6 @@ def test_malformed_rows_list_every_problem(tmp_path: Path, kind: str) -> None:
         (4, "id"),
         (5, "id"),
         (6, "retain_until"),
-        (6, "lawful_basis"),
         (8, "concluded_reason"),
     ]
     sheet = None if kind == "csv" else "Register"
@@ -346,7 +345,6 @@ def test_hooks_known_ids_current_and_license_check(tmp_path: Path) -> None:
         license_check=lambda text: None if text == "MIT" else f"{text!r} is not SPDX",
     )
     assert [(p.row, p.column) for p in problems] == [
-        (2, "lawful_basis"),  # personal_data yes against the stored not-applicable
         (2, "concluded_license"),
         (3, "id"),
     ]
