@@ -73,6 +73,7 @@ def ingest_documents(
 ) -> IngestSummary:
     """Write documents (and count errors passed through the stream) in batches."""
     summary = IngestSummary()
+    norm_cache: dict[str, Any] = {}
     for batch in _batched(items, batch_size):
         docs: dict[str, CardDocument] = {}
         for item in batch:
@@ -84,7 +85,7 @@ def ingest_documents(
                 docs[item.dataset_id] = item
         if docs:
             part = run_write(engine, partial(_write_batch, docs=list(docs.values()),
-                                             actor=actor))
+                                             actor=actor, norm_cache=norm_cache))
             summary.ingested += part.ingested
             summary.updated += part.updated
             summary.unchanged += part.unchanged
@@ -94,7 +95,8 @@ def ingest_documents(
     return summary
 
 
-def _write_batch(conn: Connection, docs: list[CardDocument], actor: str) -> IngestSummary:
+def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
+                 norm_cache: dict[str, Any] | None = None) -> IngestSummary:
     from register.normalize import normalize_card_license
 
     part = IngestSummary()
@@ -115,8 +117,14 @@ def _write_batch(conn: Connection, docs: list[CardDocument], actor: str) -> Inge
         if old is not None and old.card_sha256 == doc.card_sha256:
             part.unchanged += 1
             continue
-        norm = _without_nul(normalize_card_license(doc.raw_license))
         raw_json = _dumps(doc.raw_license)
+        cache = {} if norm_cache is None else norm_cache
+        norm = cache.get(raw_json)
+        if norm is None:  # many cards repeat the same license fields: normalize once per run
+            norm = _without_nul(normalize_card_license(doc.raw_license))
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[raw_json] = norm
         meta_json = _dumps(doc.metadata)
         version = 1 if old is None else old.version + 1
         fields = {

@@ -109,15 +109,15 @@ def test_updates_and_no_ops(reg: Register) -> None:
 
 
 def test_failed_operations_append_nothing(seeded: Register) -> None:
+    seeded.set_rights("b", parse_rights_options(collected_on="2025-01-01"), reason="r")
     before = rows(seeded)
     with pytest.raises(NotFoundError):
         seeded.set_license("nope", "MIT", reason="x")
     with pytest.raises(UsageError):
         seeded.set_license("a", "MIT AND", reason="x")
     with pytest.raises(ValidationError):
-        # lawful basis not-applicable contradicts personal data yes
-        seeded.set_rights("a", parse_rights_options(personal_data="yes",
-                                                    lawful_basis="not-applicable"))
+        # valid on its own, but before the stored collected_on date
+        seeded.set_rights("b", parse_rights_options(retain_until="2020-01-01"))
     with pytest.raises(UsageError):
         seeded.clear("a", use="world-domination", reason="x", by="y")
     assert rows(seeded) == before
