@@ -128,8 +128,10 @@ class Register:
         """Ingest card files, dataset directories, or (recursive) trees of them."""
         from register.ingest import iter_documents
 
+        with read_connection(self.engine) as conn:
+            known = {r.id: r.card_sha256 for r in conn.execute(select(_D.c.id, _D.c.card_sha256))}
         docs = iter_documents([Path(p) for p in paths], recursive=recursive,
-                              dataset_id=dataset_id)
+                              dataset_id=dataset_id, known=known)
         return self.ingest_documents(docs, actor=actor, progress=progress)
 
     def ingest_hub(

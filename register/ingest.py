@@ -9,6 +9,7 @@ whole batches and re-running the same command finishes the work without duplicat
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -65,7 +66,7 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def ingest_documents(
     engine: Engine,
-    items: Iterable[CardDocument | RegisterError],
+    items: Iterable[CardDocument | RegisterError | Unchanged],
     *,
     actor: str,
     batch_size: int = 1000,
@@ -77,7 +78,9 @@ def ingest_documents(
     for batch in _batched(items, batch_size):
         docs: dict[str, CardDocument] = {}
         for item in batch:
-            if isinstance(item, RegisterError):
+            if isinstance(item, Unchanged):
+                summary.unchanged += 1
+            elif isinstance(item, RegisterError):
                 summary.failed.append(str(item))
             else:
                 if item.dataset_id in docs:  # same id twice in one batch: last one wins
@@ -206,14 +209,52 @@ def _without_nul(norm: Any) -> Any:
     return replace(norm, **fields)
 
 
+@dataclass(frozen=True)
+class Unchanged:
+    """A card whose bytes hash to the checksum the register already holds for its id."""
+
+    dataset_id: str
+
+
+def _stored_checksum_matches(path: Path, dataset_id: str, known: dict[str, str]) -> bool:
+    """Hash the card's files as parsing would and compare, without parsing (re-ingest of a
+    large unchanged tree costs a read and a hash per card).  Any problem: parse instead."""
+    from register import cards
+
+    want = known.get(dataset_id)
+    if want is None:
+        return False
+    try:
+        if path.is_dir():
+            readme = cards.read_limited(path / cards.CARD_NAME, cards.MAX_CARD_BYTES, "card")
+            infos_path = next((path / n for n in cards.INFOS_NAMES if (path / n).is_file()),
+                              None)
+            infos = (cards.read_limited(infos_path, cards.MAX_INFOS_BYTES, "infos file")
+                     if infos_path else None)
+        else:
+            readme, infos = cards.read_limited(path, cards.MAX_CARD_BYTES, "card"), None
+    except RegisterError:
+        return False
+    return cards.card_sha256(readme, infos) == want
+
+
 def iter_documents(
     paths: Iterable[Path], *, recursive: bool = False, dataset_id: str | None = None,
-) -> Iterator[CardDocument | RegisterError]:
-    """Parse every card below ``paths``; parse failures are yielded, not raised."""
+    known: dict[str, str] | None = None,
+) -> Iterator[CardDocument | RegisterError | Unchanged]:
+    """Parse every card below ``paths``; parse failures are yielded, not raised.
+
+    ``known`` maps dataset ids to the checksums the register holds: a card whose bytes still
+    hash to it is yielded as :class:`Unchanged` without being parsed.
+    """
     from register.cards import discover, parse_path
 
     for path, found_id in discover(paths, recursive=recursive):
+        ds_id = dataset_id or found_id
+        if known and _stored_checksum_matches(path, ds_id, known):
+            yield Unchanged(ds_id)
+            continue
         try:
-            yield parse_path(path, dataset_id or found_id, source=str(path.resolve()))
+            yield parse_path(path, ds_id, source=os.path.abspath(path))
         except RegisterError as exc:
             yield exc
