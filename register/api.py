@@ -178,7 +178,7 @@ class Register:
             _D.c.id, _D.c.source, _D.c.revision, _D.c.version, _D.c.pretty_name,
             _D.c.declared_license, _D.c.declared_needs_review, _D.c.concluded_license,
             _D.c.license_changed_at, _D.c.previous_license, _D.c.rights_json,
-            _D.c.personal_data, _D.c.retain_until, _D.c.declared_reason,
+            _D.c.personal_data, _D.c.retain_until, _D.c.declared_reason, _D.c.suggestions_json,
         ).order_by(_D.c.id)
         if personal_data:
             stmt = stmt.where(_D.c.personal_data == personal_data)
@@ -191,6 +191,9 @@ class Register:
                 record = RightsRecord.from_dict(_loads(row.rights_json, {}))
                 problems = rights_mod.rights_problems(record) if row.rights_json or \
                     row.personal_data == "yes" else []
+                if not row.rights_json and _suggests_personal_data(row.suggestions_json):
+                    problems.append("the card suggests personal data (unconfirmed) and no "
+                                    "rights are recorded")
                 if want_keys is not None and not want_keys <= _license_keys(effective):
                     continue
                 if needs_review and not (review or problems):
@@ -271,6 +274,8 @@ class Register:
                 ],
             },
             "rights": {
+                # the fields in force (defaults when nothing is recorded), then the record
+                **(rights or RightsRecord().to_dict()),
                 "recorded": rights,
                 "by": row.rights_by, "reason": row.rights_reason, "at": row.rights_at,
                 "suggestions": _loads(row.suggestions_json, {}),
@@ -629,6 +634,15 @@ class Register:
     def audit_verify(self) -> VerifyReport:
         with read_connection(self.engine) as conn:
             return verify_chain(conn)
+
+
+def _suggests_personal_data(suggestions_json: str | None) -> bool:
+    """Whether the card-derived (unconfirmed) suggestions say the data is personal."""
+    if not suggestions_json or "personal_data" not in suggestions_json:
+        return False
+    suggestion = _loads(suggestions_json, {}).get("personal_data")
+    value = suggestion.get("value") if isinstance(suggestion, dict) else suggestion
+    return value == "yes"
 
 
 def _license_keys(expression: str | None) -> set[str]:

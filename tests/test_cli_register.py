@@ -125,6 +125,11 @@ def test_license_set_rejects_invalid_expression(db: str,
 
 
 def test_rights_set_show_and_filters(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # before anything is recorded, the card's (unconfirmed) personal-data hint queues it
+    queue = json.loads(run_cli(capsys, "--db", db, "list", "--needs-review", "-f", "json").out)
+    entry = next(d for d in queue["datasets"] if d["id"] == "arabic_speech_corpus")
+    assert entry["rights_needs_review"] and "suggests personal data" in \
+        entry["review_reasons"][0]
     result = run_cli(capsys, "--db", db, "rights", "set", "arabic_speech_corpus",
                      "--personal-data", "yes", "--sensitive", "biometric",
                      "--allowed-region", "EU", "--retain-until", "2027-01-31",
@@ -133,6 +138,8 @@ def test_rights_set_show_and_filters(db: str, capsys: pytest.CaptureFixture[str]
     shown = json.loads(run_cli(capsys, "--db", db, "show", "arabic_speech_corpus",
                                "-f", "json").out)
     assert shown["rights"]["recorded"]["personal_data"] == "yes"
+    assert shown["rights"]["personal_data"] == "yes"
+    assert shown["rights"]["allowed_regions"] == ["EU"]
     assert shown["rights"]["history"][0]["by"] == "dpo"
     listed = json.loads(run_cli(capsys, "--db", db, "list", "--personal-data", "yes",
                                 "-f", "json").out)
