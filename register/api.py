@@ -631,9 +631,23 @@ class Register:
                 for r in conn.execute(stmt)
             ]
 
-    def audit_verify(self) -> VerifyReport:
+    def audit_verify(self, *, anchors: Sequence[str] = ()) -> VerifyReport:
+        """Verify the chain and the state it implies.  ``anchors`` are head hashes noted
+        earlier outside the register (e.g. printed by a previous verify, or stored by CI):
+        each must still be in the chain, which catches a rewrite of the whole tail."""
         with read_connection(self.engine) as conn:
-            return verify_chain(conn)
+            report = verify_chain(conn)
+            if not report.ok:
+                return report
+            for anchor in anchors:
+                found = conn.execute(select(_A.c.seq).where(_A.c.hash == anchor.strip().lower())
+                                     ).first()
+                if found is None and anchor.strip().lower() != "0" * 64:
+                    report.ok = False
+                    report.problem = (f"anchor {anchor[:16]}... is not in the audit trail: the "
+                                      "history after it was rewritten")
+                    break
+            return report
 
 
 def _suggests_personal_data(suggestions_json: str | None) -> bool:

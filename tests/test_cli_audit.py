@@ -263,3 +263,36 @@ def test_record_state_hash_tracks_the_register(db: Path,
     # every record moves the head, so each state differs; the decision facts are in the chain
     assert len(set(states)) == 3
     assert verify(capsys, db)[0] == 0
+
+
+def test_anchor_detects_a_rewritten_tail(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         ) -> None:
+    """Rewriting every event after a point with recomputed hashes passes the chain check,
+    but not a head hash noted earlier outside the register."""
+    import re
+    import sqlite3
+
+    from register.audit import event_hash
+    from tests.cli_helpers import run_cli
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# x\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert run_cli(capsys, "--db", db, "ingest", card, "--id", "ds").code == 0
+    assert run_cli(capsys, "--db", db, "license", "set", "ds", "MIT", "--reason", "ok",
+                   "--by", "a").code == 0
+    first = run_cli(capsys, "--db", db, "audit", "verify")
+    head = re.search(r"head ([0-9a-f]{64})", first.err).group(1)  # type: ignore[union-attr]
+    # an insider rewrites the last event (reason) and recomputes its hash
+    conn = sqlite3.connect(db)
+    seq, at, actor, action, ds, before, after, prev = conn.execute(
+        "SELECT seq, at, actor, action, dataset_id, before_json, after_json, prev_hash "
+        "FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    digest = event_hash(seq, at, actor, action, ds, before, after, "forged", prev)
+    conn.execute("UPDATE audit_event SET reason='forged', hash=? WHERE seq=?", (digest, seq))
+    conn.commit()
+    conn.close()
+    assert run_cli(capsys, "--db", db, "audit", "verify").code == 0  # chain alone: consistent
+    anchored = run_cli(capsys, "--db", db, "audit", "verify", "--anchor", head)
+    assert anchored.code == 1
+    assert "anchor" in anchored.err and "rewritten" in anchored.err

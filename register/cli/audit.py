@@ -38,18 +38,26 @@ def log(
 @app.command("verify")
 def verify(
     ctx: typer.Context,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option("--anchor", metavar="HASH",
+                     help="A head hash noted earlier; it must still be in the chain."),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Recompute the hash chain and the state it implies; exit 1 if tampered.
 
-    Example: register audit verify
+    Keep the printed head hash outside the register (a ticket, CI log) and pass it back with
+    --anchor to detect a rewrite of the whole history after that point.
+
+    Example: register audit verify --anchor 3f9a0c...
     """
     reg = open_register(ctx)
-    report = reg.audit_verify()
+    report = reg.audit_verify(anchors=anchor or ())
     if fmt is not None and fmt.value == "json":
         sys.stdout.write(to_json(report.to_dict()))
     if report.ok:
-        info(f"audit trail intact: {report.events} event(s) verified, head {report.head_hash[:16]}")
+        info(f"audit trail intact: {report.events} event(s) verified, head {report.head_hash}")
         return
     where = f" at event {report.first_bad_seq}" if report.first_bad_seq else ""
     sys.stderr.write(f"Error: audit trail tampered{where}: {report.problem}\n")
