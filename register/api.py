@@ -174,6 +174,7 @@ class Register:
         want_keys = _license_keys(license) if license else None
         region_code = rights_mod.normalize_region_filter(region) if region else None
         out: list[dict[str, Any]] = []
+        terms_cache: dict[str | None, list[str]] = {}
         stmt = select(
             _D.c.id, _D.c.source, _D.c.revision, _D.c.version, _D.c.pretty_name,
             _D.c.declared_license, _D.c.declared_needs_review, _D.c.concluded_license,
@@ -196,7 +197,11 @@ class Register:
                                     "rights are recorded")
                 if want_keys is not None and not want_keys <= _license_keys(effective):
                     continue
-                if needs_review and not (review or problems):
+                unknown_terms = [] if review else self._missing_terms(effective, terms_cache)
+                terms_problems = [f"no terms in the knowledge base for "
+                                  f"{', '.join(unknown_terms)}: a check will need review"
+                                  ] if unknown_terms else []
+                if needs_review and not (review or problems or terms_problems):
                     continue
                 if region_code and not rights_mod.usable_in_region(record, region_code):
                     continue
@@ -206,7 +211,7 @@ class Register:
                     "needs_review": review,
                     "rights_needs_review": bool(problems),
                     "review_reasons": ([row.declared_reason] if review and row.declared_reason
-                                       else []) + problems,
+                                       else []) + terms_problems + problems,
                     "source": row.source,
                     "revision": row.revision,
                     "version": row.version,
@@ -217,6 +222,20 @@ class Register:
                     "previous_license": row.previous_license,
                 })
         return out
+
+    def _missing_terms(self, expression: str | None,
+                       cache: dict[str | None, list[str]]) -> list[str]:
+        """License ids of ``expression`` the knowledge base holds no terms for."""
+        if expression not in cache:
+            from register.licensing import spdx_licensing
+
+            try:
+                keys = set(spdx_licensing().license_keys(expression)) if expression else set()
+            except Exception:  # not an expression: rule 1 and the license reason say so
+                keys = set()
+            cache[expression] = sorted(
+                k for k in keys if k.upper() != "NOASSERTION" and self.kb.get(k) is None)
+        return cache[expression]
 
     def show(self, dataset_id: str) -> dict[str, Any]:
         with read_connection(self.engine) as conn:
