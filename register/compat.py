@@ -209,6 +209,15 @@ class _Context:
             obs.append(_Ob(kind, rule, lid, message))
 
         carve = terms.results_carveout and use in CARVEOUT_USES
+        if terms.needs_review:
+            # A family-only entry (Hub ids ``bsd``, ``gpl``, ``cc``...): the terms below are the
+            # most restrictive plausible ones, but which license applies is still open (rule 1).
+            find(
+                "1",
+                pol.unknown_license,
+                f"{lid} names a license family without its exact variant or version; "
+                "the actual license needs review",
+            )
         if not terms.commercial_use and self.commercial:
             find(
                 "2",
@@ -243,9 +252,12 @@ class _Context:
                     )
             elif use == "release-data":
                 owe("unmodified", "4", f"redistribute {lid} material unmodified")
+        # Share-alike scope is per license (4.1): GPL-style terms bite on distribution only,
+        # CC BY-SA / BY-NC-SA / ODbL / AGPL also on service; nothing bites for research/internal.
+        bites = terms.is_share_alike and (
+            use in DISTRIBUTION_USES or (terms.share_alike == "service" and use == "service")
+        )
         if terms.is_share_alike:
-            scope = terms.share_alike
-            bites = use in DISTRIBUTION_USES or (scope == "service" and use == "service")
             if carve:
                 reasons.append(
                     (
@@ -299,7 +311,9 @@ class _Context:
         if obs and verdict == "allowed":
             verdict = "allowed-with-obligations"
         sa_accept = None
-        if terms.is_share_alike and not carve and (not is_base or use == "release-weights"):
+        # Only terms that bite for this use take part in conflicts; the base model only for
+        # release-weights (4.1).
+        if bites and not carve and (not is_base or use == "release-weights"):
             for name in (lid, *terms.share_alike_compatible):
                 self.display.setdefault(name.lower(), name)
             sa_accept = frozenset({lid.lower(), *(c.lower() for c in terms.share_alike_compatible)})
