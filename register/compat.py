@@ -440,7 +440,9 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
                 f"license {expr!r} is not a valid or tractable SPDX expression",
             )
         )
-    if facts.license_needs_review:
+    # NOASSERTION / unknown already give their own rule 1 reason: no bare duplicate.
+    bare_duplicate = not facts.license_reason and expr.lower() in UNKNOWN_LICENSE_IDS
+    if facts.license_needs_review and not bare_duplicate:
         why = f": {facts.license_reason}" if facts.license_reason else ""
         base_found.append(("1", ctx.policy.unknown_license, f"license needs review{why}"))
     if not is_base:

@@ -154,7 +154,7 @@ def print_check(result: dict[str, Any]) -> None:
         if rows:
             out.print(f"\n[bold]{wanted}[/]")
         for d in rows:
-            out.print(f"  {escape(d['id'])} ({escape(d.get('license') or 'no license')})")
+            out.print(f"  {_label(d)} ({escape(d.get('license') or 'no license')})")
             for r in d.get("reasons", []):
                 out.print(f"    - rule {r['rule']}: {escape(r['message'])}")
     if result.get("conflicts"):
@@ -169,6 +169,25 @@ def print_check(result: dict[str, Any]) -> None:
             out.print(
                 f"  - {o['kind']}: {escape(o['message'])} ({escape(', '.join(o['datasets']))})"
             )
+    chosen = [d for d in result["datasets"] if d.get("chosen_option")]
+    if chosen:
+        # Rule 12: the licence the corpus is used under is the one the obligations follow.
+        out.print("\n[bold]license choices[/] (rule 12: an OR is used under the option chosen)")
+        for d in chosen:
+            out.print(
+                f"  - {_label(d)}: {escape(d.get('license') or '')} -> used under "
+                f"{escape(d['chosen_option'])}"
+            )
+    cleared = [d for d in result["datasets"] if d.get("clearance")]
+    if cleared:
+        out.print("\n[bold]clearances applied[/] (rule 13)")
+        for d in cleared:
+            c = d["clearance"]
+            until = f" until {c['until']}" if c.get("until") else " (no end date)"
+            out.print(
+                f"  - {_label(d)}: cleared for {escape(c['use'])} by {escape(c['by'])}{until}"
+                f": {escape(c.get('reason') or '')} -> {d['verdict']}"
+            )
     if result.get("warnings"):
         out.print("\n[bold]warnings[/]")
         for w in result["warnings"]:
@@ -181,9 +200,15 @@ def print_check(result: dict[str, Any]) -> None:
         out.print(
             f"\n{len(fine)} dataset(s) allowed"
             f"{' (with obligations)' if any(d['obligations'] for d in fine) else ''}: "
-            + escape(", ".join(d["id"] for d in fine[:20]))
+            + ", ".join(_label(d) for d in fine[:20])
             + (" ..." if len(fine) > 20 else "")
         )
+
+
+def _label(d: dict[str, Any]) -> str:
+    from rich.markup import escape
+
+    return escape(d["id"]) + (escape(" [base model]") if d.get("base_model") else "")
 
 
 def notice(
@@ -195,15 +220,32 @@ def notice(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="The use is non-commercial.")
+    ] = False,
+    region: Annotated[
+        str | None, typer.Option("--region", metavar="CC", help="Where the model is used.")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="Check date (default today).")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", metavar="FILE", help="Policy YAML changing the default knobs."),
+    ] = None,
 ) -> None:
     """Print the attribution / NOTICE text (markdown) the corpus owes for this use.
 
-    Example: register notice corpus.yaml --use release-weights > NOTICE.md
+    The check options (--non-commercial, --region, --on, --policy) are those of `check`, so the
+    notice states the same verdict. Example: register notice corpus.yaml --use release-weights
     """
     from register.notice import render_notice
 
     reg = open_register(ctx)
-    result = reg.check_corpus(corpus_file, use=use)
+    result = reg.check_corpus(
+        corpus_file, use=use, non_commercial=non_commercial, region=region,
+        on=parse_date(on, "--on"), policy=policy,
+    )
     text = render_notice(reg, result)
     if output:
         output.write_text(text, encoding="utf-8")
