@@ -622,3 +622,32 @@ def test_property_verdict_is_worst_of_datasets(facts, use, region) -> None:  # t
     assert r["verdict"] == max(verdicts, key=RANK.__getitem__, default="allowed")
     if r["conflicts"] and use in ("release-weights", "release-data"):
         assert r["verdict"] == "blocked"
+
+
+@PROPS
+@given(corpora(), st.sampled_from(["research", "internal"]), REGION_ST)
+def test_property_no_share_alike_conflict_without_sharing(facts, use, region) -> None:  # type: ignore[no-untyped-def]
+    """Rule 5 acts on service and up: for research/internal no share-alike term bites."""
+    r = check(facts, use=use, region=region, on=ON, kb=BUILTIN)
+    assert r["conflicts"] == []
+    assert not any(o["kind"] == "share-alike" for o in r["obligations"])
+
+
+def test_share_alike_scope_decides_conflicts() -> None:
+    """4.1: GPL shares alike on distribution only: GPL-2.0 with GPL-3.0 is no service issue."""
+    gpl = [
+        DatasetFacts(id="a", license="GPL-2.0-only"),
+        DatasetFacts(id="b", license="GPL-3.0-only"),
+    ]
+    assert check(gpl, use="service", on=ON, kb=BUILTIN)["conflicts"] == []
+    assert check(gpl, use="release-weights", on=ON, kb=BUILTIN)["verdict"] == "blocked"
+    agpl = [DatasetFacts(id="a", license="AGPL-3.0-only"), DatasetFacts(id="b", license="ODbL-1.0")]
+    service = check(agpl, use="service", on=ON, kb=BUILTIN)
+    assert service["conflicts"] and service["verdict"] == "allowed-with-obligations"
+
+
+def test_family_only_license_needs_review() -> None:
+    facts = [DatasetFacts(id="a", license="LicenseRef-hf-gpl")]
+    r = check(facts, use="internal", on=ON, kb=BUILTIN)
+    assert r["verdict"] == "needs-review"
+    assert any(x["rule"] == "1" for x in r["datasets"][0]["reasons"])
