@@ -82,6 +82,9 @@ class _Tables:
     risk_words: set[str] = field(default_factory=set)
     max_sentence_tokens: int = 40
     choice_phrases: list[str] = field(default_factory=list)
+    id_url_prefixes: list[str] = field(default_factory=list)
+    restriction_markers: dict[str, list[str]] = field(default_factory=dict)
+    restricted_ids: dict[str, set[str]] = field(default_factory=dict)  # marker kind -> ids
     full_texts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -141,6 +144,37 @@ def _norm_url(url: str) -> str:
     return u
 
 
+_CC_URL = re.compile(
+    r"^creativecommons\.org/licenses/([a-z]+(?:-[a-z]+)*)/(\d+\.\d+)(?:/([a-z]+))?$"
+)
+
+
+def _url_id(url: str, t: _Tables) -> str | None:
+    """The license a URL points to: listed URLs, then Creative Commons deed/legalcode paths
+    (``/licenses/by-nc-sa/2.1/jp/`` is ``CC-BY-NC-SA-2.1-JP`` when SPDX has that id; a port
+    without SPDX id is no answer), then license-id pages (``spdx.org/licenses/<id>``)."""
+    u = _norm_url(url)
+    hit = t.urls.get(u)
+    if hit is not None:
+        return hit
+    m = _CC_URL.match(u)
+    if m:
+        code, version, port = m.groups()
+        cand = f"cc-{code}-{version}" + (f"-{port}" if port else "")
+        return t.canonical.get(cand)
+    for prefix in t.id_url_prefixes:
+        if u.startswith(prefix):
+            rest = u[len(prefix):]
+            if not rest or "/" in rest:
+                return None
+            for key in (rest, re.sub(r"(?<=\d)-(?=\d)", ".", rest)):
+                exact = t.exact.get(key)
+                if exact is not None:
+                    return exact[0]
+            return None
+    return None
+
+
 def _load_alias_table(directory: Path) -> dict[str, Any]:
     path = directory / "aliases.yaml"
     if not path.is_file():
@@ -166,6 +200,11 @@ def _build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> _Tables:
     t.risk_words = {str(w) for w in alias_data.get("risk_words") or ()}
     t.max_sentence_tokens = int(alias_data.get("max_sentence_tokens") or 40)
     t.choice_phrases = [str(p) for p in alias_data.get("choice_phrases") or ()]
+    t.restriction_markers = {
+        str(kind): [" ".join(re.sub(r"[^a-z0-9]+", " ", str(p).lower()).split()) for p in phrases]
+        for kind, phrases in (alias_data.get("restriction_markers") or {}).items()
+    }
+    t.id_url_prefixes = [_norm_url(str(p)) + "/" for p in alias_data.get("id_url_prefixes") or ()]
     t.full_texts = [dict(x) for x in alias_data.get("full_texts") or ()]
     t.not_families = {
         tuple(sorted(str(w) for w in k)) for k in alias_data.get("not_families") or ()
@@ -194,6 +233,10 @@ def _build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> _Tables:
         if terms.needs_review:
             t.review_ids.add(lid)
         t.family_of[lid] = terms.family
+        if not terms.commercial_use:
+            t.restricted_ids.setdefault("noncommercial", set()).add(lid)
+        if terms.research_only or not terms.commercial_use:
+            t.restricted_ids.setdefault("research_only", set()).add(lid)
         if terms.family == "creative-commons":
             t.cc_ids.add(lid)
         for hub in terms.hub_ids:
@@ -291,11 +334,26 @@ def _scan(tokens: list[str], t: _Tables, extra: Iterable[str] = ()) -> list[_Men
             i += 1
             continue
         end = hit.end
+        if hit.kind == "license" and end < n and tokens[end] in ("orlater", "only"):
+            sibling = _variant(hit.ids[0], tokens[end], t)
+            if sibling is not None:
+                hit = _Mention("license", (sibling,), f"{hit.label} {tokens[end]}", hit.start,
+                               end + 1)
+                end = hit.end
         if hit.kind == "license" and hit.ids[0] in t.cc_ids and end < n and tokens[end] in t.ports:
             hit = _Mention("port", hit.ids, f"{hit.label} {tokens[end]}", hit.start, end + 1)
         found.append(hit)
         i = hit.end
     return _absorb(found, t, extra)
+
+
+def _variant(lid: str, qualifier: str, t: _Tables) -> str | None:
+    """``GPL-3.0-only`` + "orlater" -> ``GPL-3.0-or-later`` (and back for "only"), if known."""
+    base = re.sub(r"-(only|or-later)$", "", lid)
+    if base == lid:
+        return None
+    cand = base + ("-or-later" if qualifier == "orlater" else "-only")
+    return cand if cand.lower() in t.canonical else None
 
 
 def _absorb(found: list[_Mention], t: _Tables, extra: Iterable[str] = ()) -> list[_Mention]:
@@ -413,7 +471,7 @@ def _normalize(text: str) -> NormalizationResult:
 
     if re.fullmatch(r"(?:https?://|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/)\S+", s,
                     flags=re.IGNORECASE):
-        url_id = t.urls.get(_norm_url(s))
+        url_id = _url_id(s, t)
         if url_id is None:
             return _review(text, "url", "URL is not a known license text or deed URL")
         if url_id in t.review_ids or url_id in t.own_ids:
@@ -480,22 +538,28 @@ def _expression(text: str, s: str, t: _Tables) -> NormalizationResult | None:
             out.append(part.upper() if part.upper() in ("AND", "OR", "WITH") else part)
             continue
         key = part.lower()
-        plus = key.endswith("+")
-        canon = t.canonical.get(key) or (t.canonical.get(key[:-1]) if plus else None)
+        canon = t.canonical.get(key)
+        if canon is None and key.endswith("+") and t.canonical.get(key[:-1]):
+            canon = t.canonical[key[:-1]] + "+"
         if canon is None:
             unknown.append(part)
             out.append(part)
             continue
-        out.append(canon + ("+" if plus and canon.lower() != key else ""))
+        out.append(canon)
+    has_operator = any(p.upper() in ("AND", "OR", "WITH") for p in parts)
+    if unknown and {u.lower() for u in unknown} <= _LATER_WORDS:
+        return None  # "GPL-2.0 or later": a name with a qualifier, read as a name
     if unknown:
         if any(u.lower().startswith("licenseref-") for u in unknown) or (
-            len(unknown) == 1 and len(out) > 2
+            len(unknown) == 1 and len(out) > 2 and has_operator
         ):
             return _review(text, "spdx-expression", f"unknown license id(s): {', '.join(unknown)}")
         return None
     try:
         parsed = licensing.parse("".join(out), validate=False, strict=True)
     except Exception as exc:
+        if not has_operator and _NAME_WITH_ABBREVIATION.fullmatch(s):
+            return None  # "ISC License (ISC)": a name with its abbreviation, not an expression
         return _review(text, "spdx-expression", f"not a valid SPDX expression: {exc}")
     if parsed is None:
         return _review(text, "spdx-expression", "empty SPDX expression")
@@ -508,6 +572,11 @@ def _expression(text: str, s: str, t: _Tables) -> NormalizationResult | None:
     return _result(text, expr, False, 1.0, "spdx-expression", f"valid SPDX expression{note}")
 
 
+# Port codes that are also common words: never read as a jurisdiction on their own.
+_PORT_WORDS = {"in", "it", "no", "my", "be", "at", "us", "is", "to", "do", "so", "me", "an"}
+_LATER_WORDS = {"later", "any", "newer", "version", "above"}
+_NAME_WITH_ABBREVIATION = re.compile(r"[^()]+\([^()]+\)\s*")
+
 _UNCLEAR = {
     "port": "a Creative Commons port without SPDX id",
     "family": "a license family without version",
@@ -518,7 +587,7 @@ _UNCLEAR = {
 def _names(text: str, s: str, t: _Tables) -> NormalizationResult:
     url_ids: set[str] = set()
     for url in _URL_IN_TEXT.findall(s):
-        lid = t.urls.get(_norm_url(url))
+        lid = _url_id(url, t)
         if lid:
             url_ids.add(lid)
     tokens = _tokens(_URL_IN_TEXT.sub(" ", s), t)
@@ -554,6 +623,17 @@ def _names(text: str, s: str, t: _Tables) -> NormalizationResult:
                        lid, 0.5)
     if len(tokens) > t.max_sentence_tokens:
         return _review(text, "sentence", f"prose of {len(tokens)} words naming {lid}", lid, 0.5)
+    if lid in t.cc_ids:
+        ports = sorted({tok for tok in residual if tok in t.ports and tok not in _PORT_WORDS})
+        if ports:
+            return _review(text, "name", f"names {lid} next to the jurisdiction(s) "
+                           f"{', '.join(ports)}: possibly a Creative Commons port", lid, 0.4)
+        if residual and not url_ids and not {"cc", "cczero"} & set(tokens):
+            # "Attribution 2.0" without "Creative Commons"/"CC" is a CC deed title only when
+            # nothing else is said ("Data licence Germany – attribution – version 2.0" is not).
+            return _review(text, "name", f"names {lid} only by its elements, without "
+                           f"'Creative Commons' or 'CC', beside other words: "
+                           f"{', '.join(residual[:6])}", lid, 0.4)
     method = "name" if len(residual) <= 3 else "sentence"
     return _result(text, lid, False, 0.95 if method == "name" else 0.85, method,
                    f"license name {lid}" if method == "name" else f"sentence naming {lid}")
@@ -589,7 +669,7 @@ def _evidence_ids(
     ids: set[str] = set()
     unresolved: list[str] = []
     for url in _URL_IN_TEXT.findall(s):
-        lid = t.urls.get(_norm_url(url))
+        lid = _url_id(url, t)
         if lid:
             ids.add(lid)
     for m in _scan(_tokens(_URL_IN_TEXT.sub(" ", s), t), t, ids | declared):
@@ -601,9 +681,12 @@ def _evidence_ids(
             unresolved.append(f"{m.label!r} (a Creative Commons port)")
         else:
             unresolved.append(f"{m.label!r} (license family {_describe(m.ids[:3])})")
+    flat = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', s.lower()).split())} "
     if not ids and not unresolved and len(s) < 120 and re.search(
         r"(?i)\b(licen[cs]e|agreement|terms of use)\b", s
-    ) and not _URL_IN_TEXT.fullmatch(s.strip()):
+    ) and not _URL_IN_TEXT.fullmatch(s.strip()) and not any(
+        f" {p} " in flat for p in t.choice_phrases
+    ):
         unresolved.append(f"{s.strip()!r} (a license name not recognized)")
     return ids, unresolved
 
@@ -627,8 +710,9 @@ def normalize_card_license(raw: Mapping[str, Any]) -> NormalizationResult:
 
 def _card(raw: Mapping[str, Any]) -> NormalizationResult:
     t = _tables()
-    hub_ids = [x.strip() for x in _as_list(raw.get("license")) + _as_list(raw.get("licenses"))]
-    hub_ids = list(dict.fromkeys(x for x in hub_ids if x))
+    current = [x.strip() for x in _as_list(raw.get("license")) if x.strip()]
+    legacy = [x.strip() for x in _as_list(raw.get("licenses")) if x.strip()]
+    hub_ids = list(dict.fromkeys(current + legacy))
     name = " ".join(_as_list(raw.get("license_name"))).strip()
     link = " ".join(_as_list(raw.get("license_link"))).strip()
     details = " ".join(_as_list(raw.get("license_details"))).strip()
@@ -641,18 +725,24 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
     for hid in hub_ids:
         low = hid.lower()
         if low == "other" or low.startswith("other-") and len(low) <= 6:
-            resolved = None
+            found: dict[str, str] = {}
+            failed: list[str] = []
             for what, value in (("license_name", name), ("license_details", details),
                                 ("license_link", link)):
                 if value:
                     r = normalize(value)
                     if not r.needs_review and r.expression:
-                        resolved = r.expression
-                        break
-                    problems.append(f"YAML 'other' with {what} {value[:80]!r}: {r.reason}")
-            if resolved:
-                parts.append(resolved)
-            elif not (name or details or link):
+                        found[what] = r.expression
+                    else:
+                        failed.append(f"YAML 'other' with {what} {value[:80]!r}: {r.reason}")
+            if len(set(found.values())) > 1:
+                problems.append("YAML 'other' fields name different licenses: " + "; ".join(
+                    f"{k} {v}" for k, v in found.items()))
+            elif found:
+                parts.append(next(iter(found.values())))
+            else:
+                problems.extend(failed)
+            if not (name or details or link):
                 problems.append("YAML 'other' without license_name or license_link")
             continue
         r = normalize(hid)
@@ -672,6 +762,9 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
                 problems.append(f"{what} {value[:80]!r}: {r.reason}")
     if not hub_ids and not parts and not problems:
         problems.append("no license in the YAML")
+    if current and legacy and {x.lower() for x in current} != {x.lower() for x in legacy}:
+        problems.append(f"YAML 'license' {', '.join(current)} and legacy 'licenses' "
+                        f"{', '.join(legacy)} differ")
 
     parts = list(dict.fromkeys(parts))
     flat_prose = " ".join(re.sub(r"[^a-z0-9]+", " ", x.lower()) for x in [section, *infos])
@@ -700,6 +793,12 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
         candidates.extend(f"{where}: {u}" for u in unresolved)
         if not declared and not hub_ids:
             continue
+        flat = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', text.lower()).split())} "
+        for kind, markers in t.restriction_markers.items():
+            said = [m for m in markers if f" {m} " in flat]
+            if said and declared and not declared <= t.restricted_ids.get(kind, set()):
+                unresolved.append(f"states {kind.replace('_', ' ')} terms ({said[0]!r}) "
+                                  f"that {_describe(declared)} does not")
         fams = {_family_of(x) for x in ids}
         if fams - declared_fam or unresolved:
             disagree.append(f"{where} names {_describe(ids) or 'an unrecognized license'}"

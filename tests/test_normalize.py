@@ -301,3 +301,106 @@ def test_card_other_with_name_or_link() -> None:
 def test_card_bad_input_never_raises(raw: object) -> None:
     res = normalize_card_license(raw)  # type: ignore[arg-type]
     assert isinstance(res, NormalizationResult)
+
+
+# ------------------------------------------------------------------ held-out challenge set
+
+def _challenge_rows() -> list[dict[str, str]]:
+    path = FIXTURES / "license-challenge.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+CHALLENGE = _challenge_rows()
+
+
+def _challenge_outcomes() -> tuple[list[str], int, int]:
+    wrong: list[str] = []
+    answerable = good = 0
+    for row in CHALLENGE:
+        res = normalize(row["text"].replace("\\n", "\n").replace("\\t", "\t"))
+        known = row["expected"] != "UNKNOWN"
+        answerable += known
+        if res.needs_review:
+            continue
+        if known and equivalent(res.expression, row["expected"]):
+            good += 1
+        else:
+            wrong.append(f"{row['text'][:80]!r} -> {res.expression} (expected {row['expected']})")
+    return wrong, good, answerable
+
+
+def test_challenge_set_never_silently_wrong_and_mostly_auto_correct() -> None:
+    assert len(CHALLENGE) >= 300
+    wrong, good, answerable = _challenge_outcomes()
+    assert wrong == []
+    assert good >= 0.9 * answerable, (good, answerable)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GNU GPL version 3 or any later version", "GPL-3.0-or-later"),
+        ("GNU LGPL v3+", "LGPL-3.0-or-later"),
+        ("GPL-2.0 or later", "GPL-2.0-or-later"),
+        ("GPL-2.0+ with Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0"),
+        ("ISC license (ISC)", "ISC"),
+        ("MIT (see LICENSE)", "MIT"),
+        ("bsd-3", "BSD-3-Clause"),
+        ("Creative Commons Namensnennung 3.0 Deutschland", "CC-BY-3.0-DE"),
+        ("https://spdx.org/licenses/CC-BY-SA-3.0.html", "CC-BY-SA-3.0"),
+        ("https://opensource.org/license/apache-2-0/", "Apache-2.0"),
+        ("https://creativecommons.org/licenses/by-sa/2.1/jp/", "CC-BY-SA-2.1-JP"),
+        ("https://www.llama.com/llama3_1/license/", "LicenseRef-scancode-llama-3.1-license-2024"),
+    ],
+)
+def test_generalized_forms(text: str, expected: str) -> None:
+    res = normalize(text)
+    assert not res.needs_review, res
+    assert res.expression == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openrail-m", "https://ai.meta.com/llama/license/", "Apache 2.0 + Commons Clause",
+        "MIT-style license", "CC0 for annotations; images under original licenses",
+        "Data licence Germany – attribution – version 2.0", "dl-de/by-2-0",
+        "https://creativecommons.org/licenses/by/2.5/za/", "CC BY 4.0 or later",
+        "GPL v2 or v3", "(MIT",
+    ],
+)
+def test_generalized_unclear(text: str) -> None:
+    assert normalize(text).needs_review
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"license": "cc-by-4.0", "infos_license": ["For non-commercial research purposes only."]},
+         None),
+        ({"license": "mit",
+          "license_section": "The dataset may be used for research purposes only."}, None),
+        ({"license": "cc-by-4.0",
+          "license_section": "Licensed under CC BY 4.0. Commercial use is prohibited."}, None),
+        ({"license": "cc-by-nc-4.0", "license_section": "For research purposes only."},
+         "CC-BY-NC-4.0"),
+        ({"license": "other", "license_name": "cc-by-4.0",
+          "license_link": "https://creativecommons.org/licenses/by-nc/4.0/"}, None),
+        ({"license": "other", "license_name": "llama3.1", "license_link": "LICENSE"},
+         "LicenseRef-scancode-llama-3.1-license-2024"),
+        ({"license": "mit", "licenses": ["cc-by-nc-4.0"]}, None),
+        ({"license": "mit", "licenses": ["mit"]}, "MIT"),
+        ({"license": ["cc-by-4.0", "mit"], "license_section": "You may choose either license."},
+         "CC-BY-4.0 OR MIT"),
+        ({"license": {"default": "cc-by-4.0", "extra": "cc-by-nc-4.0"}},
+         "CC-BY-4.0 AND CC-BY-NC-4.0"),
+    ],
+)
+def test_card_disagreements(raw: dict, expected: str | None) -> None:  # type: ignore[type-arg]
+    res = normalize_card_license(raw)
+    if expected is None:
+        assert res.needs_review and res.reason, res
+    else:
+        assert not res.needs_review, res
+        assert res.expression == expected
