@@ -8,6 +8,7 @@ whole batches and re-running the same command finishes the work without duplicat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -22,14 +23,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from register.audit import AuditWriter, now_iso
 from register.errors import RegisterError
-from register.models import Dataset, DatasetVersion
+from register.models import AuditEvent, Dataset, DatasetVersion
 from register.store import run_write
 
 if TYPE_CHECKING:
-    from register.cards import CardDocument
+    from register.cards import CardDocument, Found
 
 _D = Dataset.__table__  # type: ignore[attr-defined]
 _V = DatasetVersion.__table__  # type: ignore[attr-defined]
+_E = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -54,8 +56,8 @@ class IngestSummary:
         }
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+"""``json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)``, encoder built once."""
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -98,8 +100,32 @@ def ingest_documents(
     return summary
 
 
+_NEW_COLUMNS = (
+    "id", "ingested_at", "concluded_license", "license_changed_at", "previous_license",
+    "personal_data", "source", "revision", "card_sha256", "version", "pretty_name",
+    "metadata_json", "raw_license_json", "declared_license", "declared_needs_review",
+    "declared_reason", "declared_confidence", "declared_method", "suggestions_json",
+    "updated_at",
+)
+_VERSION_COLUMNS = (
+    "dataset_id", "version", "card_sha256", "source", "revision", "raw_license_json",
+    "declared_license", "declared_needs_review", "metadata_json", "ingested_at",
+)
+_EVENT_COLUMNS = (
+    "seq", "at", "actor", "action", "dataset_id", "before_json", "after_json", "reason",
+    "prev_hash", "hash",
+)
+# audit.canonical with the encoder built once (json.dumps builds one per call)
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str).encode
+
+
 def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
                  norm_cache: dict[str, Any] | None = None) -> IngestSummary:
+    """Write one batch in the caller's transaction: new datasets, updated datasets, one
+    version row and one audit event each (the hash chain continued as
+    :class:`register.audit.AuditWriter` does).  Rows are built as tuples and inserted with
+    one ``executemany`` per table (SQLAlchemy Core with dicts on other databases)."""
     from register.normalize import normalize_card_license
 
     part = IngestSummary()
@@ -111,17 +137,20 @@ def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
         )
     }
     audit = AuditWriter(conn, actor)
+    seq, prev = audit.seq, audit.prev
     now = now_iso()
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[tuple[Any, ...]] = []
     upd_rows: list[dict[str, Any]] = []
-    version_rows: list[dict[str, Any]] = []
+    version_rows: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    cache: dict[str, Any] = {} if norm_cache is None else norm_cache
     for doc in docs:
-        old = existing.get(doc.dataset_id)
+        ds_id = doc.dataset_id
+        old = existing.get(ds_id)
         if old is not None and old.card_sha256 == doc.card_sha256:
             part.unchanged += 1
             continue
         raw_json = _dumps(doc.raw_license)
-        cache = {} if norm_cache is None else norm_cache
         norm = cache.get(raw_json)
         if norm is None:  # many cards repeat the same license fields: normalize once per run
             norm = _without_nul(normalize_card_license(doc.raw_license))
@@ -130,58 +159,74 @@ def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
             cache[raw_json] = norm
         meta_json = _dumps(doc.metadata)
         version = 1 if old is None else old.version + 1
-        fields = {
-            "source": doc.source, "revision": doc.revision, "card_sha256": doc.card_sha256,
-            "version": version, "pretty_name": _pretty_name(doc.metadata),
-            "metadata_json": meta_json, "raw_license_json": raw_json,
-            "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
-            "declared_reason": norm.reason, "declared_confidence": norm.confidence,
-            "declared_method": norm.method,
-            "suggestions_json": _dumps(doc.rights_suggestions), "updated_at": now,
-        }
-        version_rows.append({
-            "dataset_id": doc.dataset_id, "version": version, "card_sha256": doc.card_sha256,
-            "source": doc.source, "revision": doc.revision, "raw_license_json": raw_json,
-            "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
-            "metadata_json": meta_json, "ingested_at": now,
+        source, revision, sha = doc.source, doc.revision, doc.card_sha256
+        expression, needs_review = norm.expression, norm.needs_review
+        version_rows.append((ds_id, version, sha, source, revision, raw_json, expression,
+                             needs_review, meta_json, now))
+        after_json = _canonical({
+            "version": version, "card_sha256": sha, "source": source, "revision": revision,
+            "declared_license": expression, "needs_review": needs_review,
         })
-        after = {
-            "version": version, "card_sha256": doc.card_sha256, "source": doc.source,
-            "revision": doc.revision, "declared_license": norm.expression,
-            "needs_review": norm.needs_review,
-        }
         if old is None:
             part.ingested += 1
-            new_rows.append({"id": doc.dataset_id, "ingested_at": now, "concluded_license": None,
-                             "license_changed_at": None, "previous_license": None,
-                             "personal_data": "unknown", **fields})
-            audit.append("dataset.ingest", doc.dataset_id, None, after, at=now)
+            new_rows.append((ds_id, now, None, None, None, "unknown", source, revision, sha,
+                             version, _pretty_name(doc.metadata), meta_json, raw_json,
+                             expression, needs_review, norm.reason, norm.confidence,
+                             norm.method, _dumps(doc.rights_suggestions), now))
+            action, before_json, reason = "dataset.ingest", None, None
         else:
             part.updated += 1
-            changed = old.declared_license != norm.expression
-            row = {"b_id": doc.dataset_id, **fields}
+            changed = old.declared_license != expression
+            row = {
+                "b_id": ds_id, "source": source, "revision": revision, "card_sha256": sha,
+                "version": version, "pretty_name": _pretty_name(doc.metadata),
+                "metadata_json": meta_json, "raw_license_json": raw_json,
+                "declared_license": expression, "declared_needs_review": needs_review,
+                "declared_reason": norm.reason, "declared_confidence": norm.confidence,
+                "declared_method": norm.method,
+                "suggestions_json": _dumps(doc.rights_suggestions), "updated_at": now,
+            }
             if changed:
                 row["license_changed_at"] = now
                 row["previous_license"] = old.declared_license
-                part.license_changes.append((doc.dataset_id, old.declared_license,
-                                             norm.expression))
+                part.license_changes.append((ds_id, old.declared_license, expression))
             upd_rows.append(row)
-            before = {"version": old.version, "card_sha256": old.card_sha256,
-                      "declared_license": old.declared_license}
-            audit.append("dataset.update", doc.dataset_id, before, after,
-                         "declared license changed" if changed else None, at=now)
-    if new_rows:
-        conn.execute(insert(_D), new_rows)
+            action = "dataset.update"
+            before_json = _canonical({"version": old.version, "card_sha256": old.card_sha256,
+                                      "declared_license": old.declared_license})
+            reason = "declared license changed" if changed else None
+        seq += 1
+        digest = hashlib.sha256(_canonical(
+            [seq, now, actor, action, ds_id, before_json, after_json, reason, prev]
+        ).encode("utf-8")).hexdigest()
+        events.append((seq, now, actor, action, ds_id, before_json, after_json, reason, prev,
+                       digest))
+        prev = digest
+    _insert_many(conn, _D, _NEW_COLUMNS, new_rows)
     for changed_rows in _split_by_keys(upd_rows):
         keys = [k for k in changed_rows[0] if k != "b_id"]
         stmt = update(_D).where(_D.c.id == bindparam("b_id")).values(
             {k: bindparam(k) for k in keys}
         )
         conn.execute(stmt, changed_rows)
-    if version_rows:
-        conn.execute(insert(_V), version_rows)
-    audit.flush()
+    _insert_many(conn, _V, _VERSION_COLUMNS, version_rows)
+    _insert_many(conn, _E, _EVENT_COLUMNS, events)
     return part
+
+
+def _insert_many(conn: Connection, table: Any, columns: tuple[str, ...],
+                 rows: list[tuple[Any, ...]]) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order).  On SQLite one plain ``executemany``
+    through the driver (errors still come wrapped by SQLAlchemy, so lock retries work);
+    elsewhere SQLAlchemy Core, which batches rows into multi-VALUES statements."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _c in columns)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+    else:
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def _split_by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -216,7 +261,7 @@ class Unchanged:
     dataset_id: str
 
 
-def _stored_checksum_matches(path: Path, dataset_id: str, known: dict[str, str]) -> bool:
+def _stored_checksum_matches(found: Found, dataset_id: str, known: dict[str, str]) -> bool:
     """Hash the card's files as parsing would and compare, without parsing (re-ingest of a
     large unchanged tree costs a read and a hash per card).  Any problem: parse instead."""
     from register import cards
@@ -224,11 +269,13 @@ def _stored_checksum_matches(path: Path, dataset_id: str, known: dict[str, str])
     want = known.get(dataset_id)
     if want is None:
         return False
+    path = found.path
     try:
-        if path.is_dir():
-            readme = cards.read_limited(path / cards.CARD_NAME, cards.MAX_CARD_BYTES, "card")
-            infos_path = next((path / n for n in cards.INFOS_NAMES if (path / n).is_file()),
-                              None)
+        if found.is_dir or (found.is_dir is None and os.path.isdir(path)):
+            readme = cards.read_limited(os.path.join(path, cards.CARD_NAME),
+                                        cards.MAX_CARD_BYTES, "card")
+            infos_path = next((p for n in cards.INFOS_NAMES
+                               if os.path.isfile(p := os.path.join(path, n))), None)
             infos = (cards.read_limited(infos_path, cards.MAX_INFOS_BYTES, "infos file")
                      if infos_path else None)
         else:
@@ -247,14 +294,14 @@ def iter_documents(
     ``known`` maps dataset ids to the checksums the register holds: a card whose bytes still
     hash to it is yielded as :class:`Unchanged` without being parsed.
     """
-    from register.cards import discover, parse_path
+    from register.cards import discover_found, parse_found
 
-    for path, found_id in discover(paths, recursive=recursive):
-        ds_id = dataset_id or found_id
-        if known and _stored_checksum_matches(path, ds_id, known):
+    for found in discover_found(paths, recursive=recursive):
+        ds_id = dataset_id or found.dataset_id
+        if known and _stored_checksum_matches(found, ds_id, known):
             yield Unchanged(ds_id)
             continue
         try:
-            yield parse_path(path, ds_id, source=os.path.abspath(path))
+            yield parse_found(found, ds_id)
         except RegisterError as exc:
             yield exc
