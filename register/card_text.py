@@ -153,13 +153,14 @@ class _Fences:
     ``bisect_right(_fences(body), pos) % 2 == 1`` but only scans the body up to ``pos``
     (a card's licensing section usually comes before its citation code block)."""
 
-    __slots__ = ("body", "starts", "marks", "next", "upto")
+    __slots__ = ("body", "starts", "resume", "upto")
+
+    _MARKS = ("```", "~~~")
 
     def __init__(self, body: str) -> None:
         self.body = body
         self.starts: list[int] = []
-        self.marks = ("```", "~~~")
-        self.next = [body.find(mark) for mark in self.marks]  # next occurrence, -1: no more
+        self.resume = [0, 0]  # per mark: where its scan goes on (-1: no more occurrences)
         self.upto = -1  # every fence line starting at or before this offset is in starts
 
     def inside(self, pos: int) -> bool:
@@ -168,18 +169,24 @@ class _Fences:
         return bisect.bisect_right(self.starts, pos) % 2 == 1
 
     def _scan_to(self, limit: int) -> None:
+        # A fence line starting at or before ``limit`` has its mark within 3 characters of
+        # the line start, so the mark ends before ``end``: occurrences are only searched
+        # below it.  An occurrence not found there starts at or after ``end - 2``.
         body = self.body
-        for i, mark in enumerate(self.marks):
-            pos = self.next[i]
+        end = limit + 6
+        for i, mark in enumerate(self._MARKS):
+            pos = self.resume[i]
             while pos >= 0:
-                line_start = body.rfind("\n", 0, pos) + 1
-                if line_start > limit:
+                found = body.find(mark, pos, end)
+                if found < 0:
+                    pos = max(pos, end - 2) if end - 2 < len(body) else -1
                     break
-                if pos - line_start <= 3 and not body[line_start:pos].strip():
+                line_start = body.rfind("\n", 0, found) + 1
+                if found - line_start <= 3 and not body[line_start:found].strip():
                     bisect.insort(self.starts, line_start)
-                nl = body.find("\n", pos)
-                pos = -1 if nl < 0 else body.find(mark, nl)
-            self.next[i] = pos
+                nl = body.find("\n", found)
+                pos = -1 if nl < 0 else nl
+            self.resume[i] = pos
         self.upto = limit
 
 
