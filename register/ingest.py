@@ -309,6 +309,9 @@ def _stored_checksum_matches(found: Found, dataset_id: str, known: dict[str, str
     return cards.card_sha256(readme, infos) == want
 
 
+CROISSANT_SUFFIXES = (".json", ".jsonld")
+
+
 def iter_documents(
     paths: Iterable[Path], *, recursive: bool = False, dataset_id: str | None = None,
     known: dict[str, str] | None = None,
@@ -316,11 +319,20 @@ def iter_documents(
     """Parse every card below ``paths``; parse failures are yielded, not raised.
 
     ``known`` maps dataset ids to the checksums the register holds: a card whose bytes still
-    hash to it is yielded as :class:`Unchanged` without being parsed.
+    hash to it is yielded as :class:`Unchanged` without being parsed.  A ``.json`` /
+    ``.jsonld`` file given as a path is read as Croissant metadata.
     """
     from register.cards import discover_found, parse_found
 
     for found in discover_found(paths, recursive=recursive):
+        if not found.is_dir and found.path.lower().endswith(CROISSANT_SUFFIXES):
+            try:  # Croissant JSON-LD metadata: the id comes from the metadata (or --id)
+                from register.exports.croissant import read_croissant
+
+                yield read_croissant(found.path, dataset_id)
+            except RegisterError as exc:
+                yield exc
+            continue
         ds_id = dataset_id or found.dataset_id
         if known and _stored_checksum_matches(found, ds_id, known):
             yield Unchanged(ds_id)

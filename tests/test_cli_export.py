@@ -113,6 +113,21 @@ def test_import_croissant(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert shown["license"]["declared"] == "CC-BY-4.0"
 
 
+def test_ingest_reads_croissant_files(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = run_cli(capsys, "--db", db, "ingest",
+                FIXTURES / "croissant" / "common-voice-subset.json")
+    assert r.code == 0, r.err
+    assert "ingested 1" in r.err
+    shown = json.loads(run_cli(capsys, "--db", db, "show", "example-org/voice-commands-de",
+                               "--format", "json").out)
+    assert shown["license"]["declared"] == "CC-BY-4.0"
+    named = run_cli(capsys, "--db", db, "ingest", "--id", "stations",
+                    FIXTURES / "croissant" / "weather-stations.jsonld")
+    assert named.code == 0, named.err
+    assert json.loads(run_cli(capsys, "--db", db, "show", "stations", "-f", "json").out)["id"] \
+        == "stations"
+
+
 def test_export_errors(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = run_cli(capsys, "--db", db, "export", "pdf", tmp_path / "x.pdf")
     assert r.code == 2 and "FORMAT must be one of" in r.err

@@ -23,7 +23,8 @@ def ingest(
         list[Path] | None,
         typer.Argument(
             metavar="PATH",
-            help="Card files (README.md), dataset directories, or roots with --recursive.",
+            help="Card files (README.md), dataset directories, roots with --recursive, "
+            "or Croissant .json files.",
         ),
     ] = None,
     recursive: Annotated[

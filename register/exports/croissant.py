@@ -81,8 +81,9 @@ _SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
 assert set(_SENSITIVE_WORDS) <= set(SENSITIVE_CATEGORIES)
 
 
-def read_croissant(path: str | Path) -> CardDocument:
-    """Read a Croissant ``.json`` / ``.jsonld`` file into a card document."""
+def read_croissant(path: str | Path, dataset_id: str | None = None) -> CardDocument:
+    """Read a Croissant ``.json`` / ``.jsonld`` file into a card document (``dataset_id``
+    overrides the id derived from the metadata)."""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -96,7 +97,7 @@ def read_croissant(path: str | Path) -> CardDocument:
         raise CardError(str(p), "is a directory, not a Croissant file") from None
     except OSError as exc:
         raise CardError(str(p), f"cannot read ({exc.strerror or exc})") from None
-    return parse_croissant(data, where=str(p.resolve()))
+    return parse_croissant(data, where=str(p.resolve()), dataset_id=dataset_id)
 
 
 def parse_croissant(data: bytes, *, where: str, dataset_id: str | None = None) -> CardDocument:
