@@ -392,6 +392,10 @@ def _ours(path: Path) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
+HF_FAILS_WE_RECOVER = {
+    "non_utf8__wiki_summary__fff5e222.md",  # a bad byte in the prose: replaced, with a warning
+    "tab_in_front_matter__xglue__f39208ba.md",  # tabs read as spaces: fields do not depend on it
+}
 HF_DIFFERS = {
     # the Hub regex misses an indented closing '---': it reads no metadata at all
     "unterminated_front_matter__asset__200d0851.md",
@@ -405,7 +409,15 @@ def test_same_data_as_huggingface_hub(path: Path) -> None:
     try:
         expected = _hf_data(path)
     except Exception:
-        pytest.skip("huggingface_hub cannot read this card")
+        # huggingface_hub raises on this card; we either recover a record (non-UTF-8 prose,
+        # tabs) or refuse it with a one-line CardError (YAML error, not a mapping)
+        if path.name in HF_FAILS_WE_RECOVER:
+            assert isinstance(_ours(path), dict) and _ours(path)
+        else:
+            with pytest.raises(CardError):
+                _ours(path)
+        return
+    assert path.name not in HF_FAILS_WE_RECOVER
     assert _ours(path) == expected
 
 
@@ -428,13 +440,21 @@ def test_never_another_exception(seed: bytes, cut: int, noise: bytes, pos: int) 
         json.dumps(doc.to_dict(), allow_nan=False)
 
 
-def test_unreadable_file_is_a_card_error(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads everything")
+def test_unreadable_file_is_a_card_error(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "README.md"
     f.write_text("---\nlicense: mit\n---\n")
     f.chmod(0)
-    with pytest.raises(CardError, match="cannot read"):
+    if os.geteuid() == 0:  # root reads everything: have the OS refuse as it would a user
+        real_open = os.open
+
+        def refuse(path: str, flags: int, *args: int) -> int:
+            if os.fspath(path) == str(f):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr("register.cards.os.open", refuse)
+    with pytest.raises(CardError, match="cannot read card: Permission denied"):
         parse_card_file(f, "x")
 
 
