@@ -7,7 +7,9 @@ Pure functions over the card body and front matter, used by :mod:`register.cards
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+import sys
 from typing import Any
 
 from register.facts import SENSITIVE_CATEGORIES
@@ -102,8 +104,7 @@ def _sections(body: str) -> list[tuple[int, str, str]]:
         return _sections_reference(body)
     else:
         raw = body.encode("utf-8", "surrogatepass")
-        starts = [len(raw[:b].decode("utf-8", "surrogatepass"))
-                  for b in _candidate_lines(raw.lower(), b"#", b"\n", _TITLE_WORDS_B)]
+        starts = _char_offsets(raw, _candidate_lines(raw.lower(), b"#", b"\n", _TITLE_WORDS_B))
     if not starts:
         return []
     fences = _Fences(body)
@@ -148,46 +149,59 @@ def _candidate_lines(low: Any, hash_: Any, newline: Any, words: tuple[Any, ...])
     return sorted(starts)
 
 
+def _char_offsets(raw: bytes, offsets: list[int]) -> list[int]:
+    """The str offsets of the sorted line-start byte offsets ``offsets`` into ``raw`` (the
+    UTF-8 of a str), decoding each stretch between two of them once."""
+    out = []
+    chars = prev = 0
+    for b in offsets:
+        chars += len(raw[prev:b].decode("utf-8", "surrogatepass"))
+        out.append(chars)
+        prev = b
+    return out
+
+
 class _Fences:
     """The fence lines of :func:`_fences`, scanned lazily: ``inside(pos)`` is
     ``bisect_right(_fences(body), pos) % 2 == 1`` but only scans the body up to ``pos``
-    (a card's licensing section usually comes before its citation code block)."""
+    (a card's licensing section usually comes before its citation code block).
 
-    __slots__ = ("body", "starts", "resume", "upto")
+    ``next`` holds, per mark, the next occurrence not yet examined (-1: none left).  A fence
+    line starting at or before ``pos`` has its mark within 3 characters of the line start,
+    so an occurrence at ``found`` can only matter for ``pos >= found - 3`` (``horizon``):
+    below it ``inside`` is a bisect with no scanning, which is the common case (a card
+    without fences, or asked about positions before its first code block)."""
+
+    __slots__ = ("body", "starts", "next", "horizon")
 
     _MARKS = ("```", "~~~")
 
     def __init__(self, body: str) -> None:
         self.body = body
         self.starts: list[int] = []
-        self.resume = [0, 0]  # per mark: where its scan goes on (-1: no more occurrences)
-        self.upto = -1  # every fence line starting at or before this offset is in starts
+        self.next = [body.find(mark) for mark in self._MARKS]
+        self.horizon = self._horizon()
+
+    def _horizon(self) -> int:
+        return min((found - 3 for found in self.next if found >= 0), default=sys.maxsize)
 
     def inside(self, pos: int) -> bool:
-        if pos > self.upto:
+        if pos >= self.horizon:
             self._scan_to(pos)
-        return bisect.bisect_right(self.starts, pos) % 2 == 1
+        return bool(self.starts) and bisect.bisect_right(self.starts, pos) % 2 == 1
 
     def _scan_to(self, limit: int) -> None:
-        # A fence line starting at or before ``limit`` has its mark within 3 characters of
-        # the line start, so the mark ends before ``end``: occurrences are only searched
-        # below it.  An occurrence not found there starts at or after ``end - 2``.
         body = self.body
-        end = limit + 6
         for i, mark in enumerate(self._MARKS):
-            pos = self.resume[i]
-            while pos >= 0:
-                found = body.find(mark, pos, end)
-                if found < 0:
-                    pos = max(pos, end - 2) if end - 2 < len(body) else -1
-                    break
+            found = self.next[i]
+            while 0 <= found <= limit + 3:
                 line_start = body.rfind("\n", 0, found) + 1
                 if found - line_start <= 3 and not body[line_start:found].strip():
                     bisect.insort(self.starts, line_start)
                 nl = body.find("\n", found)
-                pos = -1 if nl < 0 else nl
-            self.resume[i] = pos
-        self.upto = limit
+                found = -1 if nl < 0 else body.find(mark, nl)
+            self.next[i] = found
+        self.horizon = self._horizon()
 
 
 def _meaningful(text: str) -> str | None:
@@ -341,19 +355,7 @@ def _consent_evidence(data: dict[str, Any]) -> list[dict[str, str]]:
 def _language_hints(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     raw = data.get("language", data.get("languages"))
     tags: list[str] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, str):
-            if value.strip() and value not in tags:
-                tags.append(value)
-        elif isinstance(value, list):
-            for v in value:
-                collect(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                collect(v)
-
-    collect(raw)
+    _collect_tags(raw, tags, set())
     regions: dict[str, str] = {}
     for tag in tags:
         m = _REGION_SUBTAG.match(tag.strip())
@@ -364,6 +366,29 @@ def _language_hints(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     return tags, regions
 
 
+def _collect_tags(value: Any, tags: list[str], seen: set[str]) -> None:
+    """Append the distinct non-blank strings in ``value`` (nested lists and dict values) to
+    ``tags`` in order.  A module-level function with a ``seen`` set: a recursive closure
+    would leave a reference cycle per card for the garbage collector, and ``not in tags``
+    is quadratic on long language lists."""
+    if isinstance(value, str):
+        if value not in seen and value.strip():
+            seen.add(value)
+            tags.append(value)
+    elif isinstance(value, list):
+        for v in value:
+            if type(v) is str:  # the usual item, handled inline (same test as above)
+                if v not in seen and v.strip():
+                    seen.add(v)
+                    tags.append(v)
+            else:
+                _collect_tags(v, tags, seen)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect_tags(v, tags, seen)
+
+
+@functools.lru_cache(maxsize=1024)  # ISO 3166 is a fixed table; pycountry's get is slow
 def _is_country(code: str) -> bool:
     try:
         import pycountry

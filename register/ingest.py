@@ -61,6 +61,9 @@ _dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encod
 """``json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)``, encoder built once."""
 
 
+_GC_THRESHOLD = 20_000  # first-generation threshold during an ingest (default 700)
+
+
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -81,13 +84,20 @@ def ingest_documents(
     the cyclic garbage collector for its duration: parsing allocates many short-lived
     objects and every full collection would otherwise walk all of them again."""
     freeze = gc.isenabled() and gc.get_freeze_count() == 0
+    threshold = gc.get_threshold()
     if freeze:
         gc.freeze()
+        # Parsing a card allocates a few hundred containers (YAML nodes, dicts) that live
+        # until the card is done, so the default first-generation threshold (700) runs a
+        # collection every card or two for almost no garbage (parsing makes no cycles).
+        # A larger threshold still collects any cycle within a bounded number of objects.
+        gc.set_threshold(max(threshold[0], _GC_THRESHOLD), *threshold[1:])
     try:
         return _ingest_documents(engine, items, actor=actor, batch_size=batch_size,
                                  progress=progress)
     finally:
         if freeze:
+            gc.set_threshold(*threshold)
             gc.unfreeze()
 
 
