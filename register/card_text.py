@@ -358,7 +358,8 @@ def _language_hints(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     _collect_tags(raw, tags, set())
     regions: dict[str, str] = {}
     for tag in tags:
-        m = _REGION_SUBTAG.match(tag.strip())
+        # the pattern needs a '-' or '_' separator: most tags ("en") are skipped without it
+        m = _REGION_SUBTAG.match(tag.strip()) if "-" in tag or "_" in tag else None
         if m:
             cc = m.group(1).upper()
             if _is_country(cc):

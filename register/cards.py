@@ -136,7 +136,7 @@ def validate_dataset_id(dataset_id: str, *, path: str | None = None) -> str:
     if dataset_id.startswith("/") or _DRIVE.match(dataset_id):
         raise CardError(where, f"dataset id {dataset_id!r} is an absolute path")
     parts = dataset_id.split("/")
-    if any(p in ("", ".", "..") for p in parts):
+    if "" in parts or "." in parts or ".." in parts:
         raise CardError(where, f"dataset id {dataset_id!r} has an empty, '.' or '..' segment")
     if dataset_id != dataset_id.strip():
         raise CardError(where, f"dataset id {dataset_id!r} has leading or trailing blanks")
@@ -380,9 +380,10 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
     raw: dict[str, Any] = {}
     for key in LICENSE_KEYS:
         if key in data:
-            raw[key] = to_jsonable(data[key])
-            if isinstance(data[key], dict):
-                names = ", ".join(map(str, data[key]))
+            value = data[key]
+            raw[key] = value if type(value) is str else to_jsonable(value)
+            if isinstance(value, dict):
+                names = ", ".join(map(str, value))
                 warnings.append(f"'{key}' is a per-config mapping ({names})")
     raw["infos_license"] = _infos_licenses(infos, infos_name, warnings) if infos else []
     sections = _sections(fm.body)
@@ -390,8 +391,10 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
 
     metadata: dict[str, Any] = {}
     for key in METADATA_KEYS:
-        if key in data and data[key] is not None:
-            metadata[key] = to_jsonable(data[key])
+        if key in data:
+            value = data[key]
+            if value is not None:  # (a str, the usual value, is returned as is by to_jsonable)
+                metadata[key] = value if type(value) is str else to_jsonable(value)
     configs = _config_names(data)
     if configs:
         metadata["config_names"] = configs
