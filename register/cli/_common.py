@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -35,6 +36,22 @@ def open_register(ctx: typer.Context, *, create: bool = False) -> Any:
 FormatOption = Annotated[
     OutputFormat | None,
     typer.Option("--format", "-f", help="Output format: table (terminal default), json, csv."),
+]
+
+
+NonCommercialOption = Annotated[
+    bool, typer.Option("--non-commercial", help="The use is non-commercial.")
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", metavar="CC", help="Where the model is used (ISO 3166-1 alpha-2)."),
+]
+OnOption = Annotated[
+    str | None, typer.Option("--on", metavar="DATE", help="Check date (default today).")
+]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option("--policy", metavar="FILE", help="Policy YAML changing the default knobs."),
 ]
 
 

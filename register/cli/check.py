@@ -8,7 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
-from register.cli._common import FormatOption, info, open_register, parse_date, resolve_format
+from register.cli._common import (
+    FormatOption,
+    NonCommercialOption,
+    OnOption,
+    PolicyOption,
+    RegionOption,
+    info,
+    open_register,
+    parse_date,
+    resolve_format,
+)
 from register.errors import UsageError
 from register.output import VERDICT_STYLES, OutputFormat, to_csv, to_json
 
@@ -57,22 +67,10 @@ def check(
             help="research, internal, service, release-weights or release-data.",
         ),
     ] = "",
-    non_commercial: Annotated[
-        bool, typer.Option("--non-commercial", help="The use is non-commercial.")
-    ] = False,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", metavar="CC", help="Where the model is used (ISO 3166-1 alpha-2)."
-        ),
-    ] = None,
-    on: Annotated[
-        str | None, typer.Option("--on", metavar="DATE", help="Check date (default today).")
-    ] = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option("--policy", metavar="FILE", help="Policy YAML changing the default knobs."),
-    ] = None,
+    non_commercial: NonCommercialOption = False,
+    region: RegionOption = None,
+    on: OnOption = None,
+    policy: PolicyOption = None,
     record: Annotated[
         bool,
         typer.Option(
@@ -220,19 +218,10 @@ def notice(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
-    non_commercial: Annotated[
-        bool, typer.Option("--non-commercial", help="The use is non-commercial.")
-    ] = False,
-    region: Annotated[
-        str | None, typer.Option("--region", metavar="CC", help="Where the model is used.")
-    ] = None,
-    on: Annotated[
-        str | None, typer.Option("--on", metavar="DATE", help="Check date (default today).")
-    ] = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option("--policy", metavar="FILE", help="Policy YAML changing the default knobs."),
-    ] = None,
+    non_commercial: NonCommercialOption = False,
+    region: RegionOption = None,
+    on: OnOption = None,
+    policy: PolicyOption = None,
 ) -> None:
     """Print the attribution / NOTICE text (markdown) the corpus owes for this use.
 
