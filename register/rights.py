@@ -470,8 +470,6 @@ def apply_change(current: RightsRecord | None, change: RightsChange) -> RightsRe
 
 
 def _cross_problems(
-    personal_data: str | None,
-    lawful_basis: str | None,
     collected_on: date | None,
     retain_until: date | None,
     style: Style,
@@ -504,8 +502,6 @@ def change_problems(
 ) -> list[ValidationProblem]:
     """Cross-field rules that can be decided from the change alone."""
     return _cross_problems(
-        change.personal_data,
-        change.lawful_basis,
         change.collected_on,
         change.retain_until,
         style,
@@ -528,8 +524,6 @@ def validate_record(
     time and in ``list --needs-review``), so it is recorded, not refused.
     """
     return _cross_problems(
-        record.personal_data,
-        record.lawful_basis,
         record.collected_on,
         record.retain_until,
         style,

@@ -37,7 +37,7 @@ def resolve_target(target: str | os.PathLike[str] | None) -> str:
     raw = os.fspath(target) if target is not None else os.environ.get("REGISTER_DB")
     raw = raw or DEFAULT_TARGET
     if "://" in raw:
-        if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+        if raw.startswith(("postgresql://", "postgres://")):
             raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
         return raw
     if raw == ":memory:":

@@ -73,7 +73,7 @@ def ingest(
     reg = open_register(ctx, create=True)
     summaries = []
     if paths:
-        with _progress(paths, recursive) as advance:
+        with _progress() as advance:
             summaries.append(
                 reg.ingest_paths(
                     paths, recursive=recursive, dataset_id=dataset_id, actor=by, progress=advance
@@ -100,7 +100,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _progress(paths: list[Path], recursive: bool) -> Any:
+def _progress() -> Any:
     """A progress bar on stderr for long ingests (only on a terminal)."""
     if not sys.stderr.isatty():
         return nullcontext(None)
