@@ -583,12 +583,20 @@ class Register:
         return run_check(facts, use=use, commercial=commercial, region=region,
                          on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
 
-    def check_corpus(self, corpus_file: str | os.PathLike[str], **kwargs: Any) -> dict[str, Any]:
+    def check_corpus(
+        self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Check a corpus file (its datasets, pinned revisions and base model), with
+        ``extra_datasets`` ids joining its datasets."""
         from register.corpus import load_corpus
 
         corpus = load_corpus(Path(corpus_file))
+        listed = {e.id for e in corpus.datasets}
+        entries: list[str | dict[str, Any]] = [e.to_dict() for e in corpus.datasets]
+        entries += [i for i in dict.fromkeys(extra_datasets) if i not in listed]
         result = self.check(
-            [e.to_dict() for e in corpus.datasets],
+            entries,
             base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
         result["corpus"] = corpus.name
         return result

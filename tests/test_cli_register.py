@@ -265,3 +265,16 @@ def test_reading_a_missing_register_is_an_error(tmp_path: Path,
     assert result.code == 1
     assert "no register here" in result.err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_corpus_file_plus_dataset_options_keep_the_base_model(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("name: mix\nbase_model: {id: org/nd-model, license: CC-BY-ND-4.0}\n"
+                      "datasets: [beans]\n", encoding="utf-8")
+    result = run_cli(capsys, "--db", db, "check", corpus, "-d", "cedr", "-d", "beans",
+                     "--use", "release-weights", "-f", "json")
+    data = json.loads(result.out)
+    assert sorted(d["id"] for d in data["datasets"]) == ["beans", "cedr", "org/nd-model"]
+    assert data["corpus"] == "mix"
+    assert result.code == 4  # the ND base model still blocks release-weights

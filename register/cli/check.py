@@ -35,18 +35,9 @@ def _run_check(
     if corpus_file is None and not dataset:
         raise UsageError("give a CORPUS_FILE or --dataset ID")
     reg = open_register(ctx)
-    if corpus_file is not None:
-        result = reg.check_corpus(corpus_file, **kwargs)
-        if dataset:  # extra --dataset options join the corpus file's datasets
-            extra = reg.check(
-                [*[d["id"] for d in result["datasets"] if not d.get("base_model")], *dataset],
-                **kwargs,
-            )
-            extra["corpus"] = result.get("corpus")
-            result = extra
-    else:
-        result = reg.check(list(dict.fromkeys(dataset or [])), **kwargs)
-    return result
+    if corpus_file is not None:  # extra --dataset options join the corpus file's datasets
+        return reg.check_corpus(corpus_file, extra_datasets=dataset or (), **kwargs)
+    return reg.check(list(dict.fromkeys(dataset or [])), **kwargs)
 
 
 def check(
