@@ -18,12 +18,16 @@ How it works, in one pass over the corpus (linear in the number of datasets):
    license, never pairwise over datasets): a license is acceptable outbound for a share-alike
    license when it is that license or one of its one-way ``share_alike_compatible``; the
    corpus conflicts when no outbound license is acceptable to all of them.
+
+This module holds the public entry points (:func:`check`, :func:`verdict_exit_code`,
+:func:`license_options`), the per-dataset evaluation and the assembly of the result; the
+rules for one license or rights record (steps 2-3) are in :mod:`register.rules`, option
+choice and conflicts (steps 4-5) in :mod:`register.sharealike`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -32,19 +36,25 @@ from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbo
 
 from register.errors import ValidationError
 from register.facts import USES, Clearance, DatasetFacts, RightsRecord, worst
-from register.kb import KnowledgeBase, LicenseTerms, default_kb
+from register.kb import KnowledgeBase, default_kb
 from register.policy import Policy, default_policy
-from register.regions import ANY, expand_regions, validate_region
+from register.regions import validate_region
+from register.rules import CARVEOUT_USES as CARVEOUT_USES
+from register.rules import DISTRIBUTION_USES as DISTRIBUTION_USES
+from register.rules import SHARING_USES as SHARING_USES
+from register.rules import (
+    UNKNOWN_LICENSE_IDS,
+    Context,
+    Entry,
+    Obligation,
+    Option,
+)
+from register.sharealike import choose_options, conflict_findings, meet, outbound
 
+# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.rules (re-exported above).
 SCHEMA_VERSION = 1
-
-SHARING_USES = frozenset({"service", "release-weights", "release-data"})
-DISTRIBUTION_USES = frozenset({"release-weights", "release-data"})
-CARVEOUT_USES = frozenset({"service", "release-weights"})
-UNKNOWN_LICENSE_IDS = frozenset({"noassertion", "none", "unknown", "other"})
 MAX_OPTIONS = 64
 
-_RANK = {"allowed": 0, "allowed-with-obligations": 1, "needs-review": 2, "blocked": 3}
 _EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}
 _licensing = Licensing()
 
@@ -110,305 +120,6 @@ def _dnf(node: Any) -> list[tuple[str, ...]]:
 # --------------------------------------------------------------------------- evaluation
 
 
-@dataclass(frozen=True)
-class _Ob:
-    kind: str
-    rule: str
-    license: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _LicEval:
-    """One license's contribution for one use (without the dataset's id)."""
-
-    id: str  # canonical id for display
-    verdict: str
-    reasons: tuple[tuple[str, str], ...]  # (rule, message)
-    obligations: tuple[_Ob, ...]
-    sa_accept: frozenset[str] | None  # acceptable outbound (lower-case) if in conflicts
-
-
-@dataclass
-class _Option:
-    label: str
-    verdict: str
-    reasons: list[tuple[str, str]]
-    obligations: list[_Ob]
-    sa: list[tuple[str, frozenset[str]]]  # (license id, acceptable outbound set)
-    cleared_by: Clearance | None = None
-
-
-@dataclass
-class _Entry:
-    facts: DatasetFacts
-    is_base: bool
-    options: list[_Option]
-    chosen: int = 0
-    extra_reasons: list[tuple[str, str]] | None = None
-
-
-class _Context:
-    def __init__(
-        self,
-        use: str,
-        commercial: bool,
-        region: str | None,
-        on: date,
-        policy: Policy,
-        kb: KnowledgeBase,
-    ) -> None:
-        self.use = use
-        self.commercial = commercial
-        self.region = region
-        self.region_members = expand_regions([region]) if region else None
-        self.on = on
-        self.policy = policy
-        self.kb = kb
-        self._lic: dict[tuple[str, bool], _LicEval] = {}
-        self._rights: dict[RightsRecord, tuple[list[tuple[str, str, str]], list[str]]] = {}
-        self._regions: dict[tuple[str, ...], frozenset[str]] = {}
-        self.warnings: list[tuple[str, tuple[str, ...], str]] = []  # (rule, ids, message)
-        self.pd_unknown: list[str] = []
-        self.display: dict[str, str] = {}  # lower-case license id -> spelling to show
-
-    # ---- licenses (rules 1-8)
-    def license(self, key: str, is_base: bool) -> _LicEval:
-        cache_key = (key.lower(), is_base)
-        hit = self._lic.get(cache_key)
-        if hit is None:
-            hit = self._lic[cache_key] = self._evaluate_license(key, is_base)
-        return hit
-
-    def _terms(self, key: str) -> LicenseTerms | None:
-        terms = self.kb.get(key)
-        if terms is None and " WITH " in key:
-            terms = self.kb.get(key.split(" WITH ", 1)[0])
-        return terms
-
-    def _evaluate_license(self, key: str, is_base: bool) -> _LicEval:
-        use, pol = self.use, self.policy
-        terms = None if key.lower() in UNKNOWN_LICENSE_IDS else self._terms(key)
-        if terms is None:
-            why = (
-                f"license {key} does not state a license"
-                if key.lower() in UNKNOWN_LICENSE_IDS
-                else f"license {key} has no terms in the knowledge base"
-            )
-            return _LicEval(key, pol.unknown_license, (("1", why),), (), None)
-        lid = terms.id
-        reasons: list[tuple[str, str]] = []
-        verdicts: list[str] = []
-        obs: list[_Ob] = []
-
-        def find(rule: str, verdict: str, message: str) -> None:
-            verdicts.append(verdict)
-            reasons.append((rule, message))
-
-        def owe(kind: str, rule: str, message: str) -> None:
-            obs.append(_Ob(kind, rule, lid, message))
-
-        carve = terms.results_carveout and use in CARVEOUT_USES
-        if terms.needs_review:
-            # A family-only entry (Hub ids ``bsd``, ``gpl``, ``cc``...): the terms below are the
-            # most restrictive plausible ones, but which license applies is still open (rule 1).
-            find(
-                "1",
-                pol.unknown_license,
-                f"{lid} names a license family without its exact variant or version; "
-                "the actual license needs review",
-            )
-        if not terms.commercial_use and self.commercial:
-            find(
-                "2",
-                "blocked",
-                f"{lid} forbids commercial use and this {use} use is "
-                "commercial" + ("" if use == "research" else " (no --non-commercial)"),
-            )
-        if terms.research_only and use != "research":
-            find("3", "blocked", f"{lid} allows research use only, not {use}")
-        if terms.no_derivatives:
-            if use == "service":
-                find(
-                    "4",
-                    "needs-review",
-                    f"{lid} forbids derivatives; whether a served model "
-                    "or its outputs adapt the material needs review",
-                )
-            elif use == "release-weights":
-                if pol.weights_are_adaptations:
-                    find(
-                        "4",
-                        "blocked",
-                        f"{lid} forbids derivatives and trained weights are "
-                        f"adaptations (policy {pol.name}: weights_are_adaptations)",
-                    )
-                else:
-                    find(
-                        "4",
-                        "needs-review",
-                        f"{lid} forbids derivatives; policy {pol.name} "
-                        "does not treat weights as adaptations, so releasing them needs review",
-                    )
-            elif use == "release-data":
-                owe("unmodified", "4", f"redistribute {lid} material unmodified")
-        # Share-alike scope is per license (4.1): GPL-style terms bite on distribution only,
-        # CC BY-SA / BY-NC-SA / ODbL / AGPL also on service; nothing bites for research/internal.
-        bites = terms.is_share_alike and (
-            use in DISTRIBUTION_USES or (terms.share_alike == "service" and use == "service")
-        )
-        if terms.is_share_alike:
-            if carve:
-                reasons.append(
-                    (
-                        "5",
-                        f"{lid} leaves trained models and outputs free (Results "
-                        "carve-out): no share-alike obligation for " + use,
-                    )
-                )
-            elif bites:
-                owe(
-                    "share-alike",
-                    "5",
-                    f"license the shared result under {lid} or a compatible license",
-                )
-        if use in SHARING_USES and not carve:
-            if terms.attribution:
-                owe("attribution", "6", f"credit the source as {lid} requires")
-            if terms.license_text:
-                owe("license-text", "6", f"include the text of {lid}")
-            if terms.notice:
-                owe("notice", "6", f"pass on the NOTICE file that comes with {lid} material")
-            for kind in terms.extra_obligations:
-                if kind == "naming":
-                    owe("naming", "6", f"show the name or credit line {lid} prescribes")
-                elif kind == "user-threshold":
-                    owe(
-                        "user-threshold",
-                        "7",
-                        f"{lid} requires a separate license above its "
-                        "monthly-active-user threshold",
-                    )
-        if terms.use_restrictions and not carve:
-            if use in DISTRIBUTION_USES:
-                owe(
-                    "use-restrictions",
-                    "7",
-                    f"comply with the use restrictions of {lid} and pass them on to recipients",
-                )
-            else:
-                owe("use-restrictions", "7", f"comply with the use restrictions of {lid}")
-        if terms.training_restriction and not is_base:
-            find(
-                "7",
-                "needs-review",
-                f"{lid} restricts using the material or its outputs to "
-                "train or improve other models",
-            )
-        if terms.redistribution_prohibited and use == "release-data":
-            find("8", "blocked", f"{lid} forbids redistribution")
-        verdict = worst(verdicts)
-        if obs and verdict == "allowed":
-            verdict = "allowed-with-obligations"
-        sa_accept = None
-        # Only terms that bite for this use take part in conflicts; the base model only for
-        # release-weights (4.1).
-        if bites and not carve and (not is_base or use == "release-weights"):
-            for name in (lid, *terms.share_alike_compatible):
-                self.display.setdefault(name.lower(), name)
-            sa_accept = frozenset({lid.lower(), *(c.lower() for c in terms.share_alike_compatible)})
-        return _LicEval(lid, verdict, tuple(reasons), tuple(obs), sa_accept)
-
-    # ---- rights (rules 9-11)
-    def rights(self, rec: RightsRecord) -> tuple[list[tuple[str, str, str]], list[str]]:
-        hit = self._rights.get(rec)
-        if hit is None:
-            hit = self._rights[rec] = self._evaluate_rights(rec)
-        return hit
-
-    def _allowed_regions(self, codes: tuple[str, ...]) -> frozenset[str]:
-        hit = self._regions.get(codes)
-        if hit is None:
-            hit = self._regions[codes] = expand_regions(codes)
-        return hit
-
-    def _evaluate_rights(self, r: RightsRecord) -> tuple[list[tuple[str, str, str]], list[str]]:
-        use, pol = self.use, self.policy
-        found: list[tuple[str, str, str]] = []  # (rule, verdict, message)
-        warns: list[str] = []
-        basis = r.lawful_basis
-        if basis == "consent":
-            purposes = set(r.consent_purposes)
-            if use not in purposes and "any" not in purposes:
-                listed = ", ".join(r.consent_purposes) or "none recorded"
-                found.append(
-                    ("9", "blocked", f"consent covers only these uses ({listed}), not {use}")
-                )
-        if r.personal_data == "yes":
-            if basis is None:
-                found.append(("9", "needs-review", "personal data without a lawful basis"))
-            elif basis == "not-applicable":
-                found.append(
-                    (
-                        "9",
-                        "needs-review",
-                        "personal data, but lawful basis "
-                        "'not-applicable' only fits data without personal data",
-                    )
-                )
-        elif r.personal_data != "no":
-            if pol.personal_data_unknown == "needs-review":
-                found.append(("9", "needs-review", "whether it holds personal data is unknown"))
-            elif pol.personal_data_unknown == "warning":
-                warns.append("pd-unknown")
-        if r.sensitive and not r.dpia:
-            found.append(
-                (
-                    "9",
-                    "needs-review",
-                    "sensitive categories ("
-                    + ", ".join(r.sensitive)
-                    + ") without a DPIA reference",
-                )
-            )
-        if r.allowed_regions:
-            allowed = self._allowed_regions(tuple(r.allowed_regions))
-            if ANY not in allowed:
-                listed = ", ".join(r.allowed_regions)
-                if self.region_members is None:
-                    found.append(
-                        (
-                            "10",
-                            "needs-review",
-                            f"use is restricted to {listed} and the check names no --region",
-                        )
-                    )
-                elif not self.region_members <= allowed:
-                    found.append(
-                        (
-                            "10",
-                            "blocked",
-                            f"use is restricted to {listed}; {self.region} is outside",
-                        )
-                    )
-        if r.retain_until is not None:
-            left = (r.retain_until - self.on).days
-            if left < 0:
-                found.append(
-                    (
-                        "11",
-                        "blocked",
-                        f"retention ended {r.retain_until.isoformat()}, "
-                        f"before the check date {self.on.isoformat()}",
-                    )
-                )
-            elif left <= pol.retention_warning_days:
-                warns.append(
-                    f"retention ends {r.retain_until.isoformat()}, {left} days after the check date"
-                )
-        return found, warns
-
-
 def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | None, list[str]]:
     valid: list[Clearance] = []
     expired: list[str] = []
@@ -426,7 +137,7 @@ def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | Non
     return None, expired
 
 
-def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry:
+def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
     base_found: list[tuple[str, str, str]] = []
     expr = (facts.license or "").strip()
     options = license_options(expr) if expr else None
@@ -457,19 +168,19 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
     for msg in expired:
         ctx.warnings.append(("13", (facts.id,), f"{facts.id}: {msg}"))
 
-    out: list[_Option] = []
+    out: list[Option] = []
     for keys in options or [()]:
         evals = [ctx.license(k, is_base) for k in keys]
         verdict = worst([v.verdict for v in evals] + [f[1] for f in base_found])
         reasons = [(f[0], f[2]) for f in base_found]
-        obligations: list[_Ob] = []
+        obligations: list[Obligation] = []
         sa: list[tuple[str, frozenset[str]]] = []
         for ev in evals:
             reasons.extend(ev.reasons)
             obligations.extend(ev.obligations)
             if ev.sa_accept is not None:
                 sa.append((ev.id, ev.sa_accept))
-        option = _Option(
+        option = Option(
             " AND ".join(e.id for e in evals) or expr, verdict, reasons, obligations, sa
         )
         if clearance is not None:
@@ -485,83 +196,7 @@ def _evaluate_entry(ctx: _Context, facts: DatasetFacts, is_base: bool) -> _Entry
                     ("13", f"the {ctx.use} clearance by {clearance.by} cannot lift blocked")
                 )
         out.append(option)
-    return _Entry(facts, is_base, out)
-
-
-# --------------------------------------------------------------------------- share-alike
-
-
-def _meet(
-    feasible: frozenset[str] | None, sa: Iterable[tuple[str, frozenset[str]]]
-) -> frozenset[str] | None:
-    for _lid, accept in sa:
-        feasible = accept if feasible is None else feasible & accept
-    return feasible
-
-
-def _choose_options(entries: list[_Entry], use: str) -> None:
-    """Rule 12: resolve each OR to its best option for the whole corpus."""
-    feasible: frozenset[str] | None = None
-    seen: set[str] = set()
-    for e in entries:
-        if len(e.options) == 1:
-            fresh = [s for s in e.options[0].sa if s[0] not in seen]
-            seen.update(s[0] for s in fresh)
-            feasible = _meet(feasible, fresh)
-    multi = sorted(
-        (e for e in entries if len(e.options) > 1),
-        key=lambda e: (e.facts.id, e.facts.license or ""),
-    )
-    for e in multi:
-        ranked = []
-        for i, opt in enumerate(e.options):
-            new = _meet(feasible, opt.sa)
-            conflict = bool(opt.sa) and new is not None and not new
-            verdict = opt.verdict
-            if conflict and use in DISTRIBUTION_USES:
-                verdict = "blocked"
-            kinds = {o.kind for o in opt.obligations}
-            ranked.append((_RANK[verdict], conflict, len(kinds), i))
-        best = min(ranked)
-        e.chosen = best[3]
-        feasible = _meet(feasible, e.options[e.chosen].sa)
-        lines = "; ".join(
-            f"{e.options[r[3]].label}: {e.options[r[3]].verdict}"
-            + (" with a share-alike conflict" if r[1] else "")
-            for r in ranked
-        )
-        e.extra_reasons = [
-            (
-                "12",
-                f"license {e.facts.license} is satisfied by its best option "
-                f"{e.options[e.chosen].label} ({lines})",
-            )
-        ]
-
-
-def _conflicts(entries: list[_Entry]) -> list[tuple[list[str], list[str]]]:
-    """Share-alike conflicts as (licenses, dataset ids); grouped by license, not by dataset."""
-    by_license: dict[str, tuple[frozenset[str], set[str]]] = {}
-    for e in entries:
-        for lid, accept in e.options[e.chosen].sa:
-            by_license.setdefault(lid, (accept, set()))[1].add(e.facts.id)
-    lids = sorted(by_license)
-    pairs = []
-    for i, a in enumerate(lids):
-        for b in lids[i + 1 :]:
-            if not by_license[a][0] & by_license[b][0]:
-                pairs.append([a, b])
-    if not pairs and lids and not _meet(None, ((x, by_license[x][0]) for x in lids)):
-        pairs.append(lids)
-    return [(p, sorted(set().union(*(by_license[x][1] for x in p)))) for p in pairs]
-
-
-def _outbound(ctx: _Context, accept: frozenset[str]) -> list[str]:
-    names = []
-    for key in accept:
-        terms = ctx.kb.get(key)
-        names.append(terms.id if terms else ctx.display.get(key, key))
-    return sorted(names)
+    return Entry(facts, is_base, out)
 
 
 # --------------------------------------------------------------------------- the check
@@ -599,7 +234,7 @@ def check(
     on = on or date.today()
     policy = policy or default_policy()
     kb = kb if kb is not None else default_kb()
-    ctx = _Context(use, commercial, canonical_region, on, policy, kb)
+    ctx = Context(use, commercial, canonical_region, on, policy, kb)
 
     entries = [_evaluate_entry(ctx, f, False) for f in facts]
     if base_model is not None:
@@ -615,32 +250,9 @@ def check(
             )
         else:
             entries.append(_evaluate_entry(ctx, base_model, True))
-    _choose_options(entries, use)
+    choose_options(entries, use)
 
-    conflicts_out = []
-    conflict_reasons: dict[str, list[tuple[str, str]]] = {}
-    for lids, ids in _conflicts(entries):
-        accepts = []
-        for lid in lids:
-            terms = kb.get(lid)
-            ok = [lid, *(terms.share_alike_compatible if terms else ())]
-            accepts.append(f"{lid} accepts {', '.join(ok)}")
-        msg = (
-            f"share-alike conflict: no single license satisfies {' and '.join(lids)} "
-            f"({'; '.join(accepts)})"
-        )
-        conflicts_out.append({"datasets": ids, "rule": "5", "licenses": lids, "message": msg})
-        if use in DISTRIBUTION_USES:
-            for i in ids:
-                conflict_reasons.setdefault(i, []).append(("5", msg + f": blocked for {use}"))
-        else:
-            ctx.warnings.append(
-                (
-                    "5",
-                    tuple(ids),
-                    msg + f"; a warning for {use}, blocked for release-weights and release-data",
-                )
-            )
+    conflicts_out, conflict_reasons = conflict_findings(ctx, entries)
 
     datasets_out = []
     kinds: dict[str, tuple[set[str], set[str]]] = {}
@@ -700,10 +312,10 @@ def check(
         kind_ids, lics = kinds[kind]
         text = _KIND_TEXT.get(kind, kind)
         if kind == "share-alike":
-            feasible = _meet(None, sa_accepts)
+            feasible = meet(None, sa_accepts)
             if feasible:
                 text = "license the shared result under one of: " + ", ".join(
-                    _outbound(ctx, feasible)
+                    outbound(ctx, feasible)
                 )
             else:
                 text = (
