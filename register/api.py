@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from register.audit import AuditWriter, VerifyReport, default_actor, head_hash, now_iso
 from register.audit import verify as verify_chain
 from register.errors import (
+    CorpusError,
     NotFoundError,
     RegisterError,
     UsageError,
@@ -324,17 +325,9 @@ class Register:
 
         def work(conn: Connection) -> str:
             row = self._row(conn, dataset_id)
-            at = now_iso()
-            conn.execute(update(_D).where(_D.c.id == dataset_id).values(
-                concluded_license=canonical, concluded_by=actor, concluded_reason=reason,
-                concluded_at=at, updated_at=at))
-            conn.execute(insert(_L).values(
-                dataset_id=dataset_id, expression=canonical, previous=row.concluded_license,
-                by=actor, reason=reason, at=at))
             audit = AuditWriter(conn, actor)
-            audit.append("license.conclude", dataset_id,
-                         {"concluded_license": row.concluded_license},
-                         {"concluded_license": canonical}, reason, at=at)
+            self._conclude(conn, audit, dataset_id, canonical, reason, actor,
+                           row.concluded_license)
             audit.flush()
             return canonical
 
@@ -453,6 +446,7 @@ class Register:
 
     def _conclude(self, conn: Connection, audit: AuditWriter, dataset_id: str, expr: str,
                   reason: str, actor: str, previous: str | None) -> None:
+        """Record a concluded license, its decision row and its audit event."""
         at = now_iso()
         conn.execute(update(_D).where(_D.c.id == dataset_id).values(
             concluded_license=expr, concluded_by=actor, concluded_reason=reason,
@@ -519,8 +513,6 @@ class Register:
                         Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at))
             missing = [i for i in ids if i not in rows]
             if missing and strict:
-                from register.errors import CorpusError
-
                 raise CorpusError(
                     f"dataset {missing[0]!r} is not in the register"
                     + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
@@ -547,8 +539,6 @@ class Register:
     def _pinned_licenses(self, conn: Connection, pinned: dict[str, str], rows: dict[str, Any],
                          ) -> dict[str, tuple[str | None, bool]]:
         out: dict[str, tuple[str | None, bool]] = {}
-        from register.errors import CorpusError
-
         for ds_id, rev in pinned.items():
             if ds_id not in rows:
                 continue

@@ -82,6 +82,13 @@ def info(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def run_rights_import(ctx: typer.Context, file: Path, by: str | None) -> None:
+    """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
+    summary = open_register(ctx).import_rights(file, by=by)
+    info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
+         f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
+
+
 def parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from register.cli._common import info, open_register, parse_date
+from register.cli._common import info, open_register, parse_date, run_rights_import
 from register.errors import UsageError
 
 
@@ -66,18 +66,12 @@ def import_(
 
     Example: register import xlsx register-reviewed.xlsx --by procurement
     """
-    reg = open_register(ctx)
     if fmt in ("xlsx", "csv"):
-        summary = reg.import_rights(file, by=by)
-        info(
-            f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
-            f"licenses concluded {summary['licenses_changed']}, "
-            f"unchanged {summary['unchanged']}"
-        )
+        run_rights_import(ctx, file, by)
     elif fmt == "croissant":
         from register.exports.croissant import read_croissant
 
-        s = reg.ingest_documents([read_croissant(file)], actor=by)
+        s = open_register(ctx).ingest_documents([read_croissant(file)], actor=by)
         info(f"ingested {s.ingested}, updated {s.updated}, unchanged {s.unchanged}")
     else:
         raise UsageError(f"FORMAT must be xlsx, csv or croissant, not {fmt!r}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from register.cli._common import info, open_register
+from register.cli._common import info, open_register, run_rights_import
 
 app = typer.Typer(
     help="Record and import rights: consent, lawful basis, personal and "
@@ -125,9 +125,4 @@ def import_rights(
 
     Example: register rights import rights.xlsx --by procurement
     """
-    reg = open_register(ctx)
-    summary = reg.import_rights(file, by=by)
-    info(
-        f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
-        f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}"
-    )
+    run_rights_import(ctx, file, by)
