@@ -5,7 +5,7 @@
 Builds synthetic corpora of 10 to 10,000 datasets with a mix of real licenses from the
 built-in knowledge base (permissive, share-alike, non-commercial, ND, OR expressions, AI
 licenses, NOASSERTION), a quarter of them with rights records and a few with clearances,
-and times ``register.compat.check`` for each use.  Prints the best wall time of the repeats
+and times ``register.check.engine.check`` for each use.  Prints the best wall time of the repeats
 in ms and per dataset in microseconds; the engine should grow linearly.
 """
 
@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from register.compat import check  # noqa: E402
-from register.facts import USES, Clearance, DatasetFacts, RightsRecord  # noqa: E402
-from register.kb import KnowledgeBase  # noqa: E402
-from register.policy import default_policy  # noqa: E402
+from register.check.engine import check  # noqa: E402
+from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord  # noqa: E402
+from register.check.policy import default_policy  # noqa: E402
+from register.licenses.catalog import KnowledgeBase  # noqa: E402
 
 LICENSES = [
     "CC-BY-4.0",

@@ -37,8 +37,8 @@ LICENSES = ("CC-BY-4.0", "MIT", "CC-BY-SA-4.0", "Apache-2.0", "CC-BY-NC-4.0", "O
 def build(db: Path, rows: int) -> None:
     from sqlalchemy import insert
 
-    from register.api import _D, Register
-    from register.store import run_write
+    from register.register import _D, Register
+    from register.store.engine import run_write
 
     reg = Register.open(db)
     now = "2026-11-27T08:00:00.000000Z"
@@ -83,8 +83,8 @@ def build(db: Path, rows: int) -> None:
 
 
 def child(mode: str, db: Path, out: Path, limit: int) -> None:
-    from register.api import Register
     from register.exports import REGISTER_COLUMNS, export_register, iter_register_rows
+    from register.register import Register
 
     reg = Register.open(db)
     if mode == "ours":

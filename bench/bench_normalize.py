@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from register.normalize import normalize, normalize_card_license  # noqa: E402
+from register.licenses.normalize import normalize, normalize_card_license  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "devset"
 
@@ -140,7 +140,7 @@ _SECTION = re.compile(r"^#+\s*Licen[cs]ing Information\s*$(.*?)(?=^#+\s|\Z)", re
 
 
 def read_card_local(directory: Path) -> dict[str, Any]:
-    """A small reader of a card's raw license fields (used when register.cards is absent)."""
+    """A small reader of a card's raw license fields (used when register.cards.files is absent)."""
     import yaml
 
     text = (directory / "README.md").read_text(encoding="utf-8", errors="replace")
@@ -178,7 +178,7 @@ def read_card_local(directory: Path) -> dict[str, Any]:
 
 def card_reader() -> tuple[str, Callable[[Path], dict[str, Any]]]:
     try:
-        from register.cards import parse_card_dir  # type: ignore[attr-defined]
+        from register.cards.files import parse_card_dir  # type: ignore[attr-defined]
     except Exception:  # absent, or mid-edit in a shared tree
         return "local reader", read_card_local
 
@@ -188,7 +188,7 @@ def card_reader() -> tuple[str, Callable[[Path], dict[str, Any]]]:
         except Exception:
             return read_card_local(directory)
 
-    return "register.cards.parse_card_dir", read
+    return "register.cards.files.parse_card_dir", read
 
 
 def bench_cards(path: Path, show: bool) -> None:

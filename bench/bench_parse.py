@@ -1,11 +1,11 @@
-"""Card parsing speed: register.cards vs the naive huggingface_hub.DatasetCard pipeline.
+"""Card parsing speed: register.cards.files vs the naive huggingface_hub.DatasetCard pipeline.
 
     .venv/bin/python bench/bench_parse.py [CARDS_DIR] [--repeat N]
 
 CARDS_DIR defaults to ../shared/devset/cards (else data/cards).  Both sides read every
 dataset directory from disk (README.md plus dataset_infos.json) on each pass; the naive side
 is ``DatasetCard.load(README.md)`` plus ``json.load`` of the infos file, ours is
-``register.cards.parse_card_dir`` (which also hashes, extracts sections and suggestions).
+``register.cards.files.parse_card_dir`` (which also hashes, extracts sections and suggestions).
 Prints cards/s for each and the speed-up; the best of ``--repeat`` passes counts.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from register.cards import discover, parse_card_dir, read_front_matter  # noqa: E402
+from register.cards.files import discover, parse_card_dir, read_front_matter  # noqa: E402
 from register.errors import CardError  # noqa: E402
 
 
@@ -110,7 +110,7 @@ def main() -> None:
     naive = _best(_naive, items, args.repeat)
     card_only = _best(_naive_card_only, items, args.repeat)
     print(f"cards: {len(items)} from {args.cards}")
-    print(f"register.cards.parse_card_dir : {ours:8.0f} cards/s")
+    print(f"register.cards.files.parse_card_dir : {ours:8.0f} cards/s")
     print(f"DatasetCard.load + json.load  : {naive:8.0f} cards/s")
     print(f"DatasetCard.load (README only): {card_only:8.0f} cards/s")
     print(f"speed-up vs DatasetCard+json  : {ours / naive:8.1f}x")

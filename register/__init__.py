@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from register.api import Register, validate_expression
 from register.errors import CheckFailed, RegisterError
-from register.normalize import NormalizationResult, normalize
+from register.licenses.normalize import NormalizationResult, normalize
+from register.register import Register, validate_expression
 
 __all__ = [
     "CheckFailed",
@@ -40,7 +40,7 @@ def require_allowed(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_datasets(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Pre-fine-tune check for ``datasets`` users (see :mod:`register.hf`)."""
-    from register.hf import check_datasets as _check
+    """Pre-fine-tune check for ``datasets`` users (see :mod:`register.hf_datasets`)."""
+    from register.hf_datasets import check_datasets as _check
 
     return _check(*args, **kwargs)

@@ -32,16 +32,16 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from register import Register
-from register.cards import CardDocument, parse_card_bytes, parse_card_dir, validate_dataset_id
-from register.corpus import load_corpus, load_yaml_text, parse_corpus
+from register.cards.files import CardDocument, parse_card_bytes, parse_card_dir, validate_dataset_id
+from register.check.corpus import load_corpus, load_yaml_text, parse_corpus
+from register.check.policy import load_policy
 from register.errors import RegisterError
-from register.normalize import normalize
-from register.policy import load_policy
-from register.tabular import escape_cell, read_rights_table, unescape_cell
+from register.licenses.normalize import normalize
+from register.rights.table_import import escape_cell, read_rights_table, unescape_cell
 
 TRUST = Path(__file__).parent / "fixtures" / "trust"
 REGISTER_BIN = Path(sys.executable).parent / "register"
-DEFAULT_POLICY = (Path(__file__).parent.parent / "register" / "policies" / "default.yaml")
+DEFAULT_POLICY = (Path(__file__).parent.parent / "register" / "check" / "policies" / "default.yaml")
 DEADLINE = timedelta(seconds=3)  # per input; generous for a loaded CI runner
 MB = 1024 * 1024
 
@@ -230,7 +230,7 @@ def test_normalizer_mutated_real_texts(raw: bytes) -> None:
 
 
 def _check_normalized(value: str) -> None:
-    from register.licensing import canonical_expression
+    from register.licenses.expressions import canonical_expression
 
     result = normalize(value)  # never raises, whatever the text
     assert isinstance(result.needs_review, bool)

@@ -1,4 +1,4 @@
-"""The ``register`` command line: a thin layer over :mod:`register.api`.
+"""The ``register`` command line: a thin layer over :mod:`register.register`.
 
 Errors from the core (:class:`register.errors.RegisterError`) are printed once, here, as a
 single ``Error: ...`` line (plus ``Hint: ...``) with the SPEC exit code; a traceback only

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from register.errors import UsageError
-from register.output import OutputFormat, default_format, print_table, to_csv, to_json
+from register.render.formats import OutputFormat, default_format, print_table, to_csv, to_json
 
 
 @dataclass
@@ -28,7 +28,7 @@ def state(ctx: typer.Context) -> State:
 
 
 def open_register(ctx: typer.Context, *, create: bool = False) -> Any:
-    from register.api import Register
+    from register.register import Register
 
     return Register.open(state(ctx).db, create=create)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from register.cli._common import FormatOption, emit, info, open_register, parse_date
-from register.output import to_json
+from register.render.formats import to_json
 
 app = typer.Typer(help="Show and verify the tamper-evident audit trail.", no_args_is_help=True)
 

@@ -20,7 +20,7 @@ from register.cli._common import (
     resolve_format,
 )
 from register.errors import UsageError
-from register.output import VERDICT_STYLES, OutputFormat, to_csv, to_json
+from register.render.formats import VERDICT_STYLES, OutputFormat, to_csv, to_json
 
 
 def register(app: typer.Typer) -> None:
@@ -77,7 +77,7 @@ def check(
 
     Example: register check corpus.yaml --use release-weights --region DE --format json
     """
-    from register.compat import verdict_exit_code
+    from register.check.engine import verdict_exit_code
 
     if not use:
         raise UsageError(
@@ -219,7 +219,7 @@ def notice(
     The check options (--non-commercial, --region, --on, --policy) are those of `check`, so the
     notice states the same verdict. Example: register notice corpus.yaml --use release-weights
     """
-    from register.notice import render_notice
+    from register.render.notice import render_notice
 
     reg = open_register(ctx)
     result = reg.check_corpus(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from register.cli._common import FormatOption, emit, open_register, resolve_format
-from register.output import OutputFormat, cell_text, to_json
+from register.render.formats import OutputFormat, cell_text, to_json
 
 LIST_COLUMNS = [
     "id",

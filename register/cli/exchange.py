@@ -69,7 +69,7 @@ def import_(
     if fmt in ("xlsx", "csv"):
         run_rights_import(ctx, file, by)
     elif fmt == "croissant":
-        from register.exports.croissant import read_croissant
+        from register.cards.croissant import read_croissant
 
         s = open_register(ctx).ingest_documents([read_croissant(file)], actor=by)
         info(f"ingested {s.ingested}, updated {s.updated}, unchanged {s.unchanged}")

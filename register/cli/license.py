@@ -9,7 +9,7 @@ import typer
 
 from register.cli._common import FormatOption, emit, info, open_register, resolve_format
 from register.errors import NotFoundError
-from register.output import OutputFormat
+from register.render.formats import OutputFormat
 
 app = typer.Typer(
     help="Normalize license texts, show license terms, record a concluded license.",
@@ -34,7 +34,7 @@ def normalize(
 
     Example: echo "Apache License 2.0" | register license normalize --format json
     """
-    from register.normalize import normalize as run
+    from register.licenses.normalize import normalize as run
 
     inputs = list(texts) if texts else [line.rstrip("\r\n") for line in sys.stdin]
     results = [run(t).to_dict() for t in inputs]
@@ -64,12 +64,12 @@ def show(
 
     Example: register license show CC-BY-SA-4.0
     """
-    from register.kb import default_kb
+    from register.licenses.catalog import default_kb
 
     kb = default_kb()
     terms = kb.get(license_id)
     if terms is None:
-        from register.normalize import normalize as run
+        from register.licenses.normalize import normalize as run
 
         guess = run(license_id).expression
         terms = kb.get(guess) if guess else None

@@ -88,7 +88,7 @@ def set_rights(
     Example: register rights set squad --personal-data no --allowed-region EU --reason "DPA review"
     """
     from register.errors import UsageError
-    from register.rights import parse_rights_options
+    from register.rights.record import parse_rights_options
 
     change = parse_rights_options(
         personal_data=personal_data,

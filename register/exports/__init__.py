@@ -15,11 +15,12 @@ One interface, chosen by :class:`ExportFormat`::
 * pandas / openpyxl / the SPDX bindings are imported only inside the exporter that needs them,
   so importing this package (and starting the CLI) stays fast.
 * Text that a spreadsheet could run as a formula (``= + - @``, tab, CR) is escaped with
-  :func:`register.tabular.escape_cell` in every xlsx and csv cell.  The json and SPDX exports
+  :func:`register.rights.table_import.escape_cell` in every xlsx and csv cell.  The json and SPDX
+  exports
   hold the text verbatim (they are data formats, not spreadsheets).
 
 The Register sheet / csv columns are :data:`REGISTER_COLUMNS`; the editable ones are exactly
-the importer's columns (:data:`register.rights.EDITABLE_COLUMNS`), so an exported workbook or
+the importer's columns (:data:`register.rights.record.EDITABLE_COLUMNS`), so an exported workbook or
 csv can be edited and imported back (``register import xlsx``, ``register rights import``).
 """
 
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from register.errors import ExportError, UsageError
 
 if TYPE_CHECKING:
-    from register.api import Register
+    from register.register import Register
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -70,8 +71,8 @@ EXPORT_FORMATS: tuple[str, ...] = tuple(f.value for f in ExportFormat)
 #: format -> "module:function" of its exporter (imported only when used).
 _EXPORTERS: dict[ExportFormat, str] = {
     ExportFormat.xlsx: "register.exports.xlsx:write_xlsx",
-    ExportFormat.csv: "register.exports.tabular_export:write_csv",
-    ExportFormat.json: "register.exports.tabular_export:write_json",
+    ExportFormat.csv: "register.exports.tabular:write_csv",
+    ExportFormat.json: "register.exports.tabular:write_json",
     ExportFormat.spdx: "register.exports.spdx:write_spdx",
 }
 
@@ -112,7 +113,7 @@ class Column:
 
 
 def _rights_columns() -> tuple[Column, ...]:
-    from register.facts import LAWFUL_BASES, SENSITIVE_CATEGORIES
+    from register.check.facts import LAWFUL_BASES, SENSITIVE_CATEGORIES
 
     return (
         Column("personal_data", True, width=13, help="yes | no | unknown"),
@@ -163,7 +164,7 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
 
 
 def _check_editable_columns() -> None:  # the import round trip depends on this
-    from register.rights import EDITABLE_COLUMNS
+    from register.rights.record import EDITABLE_COLUMNS
 
     names = {c.name for c in REGISTER_COLUMNS if c.editable} | {"id"}
     if names != set(EDITABLE_COLUMNS):  # pragma: no cover - a programming error
@@ -257,10 +258,10 @@ def iter_register_rows(
     """
     from sqlalchemy import select
 
-    from register.api import _D, _effective
-    from register.facts import RightsRecord
-    from register.rights import record_cells, rights_problems
-    from register.store import read_connection
+    from register.check.facts import RightsRecord
+    from register.register import _D, _effective
+    from register.rights.record import record_cells, rights_problems
+    from register.store.engine import read_connection
 
     cols = (
         _D.c.id, _D.c.pretty_name, _D.c.source, _D.c.revision, _D.c.version,
@@ -325,7 +326,7 @@ def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None)
         if use:
             raise UsageError("--use needs --corpus FILE")
         return ExportScope(on=on)
-    from register.corpus import load_corpus
+    from register.check.corpus import load_corpus
 
     parsed = load_corpus(Path(corpus))
     ids = tuple(dict.fromkeys(e.id for e in parsed.datasets))

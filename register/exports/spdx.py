@@ -3,7 +3,7 @@
 Built with ``spdx-python-model`` (the SPDX project's bindings generated from the 3.0.1 RDF /
 SHACL model: types, enumerations, IRIs, date-times and cardinalities are checked as the
 objects are built and serialized).  spdx-tools 0.8's SPDX 3 model is an earlier draft and
-cannot write 3.0.1, so it is not used here.  ``tests/test_exports_spdx.py`` reads the output
+cannot write 3.0.1, so it is not used here.  ``tests/exports/test_spdx.py`` reads the output
 back through the bindings' strict JSON-LD deserializer, re-serializes it (cardinality checks)
 and checks the Dataset-profile rules below.
 
@@ -36,7 +36,7 @@ retention, regions, clearances (``annotationType`` other, ``contentType`` applic
                                ``{"register": 1, "rights": {...}, "needs_review", "review_reason",
                                "card_sha256", "raw_license", "concluded_by",
                                "concluded_reason"}``; the rights keys are
-                               :meth:`register.facts.RightsRecord.to_dict`'s (personal_data,
+                               :meth:`register.check.facts.RightsRecord.to_dict`'s (personal_data,
                                sensitive, dpia, lawful_basis, consent_purposes, collected_in,
                                allowed_regions, collected_on, retain_until)
 needs review                   also an ``Annotation`` of type ``review`` whose statement is
@@ -61,12 +61,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from register.check.facts import RightsRecord
 from register.errors import ExportError
 from register.exports import ExportReport, ExportScope, iter_register_rows
-from register.facts import RightsRecord
 
 if TYPE_CHECKING:
-    from register.api import Register
+    from register.register import Register
 
 __all__ = ["SPDX_CONTEXT", "dataset_type", "write_spdx"]
 
@@ -104,8 +104,8 @@ def dataset_type(metadata: dict[str, Any]) -> list[str]:
 def _metadata(reg: Register, ids: list[str]) -> dict[str, dict[str, Any]]:
     from sqlalchemy import select
 
-    from register.api import _D
-    from register.store import read_connection
+    from register.register import _D
+    from register.store.engine import read_connection
 
     out: dict[str, dict[str, Any]] = {}
     with read_connection(reg.engine) as conn:
@@ -135,7 +135,7 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
         raise ExportError("the SPDX export needs the 'spdx-python-model' package",
                           hint="pip install spdx-python-model") from exc
     from register import __version__
-    from register.audit import default_actor
+    from register.store.audit import default_actor
 
     ns = f"https://spdx.org/spdxdocs/{TOOL_NAME}/{uuid.uuid4()}/"
     now = datetime.now(timezone.utc).replace(microsecond=0)

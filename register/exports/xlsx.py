@@ -10,7 +10,7 @@ Sheets, in tab order:
   grey background (one conditional-format rule per column block, so it costs nothing per
   row).  ``needs_review = yes`` cells are amber.  ``register import xlsx`` reads this sheet.
 * **Check** (with ``--corpus --use``) -- the verdict and every finding, one per row
-  (:func:`register.exports.tabular_export.check_rows`), verdict cells coloured.
+  (:func:`register.exports.tabular.check_rows`), verdict cells coloured.
 * **Review** -- what needs a human and why (license review, license changes, rights gaps,
   retention, unconfirmed personal-data hints from the card).
 * **Licenses** -- the knowledge-base terms of every license the exported datasets name.
@@ -23,7 +23,8 @@ adding one's own notes; the import ignores computed columns anyway.
 
 Safety and limits (nothing is silently lost; every change is a report warning):
 
-* text starting with ``= + - @``, tab or CR is escaped (:func:`register.tabular.escape_cell`),
+* text starting with ``= + - @``, tab or CR is escaped
+(:func:`register.rights.table_import.escape_cell`),
   so no cell is ever a formula;
 * characters XML cannot hold (control characters) are replaced by U+FFFD;
 * a cell over 32,767 characters is cut with a visible ``[truncated ...]`` marker;
@@ -59,13 +60,13 @@ from register.exports import (
     iter_register_rows,
     license_ids,
 )
-from register.exports.tabular_export import CHECK_COLUMNS, check_rows
-from register.tabular import escape_cell
+from register.exports.tabular import CHECK_COLUMNS, check_rows
+from register.rights.table_import import escape_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from register.api import Register
+    from register.register import Register
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -235,7 +236,7 @@ def _finish_sheet(ws: WriteOnlyWorksheet, columns: Sequence[Column], rows: int) 
 
 
 def _validations(ws: WriteOnlyWorksheet, rows: int) -> None:
-    from register.facts import LAWFUL_BASES, PERSONAL_DATA_VALUES
+    from register.check.facts import LAWFUL_BASES, PERSONAL_DATA_VALUES
 
     if rows == 0:
         return

@@ -1,0 +1,244 @@
+"""Dataset cards from the Hugging Face Hub, through ``huggingface_hub``.
+
+:func:`fetch_cards` resolves each dataset's revision to a commit sha (``HfApi.dataset_info``),
+downloads its ``README.md`` and, when the repository has one, ``dataset_infos.json`` /
+``dataset_info.json`` at that sha (``hf_hub_download``, so the Hub cache is used) and parses
+them with :func:`register.cards.files.parse_card_bytes`.  The document records the sha as its
+revision and ``<endpoint>/datasets/<id>`` as its source.
+
+``HF_ENDPOINT``, ``HF_TOKEN``, ``HF_HOME`` and ``HF_HUB_CACHE`` are read when a function is
+called (huggingface_hub reads some of them only at import), and explicit arguments win.
+
+Errors: a problem with one dataset (not found, gated, unknown revision, bad card) is yielded
+as a :class:`HubError` / :class:`CardError` in its place and the batch goes on; when the Hub
+cannot be reached at all :class:`HubError` is raised, since every further dataset would fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from register.cards.files import (
+    CARD_NAME,
+    INFOS_NAMES,
+    LICENSE_KEYS,
+    MAX_CARD_BYTES,
+    MAX_INFOS_BYTES,
+    CardDocument,
+    parse_card_bytes,
+    read_limited,
+    to_jsonable,
+    validate_dataset_id,
+)
+from register.errors import CardError, HubError, RegisterError
+
+__all__ = ["DEFAULT_ENDPOINT", "dataset_url", "fetch_cards", "hub_endpoint", "search"]
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_TIMEOUT = 30.0
+
+
+class _Unreachable(Exception):
+    """The Hub could not be reached (connection refused, DNS, timeout)."""
+
+
+def hub_endpoint(endpoint: str | None = None) -> str:
+    """The Hub base URL: ``endpoint``, else ``$HF_ENDPOINT``, else huggingface.co."""
+    return (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def dataset_url(dataset_id: str, endpoint: str | None = None) -> str:
+    """The dataset's page on the Hub, recorded as the card's source."""
+    return f"{hub_endpoint(endpoint)}/datasets/{dataset_id}"
+
+
+def _token(token: str | None) -> str | bool | None:
+    if token:
+        return token
+    env = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
+    return env or None
+
+
+def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> str | None:
+    if cache_dir is not None:
+        return os.fspath(cache_dir)
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.environ["HF_HOME"], "hub")
+    return None
+
+
+def _api(endpoint: str, token: str | bool | None) -> Any:
+    from huggingface_hub import HfApi
+
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    return HfApi(endpoint=endpoint, token=token)
+
+
+def fetch_cards(
+    ids: list[str],
+    revision: str | None = None,
+    *,
+    token: str | None = None,
+    endpoint: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Iterator[CardDocument | CardError | HubError]:
+    """Yield, per id and in order, its :class:`CardDocument` or the error that stopped it.
+
+    ``revision`` (branch, tag or sha) applies to every id; the document's ``revision`` is
+    the commit sha it resolved to.  Raises :class:`HubError` when the Hub is unreachable.
+    """
+    ep = hub_endpoint(endpoint)
+    tok = _token(token)
+    api = _api(ep, tok)
+    cache = _cache_dir(cache_dir)
+    for dataset_id in ids:
+        try:
+            validate_dataset_id(dataset_id, path=dataset_id)
+            yield _fetch_one(api, dataset_id, revision, ep, tok, cache)
+        except _Unreachable as exc:
+            raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
+                           hint="check the network, HF_ENDPOINT and any proxy") from None
+        except (CardError, HubError) as exc:
+            yield exc
+
+
+def _fetch_one(api: Any, dataset_id: str, revision: str | None, endpoint: str,
+               token: str | bool | None, cache_dir: str | None) -> CardDocument:
+    source = f"{endpoint}/datasets/{dataset_id}"
+    info = _call(lambda: api.dataset_info(dataset_id, revision=revision, files_metadata=True,
+                                          timeout=_TIMEOUT),
+                 dataset_id, revision)
+    sha = getattr(info, "sha", None) or revision
+    siblings: dict[str, int | None] | None = None
+    if getattr(info, "siblings", None) is not None:
+        siblings = {s.rfilename: s.size for s in info.siblings}
+        if CARD_NAME not in siblings:
+            raise CardError(source, f"the dataset repository has no {CARD_NAME}")
+        size = siblings.get(CARD_NAME)
+        if size is not None and size > MAX_CARD_BYTES:
+            raise CardError(source, f"card is {size:,} bytes, over the 5 MB limit")
+
+    def download(filename: str, limit: int, what: str) -> bytes:
+        path = _call(lambda: api.hf_hub_download(
+            dataset_id, filename, repo_type="dataset", revision=sha, cache_dir=cache_dir,
+        ), dataset_id, revision, filename=filename)
+        return read_limited(Path(path), limit, what)
+
+    readme = download(CARD_NAME, MAX_CARD_BYTES, "card")
+    infos = infos_name = None
+    if siblings is not None:
+        for name in INFOS_NAMES:
+            if name in siblings:
+                size = siblings.get(name)
+                if size is not None and size > MAX_INFOS_BYTES:
+                    raise CardError(f"{source}/{name}", f"infos file is {size:,} bytes, over "
+                                                        "the limit")
+                infos = download(name, MAX_INFOS_BYTES, "infos file")
+                infos_name = name
+                break
+    doc = parse_card_bytes(readme, infos, dataset_id, source, sha,
+                           infos_name=infos_name or INFOS_NAMES[0])
+    return _with_hub_metadata(doc, info)
+
+
+def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
+    """Add what the Hub says about the repository (gating, dates, its parsed cardData)."""
+    import dataclasses
+
+    hub: dict[str, Any] = {}
+    for attr in ("gated", "private", "disabled", "downloads", "likes"):
+        value = getattr(info, attr, None)
+        if value is not None:
+            hub[attr] = to_jsonable(value)
+    modified = getattr(info, "last_modified", None)
+    if modified is not None:
+        hub["last_modified"] = modified.isoformat()
+    warnings = list(doc.warnings)
+    card_data = getattr(info, "card_data", None)
+    if card_data is not None:
+        data = card_data.to_dict() if hasattr(card_data, "to_dict") else dict(card_data)
+        hub_license = {k: to_jsonable(data[k]) for k in LICENSE_KEYS if data.get(k) is not None}
+        hub["card_data_license"] = hub_license
+        ours = {k: v for k, v in doc.raw_license.items() if k in LICENSE_KEYS and v is not None}
+        if hub_license != ours:
+            warnings.append("the Hub's cardData license fields differ from the README's "
+                            f"({hub_license} vs {ours})")
+    metadata = dict(doc.metadata, hub=hub)
+    return dataclasses.replace(doc, metadata=metadata, warnings=tuple(warnings))
+
+
+def _call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | None = None,
+          ) -> Any:
+    """Run a huggingface_hub call, turning its errors into one-line HubErrors."""
+    from huggingface_hub import errors as hf_errors
+
+    what = f"{dataset_id}/{filename}" if filename else dataset_id
+    try:
+        return fn()
+    except RegisterError:
+        raise
+    except hf_errors.GatedRepoError:
+        raise HubError(f"{dataset_id}: the dataset is gated; accept its conditions on the Hub "
+                       "and set HF_TOKEN", hint="export HF_TOKEN=hf_...") from None
+    except hf_errors.RepositoryNotFoundError as exc:
+        status = _status(exc)
+        extra = " (or it is private and no valid HF_TOKEN was given)" if status == 401 else ""
+        raise HubError(f"{dataset_id}: dataset not found on the Hub{extra}") from None
+    except hf_errors.RevisionNotFoundError:
+        raise HubError(f"{dataset_id}: revision {revision!r} not found") from None
+    except hf_errors.DisabledRepoError:
+        raise HubError(f"{dataset_id}: the dataset is disabled on the Hub") from None
+    except hf_errors.LocalEntryNotFoundError as exc:
+        # hf_hub_download could not fetch the file and has no cached copy: a network problem
+        raise _Unreachable(_one_line(exc.__cause__ or exc)) from None
+    except hf_errors.EntryNotFoundError:
+        raise CardError(what, "file not found in the dataset repository") from None
+    except hf_errors.HfHubHTTPError as exc:
+        status = _status(exc)
+        if status in (401, 403):
+            raise HubError(f"{what}: access denied (HTTP {status}); check HF_TOKEN") from None
+        raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
+                       f"{_server_message(exc)}") from None
+    except (ConnectionError, TimeoutError) as exc:
+        raise _Unreachable(_one_line(exc)) from None
+    except OSError as exc:
+        raise HubError(f"{what}: {_one_line(exc)}") from None
+    except Exception as exc:  # httpx transport errors and the like
+        if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
+            raise _Unreachable(_one_line(exc)) from None
+        raise HubError(f"{what}: unexpected answer from the Hub: {_one_line(exc)}") from None
+
+
+def _status(exc: Exception) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _server_message(exc: Exception) -> str:
+    msg = getattr(exc, "server_message", None)
+    return _one_line(msg) if msg else _one_line(exc)
+
+
+def _one_line(exc: object) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
+
+
+def search(query: str, limit: int = 20, *, token: str | None = None,
+           endpoint: str | None = None) -> list[str]:
+    """Dataset ids the Hub finds for ``query`` (at most ``limit``), in the Hub's order."""
+    if limit <= 0:
+        return []
+    ep = hub_endpoint(endpoint)
+    api = _api(ep, _token(token))
+    try:
+        return _call(lambda: [d.id for d in api.list_datasets(search=query, limit=limit)],
+                     f"search {query!r}", None)[:limit]  # type: ignore[no-any-return]
+    except _Unreachable as exc:
+        raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}") from None

@@ -1,0 +1,372 @@
+"""The corpus check engine: may these datasets be used together for this use, and what is owed?
+
+Pure: it reads :class:`~register.check.facts.DatasetFacts`, a
+:class:`~register.check.policy.Policy` and a
+:class:`~register.licenses.catalog.KnowledgeBase` and returns the SPEC section 4 JSON result as a
+dict.  It
+never touches the store.
+
+How it works, in one pass over the corpus (linear in the number of datasets):
+
+1. Each license expression is parsed once (cached) into options (disjunctive normal form:
+   ``A OR (B AND C)`` has the options ``A`` and ``B AND C``); every license of an option
+   applies (AND).
+2. Each license is evaluated once per check (cached per license id): rules 1-8.
+3. Rights records give rules 9-11 (not for the base model); a clearance gives rule 13.
+4. An OR is resolved to the option with the best verdict for the whole corpus, counting the
+   share-alike conflicts it would create; ties go to fewer obligations, then the option
+   written first (rule 12).
+5. Share-alike conflicts are found on the distinct share-alike licenses present (grouped by
+   license, never pairwise over datasets): a license is acceptable outbound for a share-alike
+   license when it is that license or one of its one-way ``share_alike_compatible``; the
+   corpus conflicts when no outbound license is acceptable to all of them.
+
+This module holds the public entry points (:func:`check`, :func:`verdict_exit_code`,
+:func:`license_options`), the per-dataset evaluation and the assembly of the result; the
+rules for one license or rights record (steps 2-3) are in :mod:`register.check.rules`, option
+choice and conflicts (steps 4-5) in :mod:`register.check.sharealike`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
+
+from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord, worst
+from register.check.policy import Policy, default_policy
+from register.check.rules import CARVEOUT_USES as CARVEOUT_USES
+from register.check.rules import DISTRIBUTION_USES as DISTRIBUTION_USES
+from register.check.rules import SHARING_USES as SHARING_USES
+from register.check.rules import (
+    UNKNOWN_LICENSE_IDS,
+    Context,
+    Entry,
+    Obligation,
+    Option,
+)
+from register.check.sharealike import choose_options, conflict_findings, meet, outbound
+from register.errors import ValidationError
+from register.licenses.catalog import KnowledgeBase, default_kb
+from register.rights.regions import validate_region
+
+# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules (re-exported
+# above).
+SCHEMA_VERSION = 1
+MAX_OPTIONS = 64
+
+_EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}
+_licensing = Licensing()
+
+
+def verdict_exit_code(verdict: str) -> int:
+    """The exit code SPEC gives a check verdict: 0, 0, 3 (needs-review) or 4 (blocked)."""
+    try:
+        return _EXIT[verdict]
+    except KeyError:
+        raise ValueError(f"unknown verdict {verdict!r}") from None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@lru_cache(maxsize=8192)
+def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
+    """The options of an expression in written order, each a tuple of license keys.
+
+    ``None`` when the expression does not parse or has more than MAX_OPTIONS options.
+    ``X WITH Y`` stays one key.
+    """
+    try:
+        parsed = _licensing.parse(expression)
+    except Exception:  # license-expression raises several unrelated types
+        return None
+    if parsed is None:
+        return None
+    try:
+        options = _dnf(parsed)
+    except OverflowError:
+        return None
+    out: list[tuple[str, ...]] = []
+    for option in options:
+        keys = tuple(dict.fromkeys(option))  # drop A AND A, keep order
+        if keys not in out:
+            out.append(keys)
+    return tuple(out)
+
+
+def _dnf(node: Any) -> list[tuple[str, ...]]:
+    if isinstance(node, LicenseWithExceptionSymbol):
+        return [(f"{node.license_symbol.key} WITH {node.exception_symbol.key}",)]
+    if isinstance(node, LicenseSymbol):
+        return [(node.key,)]
+    if isinstance(node, OR):
+        out: list[tuple[str, ...]] = []
+        for arg in node.args:
+            out.extend(_dnf(arg))
+        if len(out) > MAX_OPTIONS:
+            raise OverflowError
+        return out
+    if isinstance(node, AND):
+        acc: list[tuple[str, ...]] = [()]
+        for arg in node.args:
+            acc = [a + b for a in acc for b in _dnf(arg)]
+            if len(acc) > MAX_OPTIONS:
+                raise OverflowError
+        return acc
+    raise ValueError(f"unexpected expression node {node!r}")
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | None, list[str]]:
+    valid: list[Clearance] = []
+    expired: list[str] = []
+    for c in facts.clearances:
+        if c.dataset_id != facts.id or c.use != use:
+            continue
+        if c.valid_on(on):
+            valid.append(c)
+        else:
+            until = c.until.isoformat() if c.until else "?"
+            expired.append(f"the {use} clearance by {c.by} expired on {until}")
+    valid.sort(key=lambda c: (c.until is not None, -(c.until or on).toordinal(), c.by))
+    if valid:
+        return valid[0], []
+    return None, expired
+
+
+def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
+    base_found: list[tuple[str, str, str]] = []
+    expr = (facts.license or "").strip()
+    options = license_options(expr) if expr else None
+    if not expr:
+        base_found.append(("1", ctx.policy.unknown_license, "no license recorded"))
+    elif options is None:
+        base_found.append(
+            (
+                "1",
+                ctx.policy.unknown_license,
+                f"license {expr!r} is not a valid or tractable SPDX expression",
+            )
+        )
+    # NOASSERTION / unknown already give their own rule 1 reason: no bare duplicate.
+    bare_duplicate = not facts.license_reason and expr.lower() in UNKNOWN_LICENSE_IDS
+    if facts.license_needs_review and not bare_duplicate:
+        why = f": {facts.license_reason}" if facts.license_reason else ""
+        base_found.append(("1", ctx.policy.unknown_license, f"license needs review{why}"))
+    if not is_base:
+        found, warns = ctx.rights(facts.rights or RightsRecord())
+        base_found.extend(found)
+        for w in warns:
+            if w == "pd-unknown":
+                ctx.pd_unknown.append(facts.id)
+            else:
+                ctx.warnings.append(("11", (facts.id,), f"{facts.id}: {w}"))
+    clearance, expired = _clearance(facts, ctx.use, ctx.on)
+    for msg in expired:
+        ctx.warnings.append(("13", (facts.id,), f"{facts.id}: {msg}"))
+
+    out: list[Option] = []
+    for keys in options or [()]:
+        evals = [ctx.license(k, is_base) for k in keys]
+        verdict = worst([v.verdict for v in evals] + [f[1] for f in base_found])
+        reasons = [(f[0], f[2]) for f in base_found]
+        obligations: list[Obligation] = []
+        sa: list[tuple[str, frozenset[str]]] = []
+        for ev in evals:
+            reasons.extend(ev.reasons)
+            obligations.extend(ev.obligations)
+            if ev.sa_accept is not None:
+                sa.append((ev.id, ev.sa_accept))
+        option = Option(
+            " AND ".join(e.id for e in evals) or expr, verdict, reasons, obligations, sa
+        )
+        if clearance is not None:
+            option.cleared_by = clearance
+            until = f" until {clearance.until.isoformat()}" if clearance.until else ""
+            if verdict == "needs-review":
+                option.verdict = "allowed-with-obligations"
+                reasons.append(
+                    ("13", f"cleared for {ctx.use} by {clearance.by}{until}: {clearance.reason}")
+                )
+            elif verdict == "blocked":
+                reasons.append(
+                    ("13", f"the {ctx.use} clearance by {clearance.by} cannot lift blocked")
+                )
+        out.append(option)
+    return Entry(facts, is_base, out)
+
+
+# --------------------------------------------------------------------------- the check
+
+
+_KIND_TEXT = {
+    "attribution": "credit the sources as their licenses require",
+    "notice": "pass on the NOTICE files",
+    "license-text": "include the license texts",
+    "share-alike": "license the shared result under a license every share-alike term accepts",
+    "use-restrictions": "comply with the use restrictions (and pass them on when releasing)",
+    "unmodified": "redistribute no-derivatives material unmodified",
+    "naming": "show the names or credit lines the licenses prescribe",
+    "user-threshold": "obtain a separate license above the monthly-active-user thresholds",
+}
+
+
+def check(
+    facts: Sequence[DatasetFacts],
+    *,
+    use: str,
+    commercial: bool | None = None,
+    region: str | None = None,
+    on: date | None = None,
+    policy: Policy | None = None,
+    kb: KnowledgeBase | None = None,
+    base_model: DatasetFacts | None = None,
+) -> dict[str, Any]:
+    """Check a corpus for an intended use; returns the SPEC section 4 JSON result."""
+    if use not in USES:
+        raise ValidationError(f"unknown use {use!r}: expected one of {', '.join(USES)}")
+    if use == "research" or commercial is None:
+        commercial = use != "research"
+    canonical_region = validate_region(region, allow_any=False) if region else None
+    on = on or date.today()
+    policy = policy or default_policy()
+    kb = kb if kb is not None else default_kb()
+    ctx = Context(use, commercial, canonical_region, on, policy, kb)
+
+    entries = [_evaluate_entry(ctx, f, False) for f in facts]
+    if base_model is not None:
+        if use == "release-data":
+            ctx.warnings.append(
+                (
+                    "4.1",
+                    (base_model.id,),
+                    f"{base_model.id}: the base model is "
+                    "not checked for release-data (the corpus is shared, not the "
+                    "model)",
+                )
+            )
+        else:
+            entries.append(_evaluate_entry(ctx, base_model, True))
+    choose_options(entries, use)
+
+    conflicts_out, conflict_reasons = conflict_findings(ctx, entries)
+
+    datasets_out = []
+    kinds: dict[str, tuple[set[str], set[str]]] = {}
+    sa_accepts: list[tuple[str, frozenset[str]]] = []
+    for e in entries:
+        opt = e.options[e.chosen]
+        fid = e.facts.id
+        reasons = list(opt.reasons) + (e.extra_reasons or [])
+        verdict = opt.verdict
+        extra = conflict_reasons.get(fid)
+        if extra:
+            reasons.extend(extra)
+            verdict = "blocked"
+        obligations = []
+        for o in opt.obligations:
+            obligations.append(
+                {
+                    "kind": o.kind,
+                    "rule": o.rule,
+                    "license": o.license,
+                    "message": f"{fid}: {o.message}",
+                }
+            )
+            slot = kinds.setdefault(o.kind, (set(), set()))
+            slot[0].add(fid)
+            slot[1].add(o.license)
+        if any(o.kind == "share-alike" for o in opt.obligations):
+            sa_accepts.extend(opt.sa)
+        item: dict[str, Any] = {
+            "id": fid,
+            "license": e.facts.license,
+            "verdict": verdict,
+            "reasons": [
+                {"rule": r, "message": f"{fid}: {m}"}
+                for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))
+            ],
+            "obligations": sorted(obligations, key=lambda o: (o["kind"], o["license"])),
+        }
+        if len(e.options) > 1:
+            item["chosen_option"] = opt.label
+        if opt.cleared_by is not None:
+            c = opt.cleared_by
+            item["cleared_by"] = c.by
+            item["clearance"] = {
+                "use": c.use,
+                "by": c.by,
+                "reason": c.reason,
+                "until": c.until.isoformat() if c.until else None,
+            }
+        if e.is_base:
+            item["base_model"] = True
+        datasets_out.append(item)
+    datasets_out.sort(key=lambda d: (not d.get("base_model", False), d["id"], d["license"] or ""))
+
+    obligations_out = []
+    for kind in sorted(kinds):
+        kind_ids, lics = kinds[kind]
+        text = _KIND_TEXT.get(kind, kind)
+        if kind == "share-alike":
+            feasible = meet(None, sa_accepts)
+            if feasible:
+                text = "license the shared result under one of: " + ", ".join(
+                    outbound(ctx, feasible)
+                )
+            else:
+                text = (
+                    "license the shared result under a share-alike license; no single "
+                    "license satisfies them all; see conflicts"
+                )
+        obligations_out.append(
+            {
+                "kind": kind,
+                "datasets": sorted(kind_ids),
+                "licenses": sorted(lics),
+                "message": f"{text} ({', '.join(sorted(lics))})",
+            }
+        )
+
+    warnings_out: list[dict[str, Any]] = []
+    if ctx.pd_unknown:
+        pd_ids = sorted(set(ctx.pd_unknown))
+        more = len(pd_ids) - 10
+        shown = ", ".join(pd_ids[:10]) + (f" and {more} more" if more > 0 else "")
+        warnings_out.append(
+            {
+                "rule": "9",
+                "datasets": pd_ids,
+                "message": f"personal data is unknown for {len(pd_ids)} dataset(s): {shown}",
+            }
+        )
+    for rule, wids, msg in ctx.warnings:
+        warnings_out.append({"rule": rule, "datasets": list(wids), "message": msg})
+    warnings_out.sort(key=lambda w: (_rule_key(w["rule"]), w["message"], w["datasets"]))
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": worst([d["verdict"] for d in datasets_out]),
+        "use": use,
+        "commercial": commercial,
+        "region": canonical_region,
+        "on": on.isoformat(),
+        "policy": policy.name,
+        "datasets": datasets_out,
+        "conflicts": sorted(conflicts_out, key=lambda c: (c["licenses"], c["datasets"])),
+        "obligations": obligations_out,
+        "warnings": warnings_out,
+    }
+
+
+def _rule_key(rule: str) -> tuple[float, str]:
+    try:
+        return (float(rule), rule)
+    except ValueError:
+        return (float("inf"), rule)

@@ -1,0 +1,93 @@
+"""Formatters shared by every read/check command: table, JSON and CSV.
+
+Data goes to stdout; JSON is sorted, indented and carries ``schema_version``; CSV cells that
+could run as spreadsheet formulas are escaped.  Tables are drawn with rich, JSON and CSV are
+written as plain text (never through a rich console, which would wrap lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any, TextIO
+
+SCHEMA_VERSION = 1
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def default_format(stream: TextIO | None = None) -> OutputFormat:
+    """``table`` on a terminal, ``json`` when stdout is a pipe or a file."""
+    stream = stream or sys.stdout
+    return OutputFormat.table if stream.isatty() else OutputFormat.json
+
+
+def to_json(data: Any) -> str:
+    if isinstance(data, dict) and "schema_version" not in data:
+        data = {"schema_version": SCHEMA_VERSION, **data}
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    from register.rights.table_import import escape_cell
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([escape_cell(cell_text(row.get(c))) for c in columns])
+    return buf.getvalue()
+
+
+def print_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None = None,
+    stream: TextIO | None = None, styles: dict[str, str] | None = None,
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = stream or sys.stdout
+    width = None if out.isatty() else shutil.get_terminal_size((160, 24)).columns
+    console = Console(file=out, soft_wrap=False, width=max(width or 0, 160) if width else None)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(_escape_markup(cell_text(row.get(c))) for c in columns),
+                      style=(styles or {}).get(str(row.get("verdict", "")), None))
+    console.print(table)
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+VERDICT_STYLES = {
+    "allowed": "green",
+    "allowed-with-obligations": "yellow",
+    "needs-review": "magenta",
+    "blocked": "red",
+}

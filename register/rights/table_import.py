@@ -1,0 +1,442 @@
+"""Reading rights tables (``.csv`` / ``.xlsx``) and the cell escaping every exporter uses.
+
+The column names and cell format are documented in :mod:`register.rights.record`.  Reading is
+validate-everything: :func:`read_rights_table` walks every row and returns every problem
+(sheet, row as the user sees it with the header on row 1, column) beside the rows that are
+valid, so the importer can refuse the whole file and say exactly what to fix.
+
+File-level failures (missing, too large, not a workbook, not UTF-8) raise
+:class:`~register.errors.ExportError`; nothing else escapes (openpyxl, zip and csv errors are
+wrapped).  Limits: 50 MB on disk, 500 MB uncompressed inside an ``.xlsx``, 1,000,000 data rows;
+at most 10,000 problems are listed individually (one last problem counts the rest).
+
+Formula escaping: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return would be run as a formula by a spreadsheet; :func:`escape_cell` prefixes it with ``'``
+(and, so the escaping is reversible, a text already starting with ``'``).  Importers undo
+it with :func:`unescape_cell`.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Callable, Collection, Generator, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from register.check.facts import RightsRecord
+from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
+from register.rights.record import (
+    BY_COLUMN,
+    CLEAR_MARKERS,
+    DATE_COLUMNS,
+    EDITABLE_COLUMNS,
+    ID_COLUMN,
+    REASON_COLUMN,
+    RightsChange,
+    change_problems,
+    check_change,
+    format_problems,
+    parse_rights_values,
+)
+
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "RightsRow",
+    "escape_cell",
+    "load_rights_table",
+    "read_rights_table",
+    "unescape_cell",
+]
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED = 500 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_PROBLEMS = 10_000
+REGISTER_SHEET = "Register"
+
+#: First characters that make a spreadsheet treat text as a formula.
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = "'"
+
+# Header aliases (after lower-casing and turning spaces/hyphens into ``_``).
+_ALIASES = {
+    "consent_purposes": "consent_purpose",
+    "allowed_regions": "allowed_region",
+    "dataset_id": "id",
+    "dataset": "id",
+}
+
+
+def escape_cell(value: str) -> str:
+    """Text safe to write into a spreadsheet or CSV cell: no formula can run.
+
+    ``'=1+1'`` -> ``"'=1+1"``; a text starting with ``'`` is escaped too so that
+    ``unescape_cell(escape_cell(s)) == s`` for every string.
+    """
+    if value and (value.startswith(FORMULA_TRIGGERS) or value.startswith(_ESCAPE)):
+        return _ESCAPE + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    """Undo :func:`escape_cell` (a ``'`` followed by a trigger or another ``'``)."""
+    if (
+        len(value) >= 2
+        and value[0] == _ESCAPE
+        and (value[1] == _ESCAPE or value[1] in FORMULA_TRIGGERS)
+    ):
+        return value[1:]
+    return value
+
+
+@dataclass(frozen=True)
+class RightsRow:
+    """One valid row of a rights table."""
+
+    row: int
+    dataset_id: str
+    change: RightsChange
+    concluded_license: str | None = None
+    concluded_reason: str | None = None
+    reason: str | None = None
+    by: str | None = None
+    sheet: str | None = None
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _cell(value: Any, *, keep_date: bool) -> Any:
+    """A raw cell as text (or a ``date`` in date columns); ``None`` when empty."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value if keep_date else value.isoformat()
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    text = unescape_cell(text).strip()
+    return text or None
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _header_name(raw: Any) -> str:
+    if raw is None:
+        return ""
+    name = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
+    return _ALIASES.get(name, name)
+
+
+def _csv_rows(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+            if first.count(delimiter) == 0:
+                delimiter = ","
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=delimiter)
+            number = 0
+            try:
+                for number, cells in enumerate(reader, start=1):  # noqa: B007
+                    yield number, cells
+            except csv.Error as exc:
+                raise ExportError(f"{path}: row {number + 1}: not valid CSV ({exc})") from None
+    except UnicodeDecodeError:
+        raise ExportError(f"{path}: not UTF-8 text", hint="save the file as CSV UTF-8") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+class _Workbook:
+    """An opened read-only workbook and the sheet to read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
+        if unpacked > MAX_UNCOMPRESSED:
+            raise ExportError(
+                f"{path}: workbook unpacks to more than {MAX_UNCOMPRESSED // 2**20} MB; refused"
+            )
+        import openpyxl  # imported here: keeps CLI start-up fast
+
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
+        sheets = self.book.worksheets
+        if not sheets:
+            self.book.close()
+            raise ExportError(f"{path}: the workbook has no worksheet")
+        by_name = {ws.title.lower(): ws for ws in sheets}
+        self.sheet = by_name.get(REGISTER_SHEET.lower(), sheets[0])
+        self.sheet_name: str = self.sheet.title
+
+    def rows(self) -> Generator[tuple[int, list[Any]], None, None]:
+        try:
+            if hasattr(self.sheet, "reset_dimensions"):
+                self.sheet.reset_dimensions()  # do not trust a writer's <dimension>
+            for number, cells in enumerate(self.sheet.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        except RegisterError:
+            raise
+        except Exception as exc:
+            raise ExportError(
+                f"{self.path}: not a valid .xlsx workbook (sheet {self.sheet_name}: {exc})"
+            ) from None
+
+    def close(self) -> None:
+        self.book.close()
+
+
+# --------------------------------------------------------------------------- the table
+
+
+class _Problems:
+    """Problem list with a cap; counts what it does not keep."""
+
+    def __init__(self, sheet: str | None) -> None:
+        self.items: list[ValidationProblem] = []
+        self.dropped = 0
+        self.sheet = sheet
+
+    def add(self, message: str, *, row: int | None, column: str | None) -> None:
+        self.extend([ValidationProblem(message, row=row, column=column, sheet=self.sheet)])
+
+    def extend(self, problems: list[ValidationProblem]) -> None:
+        for problem in problems:
+            if len(self.items) < MAX_PROBLEMS:
+                self.items.append(problem)
+            else:
+                self.dropped += 1
+
+    def result(self) -> list[ValidationProblem]:
+        if self.dropped:
+            return [
+                *self.items,
+                ValidationProblem(
+                    f"{self.dropped} more problems not listed",
+                    sheet=self.sheet,
+                ),
+            ]
+        return self.items
+
+
+def read_rights_table(
+    path: Path | str,
+    *,
+    known_ids: Collection[str] | None = None,
+    current: Callable[[str], RightsRecord | None] | None = None,
+    license_check: Callable[[str], str | None] | None = None,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[list[RightsRow], list[ValidationProblem]]:
+    """Read and validate every row of a ``.csv`` / ``.xlsx`` rights table.
+
+    Returns the valid rows and every problem; the caller writes nothing when problems is
+    non-empty.  Optional hooks make the validation complete before any write:
+
+    * ``known_ids``: ids the register holds (others are a problem);
+    * ``current``: the stored record of an id, so cross-field rules are checked against
+      the record the row would produce (without it, only within-row rules are checked);
+    * ``license_check``: returns an error message for an invalid ``concluded_license``.
+
+    Raises :class:`ExportError` when the file itself cannot be read or exceeds the limits.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ExportError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}",
+            hint="give a .csv or .xlsx file",
+        )
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise ExportError(f"{path}: not a file")
+    if size > max_bytes:
+        raise ExportError(
+            f"{path}: file is larger than {max_bytes // 2**20} MB; refused",
+            hint="split it into several files",
+        )
+
+    book: _Workbook | None = None
+    if suffix == ".csv":
+        rows = _csv_rows(path)
+    else:
+        book = _Workbook(path)
+        rows = book.rows()
+
+    problems = _Problems(book.sheet_name if book else None)
+    out: list[RightsRow] = []
+    try:
+        _read(path, rows, problems, out, known_ids, current, license_check, max_rows)
+    finally:
+        rows.close()
+        if book is not None:
+            book.close()
+    return out, problems.result()
+
+
+def _read(
+    path: Path,
+    rows: Iterator[tuple[int, list[Any]]],
+    problems: _Problems,
+    out: list[RightsRow],
+    known_ids: Collection[str] | None,
+    current: Callable[[str], RightsRecord | None] | None,
+    license_check: Callable[[str], str | None] | None,
+    max_rows: int,
+) -> None:
+    header: dict[str, int] | None = None
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        if header is None:
+            header = {}
+            for index, raw in enumerate(cells):
+                name = _header_name(raw)
+                if name not in EDITABLE_COLUMNS:
+                    continue  # read-only / computed / unknown columns are ignored
+                if name in header:
+                    problems.add("column appears twice", row=number, column=name)
+                else:
+                    header[name] = index
+            if ID_COLUMN not in header:
+                problems.add(
+                    "missing required column 'id' (the dataset id)", row=number, column=ID_COLUMN
+                )
+                return
+            continue
+        if number - 1 > max_rows:
+            raise ExportError(
+                f"{path}: more than {max_rows:,} rows; refused", hint="split it into several files"
+            )
+        values = {
+            name: _cell(
+                cells[index] if index < len(cells) else None, keep_date=name in DATE_COLUMNS
+            )
+            for name, index in header.items()
+        }
+        if all(v is None for v in values.values()):
+            continue  # blank line
+        _validate_row(number, values, problems, out, seen, known_ids, current, license_check)
+
+    if header is None:
+        problems.add(
+            "the file is empty (expected a header row with an 'id' column)", row=None, column=None
+        )
+
+
+def _validate_row(
+    number: int,
+    values: dict[str, Any],
+    problems: _Problems,
+    out: list[RightsRow],
+    seen: dict[str, int],
+    known_ids: Collection[str] | None,
+    current: Callable[[str], RightsRecord | None] | None,
+    license_check: Callable[[str], str | None] | None,
+) -> None:
+    before = len(problems.items) + problems.dropped
+    dataset_id = values.get(ID_COLUMN)
+    if dataset_id is None:
+        problems.add("dataset id is empty", row=number, column=ID_COLUMN)
+    elif dataset_id in seen:
+        problems.add(
+            f"duplicate id {dataset_id!r} (also on row {seen[dataset_id]})",
+            row=number,
+            column=ID_COLUMN,
+        )
+    else:
+        seen[dataset_id] = number
+        if known_ids is not None and dataset_id not in known_ids:
+            problems.add(f"no dataset {dataset_id!r} in the register", row=number, column=ID_COLUMN)
+
+    change, found = parse_rights_values(values, style="column", row=number, sheet=problems.sheet)
+    problems.extend(found)
+    if not found:
+        if current is not None and dataset_id is not None:
+            # the record this row would produce, against what is stored
+            found = check_change(current(dataset_id), change, row=number, sheet=problems.sheet)
+        else:
+            found = change_problems(change, row=number, sheet=problems.sheet)
+        problems.extend(found)
+
+    license_text = values.get("concluded_license")
+    concluded_reason = values.get("concluded_reason")
+    reason = values.get(REASON_COLUMN)
+    if isinstance(license_text, str):
+        if license_text.lower() in CLEAR_MARKERS:
+            problems.add(
+                "removing a concluded license is not supported by import; "
+                "leave the cell empty to keep it",
+                row=number,
+                column="concluded_license",
+            )
+        else:
+            if not concluded_reason and not reason:
+                problems.add(
+                    "a concluded license needs a reason (concluded_reason or reason)",
+                    row=number,
+                    column="concluded_reason",
+                )
+            if license_check is not None:
+                message = license_check(license_text)
+                if message:
+                    problems.add(message, row=number, column="concluded_license")
+    elif concluded_reason and not license_text:
+        problems.add(
+            "concluded_reason given without a concluded_license",
+            row=number,
+            column="concluded_license",
+        )
+
+    by = values.get(BY_COLUMN)
+    if isinstance(by, str) and ("\n" in by or "\r" in by):
+        problems.add("must be a single line", row=number, column=BY_COLUMN)
+
+    if len(problems.items) + problems.dropped == before and dataset_id is not None:
+        out.append(
+            RightsRow(
+                row=number,
+                dataset_id=dataset_id,
+                change=change,
+                concluded_license=license_text,
+                concluded_reason=concluded_reason,
+                reason=reason,
+                by=values.get(BY_COLUMN),
+                sheet=problems.sheet,
+            )
+        )
+
+
+def load_rights_table(path: Path | str, **hooks: Any) -> list[RightsRow]:
+    """:func:`read_rights_table`, raising :class:`ValidationError` listing every problem."""
+    rows, problems = read_rights_table(path, **hooks)
+    if problems:
+        raise ValidationError(
+            f"{path}: {len(problems)} problem(s): {format_problems(problems)}",
+            problems,
+            hint="fix the rows named above; nothing was imported",
+        )
+    return rows

