@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,19 +30,17 @@ def _pg_base_url() -> str | None:
     return url
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test (its SQLAlchemy URL)."""
-    base = _pg_base_url()
-    if base is None:
-        pytest.skip(f"set ${PG_URL_ENV} to run PostgreSQL tests")
+@contextmanager
+def _pg_database(base: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     name = f"register_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
@@ -52,6 +51,42 @@ def pg_url() -> Iterator[str]:
             ), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (its SQLAlchemy URL)."""
+    base = _pg_base_url()
+    if base is None:
+        pytest.skip(f"set ${PG_URL_ENV} to run PostgreSQL tests")
+    with _pg_database(base) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head once per session, copied (CREATE
+    DATABASE ... TEMPLATE) by the ``reg`` fixture instead of migrating a database per test."""
+    base = _pg_base_url()
+    if base is None:
+        pytest.skip(f"set ${PG_URL_ENV} to run PostgreSQL tests")
+    from sqlalchemy.engine import make_url
+
+    from register import Register
+
+    with _pg_database(base) as url:
+        Register.open(url).close()  # migrate; close so no session holds the template
+        yield str(make_url(url).database)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite register migrated to head once per session; tests get a copy of the file."""
+    from register import Register
+
+    path = tmp_path_factory.mktemp("template") / "register.db"
+    Register.open(path).close()
+    return path
 
 
 @pytest.fixture
@@ -67,26 +102,32 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-@pytest.fixture
-def reg(db_target: str) -> Iterator[object]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def reg(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """An empty register at schema head, on SQLite and on PostgreSQL (copied from a template
+    migrated once per session: a per-test migration is most of a small test's time)."""
     from register import Register
 
-    r = Register.open(db_target)
-    try:
+    if request.param == "sqlite":
+        target = tmp_path / "register.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        with Register.open(target) as r:
+            yield r
+        return
+    base = _pg_base_url()
+    assert base is not None  # pg_template skipped otherwise
+    with _pg_database(base, request.getfixturevalue("pg_template")) as url, \
+            Register.open(url) as r:
         yield r
-    finally:
-        r.close()
 
 
 @pytest.fixture
-def sqlite_reg(db_path: Path) -> Iterator[object]:
+def sqlite_reg(db_path: Path, sqlite_template: Path) -> Iterator[object]:
     from register import Register
 
-    r = Register.open(db_path)
-    try:
+    shutil.copyfile(sqlite_template, db_path)
+    with Register.open(db_path) as r:
         yield r
-    finally:
-        r.close()
 
 
 @pytest.fixture
