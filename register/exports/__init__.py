@@ -310,9 +310,9 @@ def iter_register_rows(
         record = None
         if row.rights_json:
             record = RightsRecord.from_dict(json.loads(row.rights_json))
-            cells.update(record_cells(record))
+            cells |= record_cells(record)
         else:  # no record: empty cells, so an unedited row imports as a no-op
-            cells.update(dict.fromkeys(_RIGHTS_NAMES))
+            cells |= dict.fromkeys(_RIGHTS_NAMES)
         review = dataset_review(
             concluded=row.concluded_license, declared=row.declared_license,
             declared_needs_review=row.declared_needs_review,

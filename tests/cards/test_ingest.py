@@ -40,8 +40,8 @@ from register.cards.files import (
 from register.cards.frontmatter import _load_yaml_checked
 from register.cards.sections import _sections, _sections_reference
 from register.errors import RegisterError
-from register.store.tables import DATASETS, VERSIONS
 from register.store.audit import AuditWriter, verify
+from register.store.tables import DATASETS, VERSIONS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 GOLDEN = json.loads((FIXTURES / "cards-parsed.json").read_text(encoding="utf-8"))

