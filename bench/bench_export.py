@@ -37,15 +37,16 @@ LICENSES = ("CC-BY-4.0", "MIT", "CC-BY-SA-4.0", "Apache-2.0", "CC-BY-NC-4.0", "O
 def build(db: Path, rows: int) -> None:
     from sqlalchemy import insert
 
-    from register.register import _D, Register
+    from register.register import Register
     from register.store.engine import run_write
+    from register.store.tables import DATASETS
 
     reg = Register.open(db)
     now = "2026-11-27T08:00:00.000000Z"
     batch: list[dict[str, object]] = []
 
     def flush(conn: object) -> None:
-        conn.execute(insert(_D), batch)  # type: ignore[attr-defined]
+        conn.execute(insert(DATASETS), batch)  # type: ignore[attr-defined]
 
     start = date(2020, 1, 1)
     for i in range(rows):

@@ -1,46 +1,35 @@
 """The Python API: :class:`Register`.  The CLI is a thin layer over it.
 
-    >>> reg = Register.open("register.db")
-    >>> reg.ingest_paths(["data/cards"], recursive=True)
-    >>> result = reg.check(["squad", "glue"], use="release-weights")
+    >>> with Register.open("register.db") as reg:
+    ...     reg.ingest_paths(["data/cards"], recursive=True)
+    ...     result = reg.check(["squad", "glue"], use="release-weights")
     >>> result["verdict"]
+
+One method per user verb, delegating: reads to :mod:`register.store.queries`, writes to
+:mod:`register.store.decisions`, card parsing to :mod:`register.cards`, checks to
+:mod:`register.check`, review state to :mod:`register.check.review`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord
-from register.errors import (
-    CorpusError,
-    NotFoundError,
-    RegisterError,
-    UsageError,
-    ValidationError,
-    ValidationProblem,
-)
-from register.store.audit import AuditWriter, VerifyReport, default_actor, head_hash, now_iso
+from register.errors import RegisterError, UsageError, ValidationError
+from register.store import decisions, queries
+from register.store.audit import AuditWriter, VerifyReport, default_actor
 from register.store.audit import verify as verify_chain
 from register.store.engine import migrate, open_engine, read_connection, run_write
-from register.store.tables import (
-    AuditEvent,
-    CheckRecord,
-    ClearanceRow,
-    Dataset,
-    DatasetVersion,
-    LicenseDecision,
-    RightsEntry,
-)
+from register.views import AuditEntry, DatasetSummary, DatasetView
 
 if TYPE_CHECKING:
     from register.check.policy import Policy
@@ -48,38 +37,12 @@ if TYPE_CHECKING:
     from register.rights.record import RightsChange
 
 SCHEMA_VERSION = 1
-_D = Dataset.__table__  # type: ignore[attr-defined]
-_V = DatasetVersion.__table__  # type: ignore[attr-defined]
-_L = LicenseDecision.__table__  # type: ignore[attr-defined]
-_R = RightsEntry.__table__  # type: ignore[attr-defined]
-_C = ClearanceRow.__table__  # type: ignore[attr-defined]
-_A = AuditEvent.__table__  # type: ignore[attr-defined]
-_K = CheckRecord.__table__  # type: ignore[attr-defined]
-_CHUNK = 500
-
-
-def _loads(text: str | None, default: Any = None) -> Any:
-    return json.loads(text) if text else default
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _effective(row: Any) -> tuple[str | None, bool]:
-    """The effective license and whether it needs review (a human conclusion wins)."""
-    if row.concluded_license:
-        return row.concluded_license, row.concluded_license.upper() == "NOASSERTION"
-    return row.declared_license, bool(row.declared_needs_review)
 
 
 class Register:
-    """A register of datasets, their licenses, rights, clearances and audit trail."""
+    """A register of datasets, their licenses, rights, clearances and audit trail.
+
+    A context manager: leaving the ``with`` block disposes of the database engine."""
 
     def __init__(self, engine: Engine, *, kb: KnowledgeBase | None = None) -> None:
         self.engine = engine
@@ -93,10 +56,15 @@ class Register:
     ) -> Register:
         """Open (and create or migrate) the register at a path or SQLAlchemy URL."""
         engine = open_engine(target, create=create)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine, kb=kb)
 
     def close(self) -> None:
+        """Release the database connections (the register can be opened again)."""
         self.engine.dispose()
 
     def __enter__(self) -> Register:
@@ -107,6 +75,7 @@ class Register:
 
     @property
     def kb(self) -> KnowledgeBase:
+        """The license knowledge base (the packaged one unless another was given)."""
         if self._kb is None:
             from register.licenses.catalog import default_kb
 
@@ -118,6 +87,7 @@ class Register:
         self, items: Iterable[Any], *, actor: str | None = None,
         progress: Callable[[int], None] | None = None, batch_size: int = 1000,
     ) -> IngestSummary:
+        """Write parsed cards (and count the errors passed in the stream)."""
         return ingest_documents(self.engine, items, actor=actor or default_actor(),
                                 batch_size=batch_size, progress=progress)
 
@@ -130,7 +100,7 @@ class Register:
         from register.cards.ingest import iter_documents
 
         with read_connection(self.engine) as conn:
-            known = {r.id: r.card_sha256 for r in conn.execute(select(_D.c.id, _D.c.card_sha256))}
+            known = queries.checksums(conn)
         docs = iter_documents([Path(p) for p in paths], recursive=recursive,
                               dataset_id=dataset_id, known=known)
         return self.ingest_documents(docs, actor=actor, progress=progress)
@@ -138,6 +108,7 @@ class Register:
     def ingest_hub(
         self, ids: Sequence[str], *, revision: str | None = None, actor: str | None = None,
     ) -> IngestSummary:
+        """Fetch cards from the Hugging Face Hub and ingest them."""
         from register.cards.hub import fetch_cards
 
         return self.ingest_documents(fetch_cards(list(ids), revision), actor=actor)
@@ -147,171 +118,70 @@ class Register:
 
         return search(query, limit)
 
-    # -- queries -----------------------------------------------------------------------------
+    # -- reads -------------------------------------------------------------------------------
     def dataset_ids(self) -> list[str]:
         with read_connection(self.engine) as conn:
-            return [r[0] for r in conn.execute(select(_D.c.id).order_by(_D.c.id))]
+            return queries.dataset_ids(conn)
 
     def count(self) -> int:
         with read_connection(self.engine) as conn:
-            return int(conn.execute(select(func.count()).select_from(_D)).scalar_one())
+            return queries.count(conn)
 
-    def _row(self, conn: Connection, dataset_id: str) -> Any:
-        row = conn.execute(select(_D).where(_D.c.id == dataset_id)).first()
-        if row is None:
-            raise NotFoundError(f"dataset {dataset_id!r} is not in the register",
-                                hint="see 'register list' for the ids it holds")
-        return row
+    def existing_ids(self, ids: Sequence[str]) -> list[str]:
+        """Those of ``ids`` the register holds."""
+        with read_connection(self.engine) as conn:
+            return queries.existing_ids(conn, ids)
+
+    # Kept for register.hf_datasets (owned elsewhere), which still calls the old name.
+    _existing_ids = existing_ids
 
     def list_datasets(
         self, *, license: str | None = None, needs_review: bool = False,
         personal_data: str | None = None, region: str | None = None,
         expiring_within: int | None = None, today: date | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[DatasetSummary]:
         """Datasets with their effective license and review state, filtered."""
+        from register.check.review import dataset_review, missing_terms
+        from register.licenses.expressions import license_keys
         from register.rights import record as rights_mod
 
         today = today or date.today()
-        want_keys = _license_keys(license) if license else None
+        want_keys = license_keys(license) if license else None
         region_code = rights_mod.normalize_region_filter(region) if region else None
-        out: list[dict[str, Any]] = []
         terms_cache: dict[str | None, list[str]] = {}
-        stmt = select(
-            _D.c.id, _D.c.source, _D.c.revision, _D.c.version, _D.c.pretty_name,
-            _D.c.declared_license, _D.c.declared_needs_review, _D.c.concluded_license,
-            _D.c.license_changed_at, _D.c.previous_license, _D.c.rights_json,
-            _D.c.personal_data, _D.c.retain_until, _D.c.declared_reason, _D.c.suggestions_json,
-        ).order_by(_D.c.id)
-        if personal_data:
-            stmt = stmt.where(_D.c.personal_data == personal_data)
-        if expiring_within is not None:
-            stmt = stmt.where(_D.c.retain_until.is_not(None)).where(
-                _D.c.retain_until <= today + timedelta(days=expiring_within))
+
+        def terms(expression: str | None) -> list[str]:
+            if expression not in terms_cache:
+                terms_cache[expression] = missing_terms(expression, self.kb)
+            return terms_cache[expression]
+
+        out: list[DatasetSummary] = []
+        retain_before = today + timedelta(days=expiring_within) \
+            if expiring_within is not None else None
         with read_connection(self.engine) as conn:
-            for row in conn.execute(stmt):
-                effective, review = _effective(row)
-                record = RightsRecord.from_dict(_loads(row.rights_json, {}))
-                problems = rights_mod.rights_problems(record) if row.rights_json or \
-                    row.personal_data == "yes" else []
-                if not row.rights_json and _suggests_personal_data(row.suggestions_json):
-                    problems.append("the card suggests personal data (unconfirmed) and no "
-                                    "rights are recorded")
-                if want_keys is not None and not want_keys <= _license_keys(effective):
+            for row in queries.list_rows(conn, personal_data=personal_data,
+                                         retain_before=retain_before):
+                record = RightsRecord.from_dict(
+                    json.loads(row.rights_json)) if row.rights_json else None
+                summary = DatasetSummary.from_row(row, dataset_review(
+                    concluded=row.concluded_license, declared=row.declared_license,
+                    declared_needs_review=row.declared_needs_review,
+                    declared_reason=row.declared_reason,
+                    concluded_reason=row.concluded_reason, rights=record,
+                    suggestions=row.suggestions_json, kb=self.kb, terms=terms))
+                if want_keys is not None and not want_keys <= license_keys(summary.license):
                     continue
-                unknown_terms = [] if review else self._missing_terms(effective, terms_cache)
-                terms_problems = [f"no terms in the knowledge base for "
-                                  f"{', '.join(unknown_terms)}: a check will need review"
-                                  ] if unknown_terms else []
-                if needs_review and not (review or problems or terms_problems):
+                if needs_review and not summary.review:
                     continue
                 if region_code and not rights_mod.usable_in_region(record, region_code):
                     continue
-                out.append({
-                    "id": row.id,
-                    "license": effective,
-                    "needs_review": review,
-                    "rights_needs_review": bool(problems),
-                    "review_reasons": ([row.declared_reason] if review and row.declared_reason
-                                       else []) + terms_problems + problems,
-                    "source": row.source,
-                    "revision": row.revision,
-                    "version": row.version,
-                    "pretty_name": row.pretty_name,
-                    "personal_data": row.personal_data,
-                    "retain_until": row.retain_until.isoformat() if row.retain_until else None,
-                    "license_changed": row.license_changed_at is not None,
-                    "previous_license": row.previous_license,
-                })
+                out.append(summary)
         return out
 
-    def _missing_terms(self, expression: str | None,
-                       cache: dict[str | None, list[str]]) -> list[str]:
-        """License ids of ``expression`` the knowledge base holds no terms for."""
-        if expression not in cache:
-            from register.licenses.expressions import spdx_licensing
-
-            try:
-                keys = set(spdx_licensing().license_keys(expression)) if expression else set()
-            except Exception:  # not an expression: rule 1 and the license reason say so
-                keys = set()
-            cache[expression] = sorted(
-                k for k in keys if k.upper() != "NOASSERTION" and self.kb.get(k) is None)
-        return cache[expression]
-
-    def show(self, dataset_id: str) -> dict[str, Any]:
+    def show(self, dataset_id: str) -> DatasetView:
+        """One dataset: identity, license (raw, declared, concluded), rights, history."""
         with read_connection(self.engine) as conn:
-            row = self._row(conn, dataset_id)
-            effective, review = _effective(row)
-            versions = conn.execute(
-                select(_V).where(_V.c.dataset_id == dataset_id).order_by(_V.c.version)
-            ).all()
-            decisions = conn.execute(
-                select(_L).where(_L.c.dataset_id == dataset_id).order_by(_L.c.id)
-            ).all()
-            rights_hist = conn.execute(
-                select(_R).where(_R.c.dataset_id == dataset_id).order_by(_R.c.id)
-            ).all()
-            clearances = conn.execute(
-                select(_C).where(_C.c.dataset_id == dataset_id).order_by(_C.c.id)
-            ).all()
-        history = []
-        prev_license: str | None = None
-        for i, v in enumerate(versions):
-            history.append({
-                "version": v.version, "card_sha256": v.card_sha256, "source": v.source,
-                "revision": v.revision, "declared_license": v.declared_license,
-                "needs_review": v.declared_needs_review, "ingested_at": v.ingested_at,
-                "license_changed": i > 0 and v.declared_license != prev_license,
-            })
-            prev_license = v.declared_license
-        rights = _loads(row.rights_json)
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "id": row.id,
-            "pretty_name": row.pretty_name,
-            "source": row.source,
-            "revision": row.revision,
-            "version": row.version,
-            "card_sha256": row.card_sha256,
-            "ingested_at": row.ingested_at,
-            "updated_at": row.updated_at,
-            "license": {
-                "raw": _loads(row.raw_license_json, {}),
-                "declared": row.declared_license,
-                "declared_needs_review": row.declared_needs_review,
-                "concluded": row.concluded_license,
-                "concluded_by": row.concluded_by,
-                "concluded_reason": row.concluded_reason,
-                "concluded_at": row.concluded_at,
-                "effective": effective,
-                "needs_review": review,
-                "reason": row.declared_reason,
-                "method": row.declared_method,
-                "confidence": row.declared_confidence,
-                "decisions": [
-                    {"expression": d.expression, "previous": d.previous, "by": d.by,
-                     "reason": d.reason, "at": d.at} for d in decisions
-                ],
-            },
-            "rights": {
-                # the fields in force (defaults when nothing is recorded), then the record
-                **(rights or RightsRecord().to_dict()),
-                "recorded": rights,
-                "by": row.rights_by, "reason": row.rights_reason, "at": row.rights_at,
-                "suggestions": _loads(row.suggestions_json, {}),
-                "history": [
-                    {"rights": _loads(h.rights_json), "previous": _loads(h.previous_json),
-                     "by": h.by, "reason": h.reason, "at": h.at} for h in rights_hist
-                ],
-            },
-            "clearances": [
-                {"use": c.use, "by": c.by, "reason": c.reason,
-                 "until": c.until.isoformat() if c.until else None, "at": c.created_at}
-                for c in clearances
-            ],
-            "metadata": _loads(row.metadata_json, {}),
-            "history": history,
-        }
+            return queries.dataset_view(conn, dataset_id)
 
     # -- decisions ---------------------------------------------------------------------------
     def set_license(
@@ -323,11 +193,11 @@ class Register:
             raise UsageError("a concluded license needs a reason (--reason)")
         actor = by or default_actor()
 
-        def work(conn: Connection) -> str:
-            row = self._row(conn, dataset_id)
+        def work(conn: Any) -> str:
+            row = queries.dataset_row(conn, dataset_id)
             audit = AuditWriter(conn, actor)
-            self._conclude(conn, audit, dataset_id, canonical, reason, actor,
-                           row.concluded_license)
+            decisions.conclude_license(conn, audit, dataset_id, canonical, reason, actor,
+                                       row.concluded_license)
             audit.flush()
             return canonical
 
@@ -340,45 +210,13 @@ class Register:
         """Apply a rights change (validated) and keep the previous value in history."""
         actor = by or default_actor()
 
-        def work(conn: Connection) -> RightsRecord:
+        def work(conn: Any) -> RightsRecord:
             audit = AuditWriter(conn, actor)
-            record = self._apply_rights(conn, audit, dataset_id, change, reason, actor)
+            record = decisions.apply_rights(conn, audit, dataset_id, change, reason, actor)
             audit.flush()
             return record
 
         return run_write(self.engine, work)
-
-    def _apply_rights(
-        self, conn: Connection, audit: AuditWriter, dataset_id: str, change: RightsChange,
-        reason: str | None, actor: str,
-    ) -> RightsRecord:
-        from register.rights.record import apply_change, validate_record
-
-        row = self._row(conn, dataset_id)
-        current = RightsRecord.from_dict(_loads(row.rights_json, {})) if row.rights_json \
-            else None
-        if current is None and change.is_empty():
-            return RightsRecord()  # nothing given, nothing stored: no record to create
-        record = apply_change(current, change)
-        problems = validate_record(record)
-        if problems:
-            raise ValidationError(
-                f"rights for {dataset_id!r} are inconsistent: {problems[0]}", problems)
-        new = record.to_dict()
-        old = current.to_dict() if current else None
-        if new == old:
-            return record
-        at = now_iso()
-        why = reason or ""
-        conn.execute(update(_D).where(_D.c.id == dataset_id).values(
-            rights_json=_dumps(new), personal_data=record.personal_data,
-            retain_until=record.retain_until, rights_by=actor, rights_reason=why,
-            rights_at=at, updated_at=at))
-        conn.execute(insert(_R).values(
-            dataset_id=dataset_id, rights_json=_dumps(new),
-            previous_json=_dumps(old) if old else None, by=actor, reason=why, at=at))
-        audit.append("rights.set", dataset_id, old, new, why, at=at, actor=actor)
-        return record
 
     def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
                       ) -> dict[str, Any]:
@@ -387,11 +225,11 @@ class Register:
 
         actor = by or default_actor()
         with read_connection(self.engine) as conn:
-            stored = {r.id: r.rights_json for r in conn.execute(select(_D.c.id, _D.c.rights_json))}
+            stored = queries.rights_json_by_id(conn)
 
         def current(dataset_id: str) -> RightsRecord | None:
             text = stored.get(dataset_id)
-            return RightsRecord.from_dict(_loads(text, {})) if text else None
+            return RightsRecord.from_dict(json.loads(text)) if text else None
 
         def license_check(expression: str) -> str | None:
             try:
@@ -406,63 +244,12 @@ class Register:
             raise ValidationError(
                 f"{path}: {len(problems)} problem(s); nothing was imported", problems,
                 hint="fix the rows listed and import the file again")
-
-        def work(conn: Connection) -> dict[str, Any]:
-            audit = AuditWriter(conn, actor)
-            changed_rights = changed_licenses = unchanged = 0
-            for r in rows:
-                row_actor = r.by or actor
-                before = conn.execute(select(_D.c.rights_json, _D.c.concluded_license)
-                                      .where(_D.c.id == r.dataset_id)).one()
-                try:
-                    self._apply_rights(conn, audit, r.dataset_id, r.change, r.reason,
-                                       row_actor)
-                except ValidationError as exc:
-                    raise ValidationError(
-                        f"{path}: row {r.row}: {exc.message}; nothing was imported",
-                        [ValidationProblem(exc.message, row=r.row)]) from exc
-                after = conn.execute(select(_D.c.rights_json).where(
-                    _D.c.id == r.dataset_id)).scalar_one()
-                did = after != before.rights_json
-                changed_rights += did
-                if r.concluded_license:
-                    expr = validate_expression(r.concluded_license)
-                    if expr != before.concluded_license:
-                        self._conclude(conn, audit, r.dataset_id, expr,
-                                       r.concluded_reason or r.reason or "", row_actor,
-                                       before.concluded_license)
-                        changed_licenses += 1
-                        did = True
-                unchanged += not did
-            audit.append("import", None, None,
-                         {"file": Path(path).name, "rows": len(rows),
-                          "rights_changed": changed_rights,
-                          "licenses_changed": changed_licenses}, None)
-            audit.flush()
-            return {"rows": len(rows), "rights_changed": changed_rights,
-                    "licenses_changed": changed_licenses, "unchanged": unchanged}
-
-        return run_write(self.engine, work)
-
-    def _conclude(self, conn: Connection, audit: AuditWriter, dataset_id: str, expr: str,
-                  reason: str, actor: str, previous: str | None) -> None:
-        """Record a concluded license, its decision row and its audit event."""
-        at = now_iso()
-        conn.execute(update(_D).where(_D.c.id == dataset_id).values(
-            concluded_license=expr, concluded_by=actor, concluded_reason=reason,
-            concluded_at=at, updated_at=at))
-        conn.execute(insert(_L).values(dataset_id=dataset_id, expression=expr,
-                                       previous=previous, by=actor, reason=reason, at=at))
-        audit.append("license.conclude", dataset_id, {"concluded_license": previous},
-                     {"concluded_license": expr}, reason, at=at, actor=actor)
-
-    def _existing_ids(self, ids: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        with read_connection(self.engine) as conn:
-            for chunk in _chunks(list(dict.fromkeys(ids))):
-                out.extend(r[0] for r in conn.execute(select(_D.c.id).where(
-                    _D.c.id.in_(chunk))))
-        return out
+        planned = [(r, validate_expression(r.concluded_license) if r.concluded_license
+                    else None) for r in rows]
+        summary = run_write(self.engine, partial(
+            decisions.apply_rights_import, rows=planned, actor=actor,
+            file_name=Path(path).name, path=str(path)))
+        return summary.to_dict()
 
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,
@@ -472,85 +259,19 @@ class Register:
             raise UsageError(f"--use must be one of {', '.join(USES)}, not {use!r}")
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
-
-        def work(conn: Connection) -> Clearance:
-            at = now_iso()
-            conn.execute(insert(_C).values(dataset_id=dataset_id, use=use, by=by,
-                                           reason=reason, until=until, created_at=at))
-            audit = AuditWriter(conn, by)
-            audit.append("clearance.add", dataset_id, None,
-                         {"use": use, "until": until.isoformat() if until else None, "by": by},
-                         reason, at=at)
-            audit.flush()
-            return Clearance(dataset_id, use, by, reason, until, at)
-
-        return run_write(self.engine, work)
+        return run_write(self.engine, partial(decisions.add_clearance, dataset_id=dataset_id,
+                                              use=use, reason=reason, by=by, until=until))
 
     # -- checks ------------------------------------------------------------------------------
     def facts(
         self, datasets: Sequence[str | dict[str, Any]], *, strict: bool = True,
     ) -> list[DatasetFacts]:
         """Facts the check engine needs, for ids or ``{id, revision}`` entries."""
-        wanted: list[tuple[str, str | None]] = []
-        for item in datasets:
-            if isinstance(item, str):
-                wanted.append((item, None))
-            else:
-                wanted.append((str(item["id"]), item.get("revision")))
-        ids = list(dict.fromkeys(i for i, _ in wanted))
-        rows: dict[str, Any] = {}
-        clearances: dict[str, list[Clearance]] = {}
+        wanted: list[tuple[str, str | None]] = [
+            (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
+            for item in datasets]
         with read_connection(self.engine) as conn:
-            for chunk in _chunks(ids):
-                for row in conn.execute(select(
-                    _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
-                    _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
-                    _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
-                ).where(_D.c.id.in_(chunk))):
-                    rows[row.id] = row
-                for c in conn.execute(select(_C).where(_C.c.dataset_id.in_(chunk))):
-                    clearances.setdefault(c.dataset_id, []).append(
-                        Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at))
-            missing = [i for i in ids if i not in rows]
-            if missing and strict:
-                raise CorpusError(
-                    f"dataset {missing[0]!r} is not in the register"
-                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-                    hint="ingest it first ('register ingest') or fix the corpus")
-            pinned = {i: rev for i, rev in wanted if rev}
-            pinned_license = self._pinned_licenses(conn, pinned, rows)
-        out = []
-        for ds_id in ids:
-            row = rows[ds_id]
-            license, review = _effective(row)
-            reason = row.declared_reason if review and not row.concluded_license else ""
-            if ds_id in pinned_license and not row.concluded_license:
-                license, review = pinned_license[ds_id]
-            out.append(DatasetFacts(
-                id=ds_id, license=license, license_needs_review=review, license_reason=reason,
-                rights=RightsRecord.from_dict(_loads(row.rights_json, {}))
-                if row.rights_json else None,
-                clearances=tuple(clearances.get(ds_id, ())), source=row.source,
-                pretty_name=row.pretty_name,
-                extra={"concluded_by": row.concluded_by} if row.concluded_license else {},
-            ))
-        return out
-
-    def _pinned_licenses(self, conn: Connection, pinned: dict[str, str], rows: dict[str, Any],
-                         ) -> dict[str, tuple[str | None, bool]]:
-        out: dict[str, tuple[str | None, bool]] = {}
-        for ds_id, rev in pinned.items():
-            if ds_id not in rows:
-                continue
-            if rev in (rows[ds_id].revision, rows[ds_id].card_sha256):
-                continue
-            v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
-                (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
-                .order_by(_V.c.version.desc())).first()
-            if v is None:
-                raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
-            out[ds_id] = (v.declared_license, bool(v.declared_needs_review))
-        return out
+            return queries.facts(conn, wanted, strict=strict)
 
     def check(
         self, datasets: Sequence[str | dict[str, Any]], *, use: str,
@@ -598,8 +319,7 @@ class Register:
         raw = base_model.get("license")
         norm = normalize(str(raw)) if raw else None
         with read_connection(self.engine) as conn:
-            clear = [Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at)
-                     for c in conn.execute(select(_C).where(_C.c.dataset_id == model_id))]
+            clear = queries.clearances_of(conn, model_id)
         return DatasetFacts(
             id=model_id, license=norm.expression if norm else None,
             license_needs_review=norm.needs_review if norm else True,
@@ -609,44 +329,16 @@ class Register:
 
     def record_check(self, result: dict[str, Any], *, by: str | None = None) -> str:
         """Store a check result with the register state it was computed on; returns its hash."""
-        actor = by or default_actor()
-
-        def work(conn: Connection) -> str:
-            state = hashlib.sha256((head_hash(conn) + _dumps(
-                [d.get("id") for d in result.get("datasets", [])])).encode()).hexdigest()
-            at = now_iso()
-            conn.execute(insert(_K).values(
-                at=at, by=actor, corpus_name=result.get("corpus"), use=result["use"],
-                verdict=result["verdict"], policy=str(result.get("policy")),
-                state_hash=state, result_json=_dumps(result)))
-            audit = AuditWriter(conn, actor)
-            audit.append("check.record", None, None, {
-                "corpus": result.get("corpus"), "use": result["use"],
-                "verdict": result["verdict"], "policy": result.get("policy"),
-                "state_hash": state,
-                "datasets": sorted(d["id"] for d in result.get("datasets", [])),
-            }, None, at=at)
-            audit.flush()
-            return state
-
-        return run_write(self.engine, work)
+        return run_write(self.engine, partial(decisions.record_check, result=result,
+                                              actor=by or default_actor()))
 
     # -- audit -------------------------------------------------------------------------------
     def audit_log(
         self, *, dataset_id: str | None = None, since: date | None = None,
-    ) -> list[dict[str, Any]]:
-        stmt = select(_A).order_by(_A.c.seq)
-        if dataset_id:
-            stmt = stmt.where(_A.c.dataset_id == dataset_id)
-        if since:
-            stmt = stmt.where(_A.c.at >= since.isoformat())
+    ) -> list[AuditEntry]:
+        """The audit trail's events, oldest first (of one dataset, on or after a day)."""
         with read_connection(self.engine) as conn:
-            return [
-                {"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action,
-                 "dataset_id": r.dataset_id, "before": _loads(r.before_json),
-                 "after": _loads(r.after_json), "reason": r.reason, "hash": r.hash}
-                for r in conn.execute(stmt)
-            ]
+            return queries.audit_entries(conn, dataset_id=dataset_id, since=since)
 
     def audit_verify(self, *, anchors: Sequence[str] = ()) -> VerifyReport:
         """Verify the chain and the state it implies.  ``anchors`` are head hashes noted
@@ -657,34 +349,13 @@ class Register:
             if not report.ok:
                 return report
             for anchor in anchors:
-                found = conn.execute(select(_A.c.seq).where(_A.c.hash == anchor.strip().lower())
-                                     ).first()
-                if found is None and anchor.strip().lower() != "0" * 64:
+                digest = anchor.strip().lower()
+                if digest != "0" * 64 and not queries.audit_hash_known(conn, digest):
                     report.ok = False
                     report.problem = (f"anchor {anchor[:16]}... is not in the audit trail: the "
                                       "history after it was rewritten")
                     break
             return report
-
-
-def _suggests_personal_data(suggestions_json: str | None) -> bool:
-    """Whether the card-derived (unconfirmed) suggestions say the data is personal."""
-    if not suggestions_json or "personal_data" not in suggestions_json:
-        return False
-    suggestion = _loads(suggestions_json, {}).get("personal_data")
-    value = suggestion.get("value") if isinstance(suggestion, dict) else suggestion
-    return value == "yes"
-
-
-def _license_keys(expression: str | None) -> set[str]:
-    if not expression:
-        return set()
-    from register.licenses.expressions import spdx_licensing
-
-    try:
-        return {k.lower() for k in spdx_licensing().license_keys(expression)}
-    except Exception:
-        return {expression.lower()}
 
 
 def validate_expression(expression: str) -> str:

@@ -6,12 +6,15 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from register.errors import UsageError
 from register.render.formats import OutputFormat, default_format, print_table, to_csv, to_json
+
+if TYPE_CHECKING:
+    from register.register import Register
 
 
 @dataclass
@@ -27,7 +30,9 @@ def state(ctx: typer.Context) -> State:
     return root.obj
 
 
-def open_register(ctx: typer.Context, *, create: bool = False) -> Any:
+def open_register(ctx: typer.Context, *, create: bool = False) -> Register:
+    """The register of ``--db``; use it as ``with open_register(ctx) as reg:`` so it is
+    closed when the command is done."""
     from register.register import Register
 
     return Register.open(state(ctx).db, create=create)
@@ -84,7 +89,8 @@ def info(message: str) -> None:
 
 def run_rights_import(ctx: typer.Context, file: Path, by: str | None) -> None:
     """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
-    summary = open_register(ctx).import_rights(file, by=by)
+    with open_register(ctx) as reg:
+        summary = reg.import_rights(file, by=by)
     info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
          f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
 

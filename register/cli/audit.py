@@ -30,8 +30,9 @@ def log(
 
     Example: register audit log --dataset squad --since 2026-01-01
     """
-    reg = open_register(ctx)
-    events = reg.audit_log(dataset_id=dataset, since=parse_date(since, "--since"))
+    with open_register(ctx) as reg:
+        entries = reg.audit_log(dataset_id=dataset, since=parse_date(since, "--since"))
+    events = [e.to_dict() for e in entries]
     emit({"events": events}, events, LOG_COLUMNS, fmt, title=f"{len(events)} event(s)")
 
 
@@ -52,8 +53,8 @@ def verify(
 
     Example: register audit verify --anchor 3f9a0c...
     """
-    reg = open_register(ctx)
-    report = reg.audit_verify(anchors=anchor or ())
+    with open_register(ctx) as reg:
+        report = reg.audit_verify(anchors=anchor or ())
     if fmt is not None and fmt.value == "json":
         sys.stdout.write(to_json(report.to_dict()))
     if report.ok:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +22,9 @@ from register.cli._common import (
 from register.errors import UsageError
 from register.render.formats import VERDICT_STYLES, OutputFormat, to_csv, to_json
 
+if TYPE_CHECKING:
+    from register.register import Register
+
 
 def register(app: typer.Typer) -> None:
     app.command("check")(check)
@@ -30,11 +33,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _run_check(
-    ctx: typer.Context, corpus_file: Path | None, dataset: list[str] | None, **kwargs: Any
+    reg: Register, corpus_file: Path | None, dataset: list[str] | None, **kwargs: Any
 ) -> dict[str, Any]:
-    if corpus_file is None and not dataset:
-        raise UsageError("give a CORPUS_FILE or --dataset ID")
-    reg = open_register(ctx)
     if corpus_file is not None:  # extra --dataset options join the corpus file's datasets
         return reg.check_corpus(corpus_file, extra_datasets=dataset or (), **kwargs)
     return reg.check(list(dict.fromkeys(dataset or [])), **kwargs)
@@ -83,19 +83,23 @@ def check(
         raise UsageError(
             "--use is required (research, internal, service, release-weights, release-data)"
         )
-    result = _run_check(
-        ctx,
-        corpus_file,
-        dataset,
-        use=use,
-        non_commercial=non_commercial,
-        region=region,
-        on=parse_date(on, "--on"),
-        policy=policy,
-    )
-    if record:
-        state = open_register(ctx).record_check(result, by=by)
-        info(f"recorded check (register state {state[:16]})")
+    if corpus_file is None and not dataset:
+        raise UsageError("give a CORPUS_FILE or --dataset ID")
+    on_date = parse_date(on, "--on")
+    with open_register(ctx) as reg:  # one register for the check and its record
+        result = _run_check(
+            reg,
+            corpus_file,
+            dataset,
+            use=use,
+            non_commercial=non_commercial,
+            region=region,
+            on=on_date,
+            policy=policy,
+        )
+        if record:
+            state = reg.record_check(result, by=by)
+            info(f"recorded check (register state {state[:16]})")
     f = resolve_format(fmt)
     if f is OutputFormat.json:
         sys.stdout.write(to_json(result))
@@ -221,12 +225,13 @@ def notice(
     """
     from register.render.notice import render_notice
 
-    reg = open_register(ctx)
-    result = reg.check_corpus(
-        corpus_file, use=use, non_commercial=non_commercial, region=region,
-        on=parse_date(on, "--on"), policy=policy,
-    )
-    text = render_notice(reg, result)
+    on_date = parse_date(on, "--on")
+    with open_register(ctx) as reg:
+        result = reg.check_corpus(
+            corpus_file, use=use, non_commercial=non_commercial, region=region,
+            on=on_date, policy=policy,
+        )
+        text = render_notice(reg, result)
     if output:
         output.write_text(text, encoding="utf-8")
         info(f"wrote {output}")
@@ -248,9 +253,10 @@ def clear(
 
     Example: register clear squad --use service --reason "bought" --by alice --until 2027-12-31
     """
-    reg = open_register(ctx)
-    known = bool(reg._existing_ids([dataset_id]))
-    c = reg.clear(dataset_id, use=use, reason=reason, by=by, until=parse_date(until, "--until"))
+    until_date = parse_date(until, "--until")
+    with open_register(ctx) as reg:
+        known = bool(reg.existing_ids([dataset_id]))
+        c = reg.clear(dataset_id, use=use, reason=reason, by=by, until=until_date)
     if not known:
         info(
             f"note: {dataset_id!r} is not a dataset in the register (recorded for a base "

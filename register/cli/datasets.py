@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from register.cli._common import FormatOption, emit, open_register, resolve_format
 from register.render.formats import OutputFormat, cell_text, to_json
+
+if TYPE_CHECKING:
+    from register.views import DatasetView
 
 LIST_COLUMNS = [
     "id",
@@ -64,14 +67,15 @@ def list_datasets(
 
     if personal_data and personal_data not in ("yes", "no", "unknown"):
         raise UsageError("--personal-data must be yes, no or unknown")
-    reg = open_register(ctx)
-    rows = reg.list_datasets(
-        license=license,
-        needs_review=needs_review,
-        personal_data=personal_data,
-        region=region,
-        expiring_within=expiring_within,
-    )
+    with open_register(ctx) as reg:
+        summaries = reg.list_datasets(
+            license=license,
+            needs_review=needs_review,
+            personal_data=personal_data,
+            region=region,
+            expiring_within=expiring_within,
+        )
+    rows = [s.to_dict() for s in summaries]
     emit({"datasets": rows}, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
 
 
@@ -84,69 +88,67 @@ def show(
 
     Example: register show squad --format json
     """
-    reg = open_register(ctx)
-    data = reg.show(dataset_id)
+    with open_register(ctx) as reg:
+        view = reg.show(dataset_id)
     f = resolve_format(fmt)
     if f is OutputFormat.json:
-        sys.stdout.write(to_json(data))
+        sys.stdout.write(to_json(view.to_dict()))
         return
-    rows = _show_rows(data)
-    emit(data, rows, ["field", "value"], f, title=dataset_id)
+    rows = _show_rows(view)
+    emit(view.to_dict(), rows, ["field", "value"], f, title=dataset_id)
 
 
-def _show_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
-    lic = data["license"]
-    rights = data["rights"]
+def _show_rows(view: DatasetView) -> list[dict[str, Any]]:
+    lic = view.license
+    rights = view.rights
     rows: list[dict[str, Any]] = [
-        {"field": "id", "value": data["id"]},
-        {"field": "name", "value": data.get("pretty_name")},
-        {"field": "source", "value": data["source"]},
-        {"field": "revision", "value": data["revision"]},
-        {"field": "card sha256", "value": data["card_sha256"]},
-        {"field": "version", "value": data["version"]},
-        {"field": "license (effective)", "value": lic["effective"]},
-        {"field": "needs review", "value": lic["needs_review"]},
-        {"field": "declared", "value": lic["declared"]},
-        {"field": "declared reason", "value": lic["reason"]},
+        {"field": "id", "value": view.id},
+        {"field": "name", "value": view.pretty_name},
+        {"field": "source", "value": view.source},
+        {"field": "revision", "value": view.revision},
+        {"field": "card sha256", "value": view.card_sha256},
+        {"field": "version", "value": view.version},
+        {"field": "license (effective)", "value": lic.effective},
+        {"field": "needs review", "value": lic.needs_review},
+        {"field": "declared", "value": lic.declared},
+        {"field": "declared reason", "value": lic.reason},
         {
             "field": "concluded",
-            "value": lic["concluded"]
-            and f"{lic['concluded']} (by {lic['concluded_by']}: {lic['concluded_reason']})",
+            "value": lic.concluded
+            and f"{lic.concluded} (by {lic.concluded_by}: {lic.concluded_reason})",
         },
     ]
-    for key, value in sorted(lic["raw"].items()):
+    for key, value in sorted(lic.raw.items()):
         if value not in (None, "", [], {}):
             rows.append({"field": f"raw {key}", "value": cell_text(value)[:500]})
-    recorded = rights.get("recorded") or {}
-    for key, value in recorded.items():
+    for key, value in (rights.recorded or {}).items():
         rows.append({"field": f"rights {key}", "value": value})
-    if rights.get("by"):
+    if rights.by:
         rows.append(
             {
                 "field": "rights recorded by",
-                "value": f"{rights['by']} at {rights['at']}: {rights['reason']}",
+                "value": f"{rights.by} at {rights.at}: {rights.reason}",
             }
         )
-    for key, value in sorted((rights.get("suggestions") or {}).items()):
+    for key, value in sorted(rights.suggestions.items()):
         shown = value.get("value") if isinstance(value, dict) and "value" in value else value
         rows.append({"field": f"suggested {key} (unconfirmed)", "value": shown})
-    for h in rights.get("history", []):
-        rows.append({"field": "rights change", "value": f"{h['at']} by {h['by']}: {h['reason']}"})
-    for c in data.get("clearances", []):
+    for h in rights.history:
+        rows.append({"field": "rights change", "value": f"{h.at} by {h.by}: {h.reason}"})
+    for c in view.clearances:
         rows.append(
             {
                 "field": "clearance",
-                "value": f"{c['use']} until {c['until'] or 'no end date'} by {c['by']}: "
-                f"{c['reason']}",
+                "value": f"{c.use} until {c.until or 'no end date'} by {c.by}: {c.reason}",
             }
         )
-    for h in data["history"]:
-        mark = " (license changed)" if h["license_changed"] else ""
+    for v in view.history:
+        mark = " (license changed)" if v.license_changed else ""
         rows.append(
             {
-                "field": f"version {h['version']}",
-                "value": f"{h['ingested_at']} {h['declared_license'] or 'none'}"
-                f"{mark} sha256 {h['card_sha256'][:12]}",
+                "field": f"version {v.version}",
+                "value": f"{v.ingested_at} {v.declared_license or 'none'}"
+                f"{mark} sha256 {v.card_sha256[:12]}",
             }
         )
     return rows

@@ -41,8 +41,9 @@ def export(
         raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     if use and corpus is None:
         raise UsageError("--use needs --corpus FILE")
-    reg = open_register(ctx)
-    report = export_register(reg, fmt, out, corpus=corpus, use=use, on=parse_date(on, "--on"))
+    on_date = parse_date(on, "--on")
+    with open_register(ctx) as reg:
+        report = export_register(reg, fmt, out, corpus=corpus, use=use, on=on_date)
     for warning in report.warnings:
         info(f"warning: {warning}")
     info(f"wrote {out} ({report.rows} dataset row(s))")
@@ -71,7 +72,8 @@ def import_(
     elif fmt == "croissant":
         from register.cards.croissant import read_croissant
 
-        s = open_register(ctx).ingest_documents([read_croissant(file)], actor=by)
+        with open_register(ctx) as reg:
+            s = reg.ingest_documents([read_croissant(file)], actor=by)
         info(f"ingested {s.ingested}, updated {s.updated}, unchanged {s.unchanged}")
     else:
         raise UsageError(f"FORMAT must be xlsx, csv or croissant, not {fmt!r}")

@@ -70,22 +70,23 @@ def ingest(
         raise UsageError(
             "--id names a single card; it cannot be used with --recursive or several paths"
         )
-    reg = open_register(ctx, create=True)
     summaries = []
-    if paths:
-        with _progress() as advance:
-            summaries.append(
-                reg.ingest_paths(
-                    paths, recursive=recursive, dataset_id=dataset_id, actor=by, progress=advance
+    with open_register(ctx, create=True) as reg:
+        if paths:
+            with _progress() as advance:
+                summaries.append(
+                    reg.ingest_paths(
+                        paths, recursive=recursive, dataset_id=dataset_id, actor=by,
+                        progress=advance,
+                    )
                 )
-            )
-    hub_ids = list(hub or [])
-    if hub_search:
-        found = reg.hub_search(hub_search, limit)
-        info(f"hub search {hub_search!r}: {len(found)} dataset(s)")
-        hub_ids.extend(found)
-    if hub_ids:
-        summaries.append(reg.ingest_hub(hub_ids, revision=revision, actor=by))
+        hub_ids = list(hub or [])
+        if hub_search:
+            found = reg.hub_search(hub_search, limit)
+            info(f"hub search {hub_search!r}: {len(found)} dataset(s)")
+            hub_ids.extend(found)
+        if hub_ids:
+            summaries.append(reg.ingest_hub(hub_ids, revision=revision, actor=by))
     ingested = sum(s.ingested for s in summaries)
     updated = sum(s.updated for s in summaries)
     unchanged = sum(s.unchanged for s in summaries)

@@ -106,6 +106,6 @@ def set_license(
 
     Example: register license set squad CC-BY-SA-4.0 --reason "checked the paper" --by alice
     """
-    reg = open_register(ctx)
-    expr = reg.set_license(dataset_id, expression, reason=reason, by=by)
+    with open_register(ctx) as reg:
+        expr = reg.set_license(dataset_id, expression, reason=reason, by=by)
     info(f"{dataset_id}: concluded license {expr}")

@@ -104,8 +104,8 @@ def set_rights(
     )
     if change.is_empty():
         raise UsageError("no rights option given", hint="see 'register rights set --help'")
-    reg = open_register(ctx)
-    reg.set_rights(dataset_id, change, reason=reason, by=by)
+    with open_register(ctx) as reg:
+        reg.set_rights(dataset_id, change, reason=reason, by=by)
     fields = sorted([*change.given(), *change.clear])
     info(f"{dataset_id}: rights recorded ({', '.join(fields)})")
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from register.errors import ExportError, UsageError
 
 if TYPE_CHECKING:
+    from register.check.review import ReviewItem
     from register.register import Register
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "ExportReport",
     "ExportScope",
     "REGISTER_COLUMNS",
+    "RegisterRow",
     "export_register",
     "iter_register_rows",
     "license_ids",
@@ -248,32 +250,55 @@ _RIGHTS_NAMES = ("personal_data", "sensitive", "dpia", "lawful_basis", "consent_
                  "collected_in", "allowed_region", "collected_on", "retain_until")
 
 
+@dataclass(frozen=True)
+class RegisterRow:
+    """One dataset row of an export: ``row[name]`` is the cell of column ``name``
+    (:data:`REGISTER_COLUMNS`); ``review`` are the reasons it needs a human and
+    ``attention`` the Review sheet's further notes (:mod:`register.check.review`)."""
+
+    cells: dict[str, Any]
+    review: tuple[ReviewItem, ...]
+    attention: tuple[ReviewItem, ...]
+    license_needs_review: bool
+
+    def __getitem__(self, name: str) -> Any:
+        return self.cells[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.cells.get(name, default)
+
+
 def iter_register_rows(
     reg: Register, ids: Sequence[str] | None = None, *, batch: int = 2000,
-) -> Iterator[dict[str, Any]]:
-    """One dict per dataset (keys: :data:`REGISTER_COLUMNS` names), ordered by id, streamed.
+    today: date | None = None,
+) -> Iterator[RegisterRow]:
+    """One :class:`RegisterRow` per dataset, ordered by id, streamed.
 
-    Values are Python values: ``date`` for rights dates, naive UTC ``datetime`` for
-    ``last_change``, ``bool`` for ``needs_review``, ``None`` for empty.
+    Cell values are Python values: ``date`` for rights dates, naive UTC ``datetime`` for
+    ``last_change``, ``bool`` for ``needs_review``, ``None`` for empty.  ``needs_review`` and
+    ``review_reason`` are those of :func:`register.check.review.dataset_review` (as in
+    ``register list``).  ``today`` dates the retention notes (default: today).
     """
-    from sqlalchemy import select
-
     from register.check.facts import RightsRecord
-    from register.register import _D, _effective
-    from register.rights.record import record_cells, rights_problems
-    from register.store.engine import read_connection
+    from register.check.review import attention_items, dataset_review, effective_license
+    from register.rights.record import record_cells
+    from register.store.queries import iter_export_rows
 
-    cols = (
-        _D.c.id, _D.c.pretty_name, _D.c.source, _D.c.revision, _D.c.version,
-        _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
-        _D.c.concluded_license, _D.c.concluded_reason, _D.c.concluded_by, _D.c.rights_json,
-        _D.c.personal_data, _D.c.rights_by, _D.c.rights_reason, _D.c.suggestions_json,
-        _D.c.previous_license, _D.c.updated_at, _D.c.card_sha256, _D.c.raw_license_json,
-    )
+    kb = reg.kb
+    day = today or date.today()
+    terms_cache: dict[str | None, list[str]] = {}
 
-    def convert(row: Any) -> dict[str, Any]:
-        effective, review = _effective(row)
-        out: dict[str, Any] = {
+    def terms(expression: str | None) -> list[str]:
+        from register.check.review import missing_terms
+
+        if expression not in terms_cache:
+            terms_cache[expression] = missing_terms(expression, kb)
+        return terms_cache[expression]
+
+    for row in iter_export_rows(reg.engine, ids, batch=batch):
+        effective, license_review = effective_license(
+            row.concluded_license, row.declared_license, row.declared_needs_review)
+        cells: dict[str, Any] = {
             "id": row.id, "pretty_name": row.pretty_name, "source": row.source,
             "revision": row.revision, "version": row.version,
             "raw_license": _raw_license_text(row.raw_license_json),
@@ -282,40 +307,32 @@ def iter_register_rows(
             "concluded_reason": row.concluded_reason if row.concluded_license else None,
             "concluded_by": row.concluded_by,
         }
-        problems: list[str] = []
+        record = None
         if row.rights_json:
             record = RightsRecord.from_dict(json.loads(row.rights_json))
-            out.update(record_cells(record))
-            problems = rights_problems(record)
+            cells |= record_cells(record)
         else:  # no record: empty cells, so an unedited row imports as a no-op
-            out.update(dict.fromkeys(_RIGHTS_NAMES))
-        reasons = ([row.declared_reason] if review and row.declared_reason else []) + problems
-        out["needs_review"] = bool(review or problems)
-        out["review_reason"] = "; ".join(reasons) or None
-        # private keys (not columns) for the Review sheet
-        out["_license_review"] = (review, row.declared_reason if review else None)
-        out["_rights_problems"] = problems
-        out["reason"] = None
-        out["by"] = None
-        out["rights_by"] = row.rights_by
-        out["rights_reason"] = row.rights_reason or None
-        out["suggestions"] = _suggestion_text(row.suggestions_json)
-        out["previous_license"] = row.previous_license
-        out["last_change"] = _parse_ts(row.updated_at)
-        out["card_sha256"] = row.card_sha256
-        return out
-
-    with read_connection(reg.engine) as conn:
-        if ids is None:
-            for row in conn.execution_options(stream_results=True).execute(
-                    select(*cols).order_by(_D.c.id)):
-                yield convert(row)
-            return
-        wanted = sorted(set(ids))
-        for i in range(0, len(wanted), batch):
-            chunk = wanted[i:i + batch]
-            for row in conn.execute(select(*cols).where(_D.c.id.in_(chunk)).order_by(_D.c.id)):
-                yield convert(row)
+            cells |= dict.fromkeys(_RIGHTS_NAMES)
+        review = dataset_review(
+            concluded=row.concluded_license, declared=row.declared_license,
+            declared_needs_review=row.declared_needs_review,
+            declared_reason=row.declared_reason, concluded_reason=row.concluded_reason,
+            rights=record, suggestions=row.suggestions_json, kb=kb, terms=terms)
+        cells["needs_review"] = bool(review)
+        cells["review_reason"] = "; ".join(i.message for i in review) or None
+        cells["reason"] = None
+        cells["by"] = None
+        cells["rights_by"] = row.rights_by
+        cells["rights_reason"] = row.rights_reason or None
+        cells["suggestions"] = _suggestion_text(row.suggestions_json)
+        cells["previous_license"] = row.previous_license
+        cells["last_change"] = _parse_ts(row.updated_at)
+        cells["card_sha256"] = row.card_sha256
+        attention = attention_items(
+            previous_license=row.previous_license, concluded=row.concluded_license,
+            declared=row.declared_license, retain_until=record.retain_until if record else None,
+            today=day)
+        yield RegisterRow(cells, tuple(review), tuple(attention), license_review)
 
 
 # --------------------------------------------------------------------------- entry point

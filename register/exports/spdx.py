@@ -102,21 +102,11 @@ def dataset_type(metadata: dict[str, Any]) -> list[str]:
 
 
 def _metadata(reg: Register, ids: list[str]) -> dict[str, dict[str, Any]]:
-    from sqlalchemy import select
-
-    from register.register import _D
     from register.store.engine import read_connection
+    from register.store.queries import metadata_and_rights
 
-    out: dict[str, dict[str, Any]] = {}
     with read_connection(reg.engine) as conn:
-        for i in range(0, len(ids), 2000):
-            chunk = ids[i:i + 2000]
-            for row in conn.execute(select(_D.c.id, _D.c.metadata_json, _D.c.rights_json)
-                                    .where(_D.c.id.in_(chunk))):
-                meta = json.loads(row.metadata_json or "{}")
-                rights = json.loads(row.rights_json) if row.rights_json else None
-                out[row.id] = {"metadata": meta, "rights": rights}
-    return out
+        return metadata_and_rights(conn, ids)
 
 
 def _location(source: str | None) -> str | None:
@@ -191,9 +181,8 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
         doc.rootElement.append(pkg)
         elements.append(pkg)
 
-        review, reason = row["_license_review"]
         concluded = row["concluded_license"] or (
-            row["declared_license"] if not review else None)
+            row["declared_license"] if not row.license_needs_review else None)
         for kind, expr in ((m.RelationshipType.hasDeclaredLicense, row["declared_license"]),
                            (m.RelationshipType.hasConcludedLicense, concluded)):
             rel = m.Relationship(spdxId=f"{ns}relationship/{n}/{kind.rsplit('/', 1)[-1]}",

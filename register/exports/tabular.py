@@ -135,8 +135,8 @@ def write_csv(reg: Register, path: Path, scope: ExportScope, report: ExportRepor
             return
         names = [c.name for c in REGISTER_COLUMNS]
         writer.writerow(names)
-        for row in iter_register_rows(reg, scope.ids):
-            writer.writerow([escape_cell(plain_cell(row[n])) for n in names])
+        for dataset in iter_register_rows(reg, scope.ids):
+            writer.writerow([escape_cell(plain_cell(dataset[n])) for n in names])
             report.rows += 1
 
 

@@ -11,8 +11,10 @@ Sheets, in tab order:
   row).  ``needs_review = yes`` cells are amber.  ``register import xlsx`` reads this sheet.
 * **Check** (with ``--corpus --use``) -- the verdict and every finding, one per row
   (:func:`register.exports.tabular.check_rows`), verdict cells coloured.
-* **Review** -- what needs a human and why (license review, license changes, rights gaps,
-  retention, unconfirmed personal-data hints from the card).
+* **Review** -- what needs a human and why: the dataset's review items (license review,
+  license ids without terms, rights gaps, unconfirmed personal-data hints from the card; the
+  same as its ``needs_review`` / ``review_reason`` cells), then license changes and
+  retention (:mod:`register.check.review`).
 * **Licenses** -- the knowledge-base terms of every license the exported datasets name.
 * **About** -- how to edit and import the workbook.
 
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,7 @@ from register.exports import (
     Column,
     ExportReport,
     ExportScope,
+    RegisterRow,
     iter_register_rows,
     license_ids,
 )
@@ -287,7 +290,7 @@ def _grey_computed(ws: WriteOnlyWorksheet, rows: int) -> None:
 
 
 def _register_rows(
-    ws: WriteOnlyWorksheet, rows: Iterator[dict[str, Any]], w: _Writer,
+    ws: WriteOnlyWorksheet, rows: Iterator[RegisterRow], w: _Writer,
     review: ReviewWriter, seen_licenses: Counter[str],
 ) -> int:
     names = [c.name for c in REGISTER_COLUMNS]
@@ -338,32 +341,13 @@ class ReviewWriter:
                         self.w.text(license, where) if license else None])
         self.rows += 1
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: RegisterRow) -> None:
+        """The dataset's review items (:func:`register.check.review.dataset_review`, the
+        same as its ``needs_review`` / ``review_reason`` cells), then its attention notes."""
         ident = row["id"]
         lic = row["effective_license"]
-        review, reason = row["_license_review"]
-        if review:
-            self._emit(ident, "license", "the license needs review: record a concluded_license "
-                       "with a reason on the Register sheet", reason, lic)
-        if row["previous_license"] and not row["concluded_license"]:
-            self._emit(ident, "license-change",
-                       f"the declared license changed from {row['previous_license']} to "
-                       f"{row['declared_license']}", "confirm the new terms still allow the "
-                       "uses the dataset is in", lic)
-        for problem in row["_rights_problems"]:
-            self._emit(ident, "rights", problem, None, lic)
-        until = row["retain_until"]
-        if isinstance(until, date):
-            if until < self.today:
-                self._emit(ident, "retention", f"retention ended on {until.isoformat()}",
-                           "the data may no longer be used (retain_until)", lic)
-            elif until <= self.today + timedelta(days=30):
-                self._emit(ident, "retention", f"retention ends on {until.isoformat()}",
-                           "within 30 days", lic)
-        hints = row["suggestions"] or ""
-        if row["personal_data"] is None and "personal_data: yes" in hints:
-            self._emit(ident, "rights", "the card suggests personal data but no rights are "
-                       "recorded", hints, lic)
+        for item in (*row.review, *row.attention):
+            self._emit(ident, item.kind, item.message, item.action or None, lic)
 
     def finish(self) -> None:
         if self.rows == 0:
@@ -485,9 +469,9 @@ def write_xlsx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
     if check_ws is not None and scope.check is not None:
         _check(check_ws, scope.check, w)
 
-    rows = iter_register_rows(reg, scope.ids)
+    rows = iter_register_rows(reg, scope.ids, today=scope.on)
     sample = list(islice(rows, SAMPLE_ROWS))
-    _setup(register_ws, REGISTER_COLUMNS, sample)
+    _setup(register_ws, REGISTER_COLUMNS, [r.cells for r in sample])
     _header(register_ws, REGISTER_COLUMNS, marked=True)
     review = ReviewWriter(review_ws, w, scope.on or date.today())
     seen: Counter[str] = Counter()

@@ -45,3 +45,14 @@ def canonical_expression(text: str) -> str:
         except Exception as exc:
             raise ValueError(str(exc)) from None
     raise ValueError("; ".join(info.errors))
+
+
+def license_keys(expression: str | None) -> set[str]:
+    """The license (and exception) keys of an expression, lower-case; text that is not an
+    expression is its own key."""
+    if not expression:
+        return set()
+    try:
+        return {k.lower() for k in spdx_licensing().license_keys(expression)}
+    except Exception:
+        return {expression.lower()}

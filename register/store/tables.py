@@ -9,6 +9,7 @@ timestamps as ISO 8601 UTC strings (they enter the audit hash chain byte for byt
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -128,3 +129,13 @@ class CheckRecord(SQLModel, table=True):
     state_hash: str
     result_json: str
 
+
+
+# Core ``Table`` objects of the models above, for the queries and writes in this package.
+DATASETS: Any = Dataset.__table__  # type: ignore[attr-defined]
+VERSIONS: Any = DatasetVersion.__table__  # type: ignore[attr-defined]
+DECISIONS: Any = LicenseDecision.__table__  # type: ignore[attr-defined]
+RIGHTS_HISTORY: Any = RightsEntry.__table__  # type: ignore[attr-defined]
+CLEARANCES: Any = ClearanceRow.__table__  # type: ignore[attr-defined]
+AUDIT_EVENTS: Any = AuditEvent.__table__  # type: ignore[attr-defined]
+CHECKS: Any = CheckRecord.__table__  # type: ignore[attr-defined]

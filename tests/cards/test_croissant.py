@@ -49,11 +49,11 @@ def test_ingest_normalizes_the_license(sqlite_reg: Register) -> None:
     summary = sqlite_reg.ingest_documents([read_croissant(VOICE), read_croissant(WEATHER)])
     assert summary.ingested == 2
     voice = sqlite_reg.show("example-org/voice-commands-de")
-    assert voice["license"]["declared"] == "CC-BY-4.0"
-    assert voice["license"]["needs_review"] is False
-    assert voice["pretty_name"] == "Voice Commands (German subset)"
+    assert voice.license.declared == "CC-BY-4.0"
+    assert voice.license.needs_review is False
+    assert voice.pretty_name == "Voice Commands (German subset)"
     weather = sqlite_reg.show("weather-stations-1990-2020")
-    assert weather["license"]["declared"] in ("ODbL-1.0 AND CC-BY-SA-4.0",
+    assert weather.license.declared in ("ODbL-1.0 AND CC-BY-SA-4.0",
                                               "CC-BY-SA-4.0 AND ODbL-1.0")
     # re-reading the same file changes nothing
     again = sqlite_reg.ingest_documents([read_croissant(VOICE)])

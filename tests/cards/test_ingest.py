@@ -6,7 +6,8 @@
 * The shortcuts inside the parser match their reference versions: ``_sections`` against
   ``_sections_reference``, the YAML node builder against PyYAML's SafeLoader, the string
   discovery against pathlib.
-* Writing: ``_write_batch`` (tuples, one executemany per table, local hash chain) writes
+* Writing: ``register.store.decisions.write_ingest_batch`` (tuples, one executemany per
+  table, local hash chain) writes
   the same rows, byte for byte, as the SQLAlchemy Core + ``AuditWriter`` version below.
 """
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import bindparam, insert, select, text, update
 
 import register.cards.ingest as ingest_mod
+import register.store.decisions as decisions_mod
 from register import Register
 from register.cards.files import (
     discover,
@@ -39,6 +41,7 @@ from register.cards.frontmatter import _load_yaml_checked
 from register.cards.sections import _sections, _sections_reference
 from register.errors import RegisterError
 from register.store.audit import AuditWriter, verify
+from register.store.tables import DATASETS, VERSIONS
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 GOLDEN = json.loads((FIXTURES / "cards-parsed.json").read_text(encoding="utf-8"))
@@ -206,35 +209,35 @@ def test_parse_found_words_errors_like_parse_path(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- writing
 
 def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
-                           norm_cache: dict[str, Any] | None = None) -> Any:
+                           normalize: Any = None) -> Any:
     """The write path as it was before the executemany rewrite (Core + AuditWriter)."""
     from register.licenses.normalize import normalize_card_license
 
-    d_table, v_table = ingest_mod._D, ingest_mod._V
-    part = ingest_mod.IngestSummary()
+    d_table, v_table = DATASETS, VERSIONS
+    part = decisions_mod.BatchResult()
     existing = {row.id: row for row in conn.execute(
         select(d_table.c.id, d_table.c.card_sha256, d_table.c.version,
                d_table.c.declared_license).where(d_table.c.id.in_([d.dataset_id for d in docs])))}
     audit = AuditWriter(conn, actor)
-    now = ingest_mod.now_iso()
+    now = decisions_mod.now_iso()
     new_rows, upd_rows, version_rows = [], [], []
     for doc in docs:
         old = existing.get(doc.dataset_id)
         if old is not None and old.card_sha256 == doc.card_sha256:
             part.unchanged += 1
             continue
-        raw_json = ingest_mod._dumps(doc.raw_license)
-        norm = ingest_mod._without_nul(normalize_card_license(doc.raw_license))
-        meta_json = ingest_mod._dumps(doc.metadata)
+        raw_json = decisions_mod.dumps(doc.raw_license)
+        norm = ingest_mod.without_nul(normalize_card_license(doc.raw_license))
+        meta_json = decisions_mod.dumps(doc.metadata)
         version = 1 if old is None else old.version + 1
         fields = {
             "source": doc.source, "revision": doc.revision, "card_sha256": doc.card_sha256,
-            "version": version, "pretty_name": ingest_mod._pretty_name(doc.metadata),
+            "version": version, "pretty_name": decisions_mod.pretty_name(doc.metadata),
             "metadata_json": meta_json, "raw_license_json": raw_json,
             "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
             "declared_reason": norm.reason, "declared_confidence": norm.confidence,
             "declared_method": norm.method,
-            "suggestions_json": ingest_mod._dumps(doc.rights_suggestions), "updated_at": now,
+            "suggestions_json": decisions_mod.dumps(doc.rights_suggestions), "updated_at": now,
         }
         version_rows.append({
             "dataset_id": doc.dataset_id, "version": version, "card_sha256": doc.card_sha256,
@@ -267,7 +270,7 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
                          "declared license changed" if changed else None, at=now)
     if new_rows:
         conn.execute(insert(d_table), new_rows)
-    for rows in ingest_mod._split_by_keys(upd_rows):
+    for rows in decisions_mod.split_by_keys(upd_rows):
         keys = [k for k in rows[0] if k != "b_id"]
         conn.execute(update(d_table).where(d_table.c.id == bindparam("b_id")).values(
             {k: bindparam(k) for k in keys}), rows)
@@ -280,7 +283,7 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
 def _dump(reg: Register) -> dict[str, list[tuple[Any, ...]]]:
     columns = {  # dataset_version.id is a serial: PostgreSQL does not restart it on DELETE
         "dataset": "*", "audit_event": "*",
-        "dataset_version": ", ".join(c.name for c in ingest_mod._V.columns if c.name != "id"),
+        "dataset_version": ", ".join(c.name for c in VERSIONS.columns if c.name != "id"),
     }
     with reg.engine.connect() as conn:
         return {t: [tuple(r) for r in conn.execute(text(f"SELECT {c} FROM {t} ORDER BY 1, 2"))]
@@ -305,7 +308,7 @@ def _scenario(target: str, tree: Path) -> tuple[dict[str, Any], list[dict[str, A
 
 @pytest.fixture
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest_mod, "now_iso", lambda: NOW)
+    monkeypatch.setattr(decisions_mod, "now_iso", lambda: NOW)
 
 
 def _reset(target: str) -> None:
@@ -318,8 +321,8 @@ def test_write_batch_matches_core_reference(tmp_path: Path, monkeypatch: pytest.
                                            fixed_now: None, db_target: str) -> None:
     tree = tmp_path / "tree"  # the same path for both runs: sources enter the hash chain
     results = []
-    for writer in (ingest_mod._write_batch, _reference_write_batch):
-        monkeypatch.setattr(ingest_mod, "_write_batch", writer)
+    for writer in (decisions_mod.write_ingest_batch, _reference_write_batch):
+        monkeypatch.setattr(decisions_mod, "write_ingest_batch", writer)
         shutil.rmtree(tree, ignore_errors=True)
         shutil.copytree(FIXTURES / "cards", tree / "org")
         _reset(db_target)

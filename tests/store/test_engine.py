@@ -95,15 +95,15 @@ def test_open_creates_schema_at_head(db_target: str) -> None:
 def test_round_trip_of_a_dataset(reg: Register) -> None:
     reg.ingest_documents([_doc("org/name")], actor="alice")
     shown = reg.show("org/name")
-    assert shown["id"] == "org/name"
-    assert shown["version"] == 1
-    assert shown["license"]["raw"]["license"] == "mit"
-    assert shown["pretty_name"] == "Demo"
+    assert shown.id == "org/name"
+    assert shown.version == 1
+    assert shown.license.raw["license"] == "mit"
+    assert shown.pretty_name == "Demo"
     reg.set_license("org/name", "Apache-2.0", reason="checked upstream", by="bob")
     shown = reg.show("org/name")
-    assert shown["license"]["concluded"] == "Apache-2.0"
-    assert shown["license"]["effective"] == "Apache-2.0"
-    assert shown["license"]["decisions"][0]["by"] == "bob"
+    assert shown.license.concluded == "Apache-2.0"
+    assert shown.license.effective == "Apache-2.0"
+    assert shown.license.decisions[0].by == "bob"
 
 
 def test_reingest_identical_is_a_no_op_and_changes_make_versions(reg: Register) -> None:
@@ -114,7 +114,7 @@ def test_reingest_identical_is_a_no_op_and_changes_make_versions(reg: Register) 
     assert _table_counts(reg.engine) == before
     s = reg.ingest_documents([_doc("a", CARD.replace(b"Some", b"Other"))], actor="t")
     assert s.updated == 1
-    assert [h["version"] for h in reg.show("a")["history"]] == [1, 2]
+    assert [h.version for h in reg.show("a").history] == [1, 2]
     assert reg.audit_verify().ok
 
 
@@ -169,11 +169,11 @@ def test_upgrade_from_0001_keeps_everything(db_target: str) -> None:
         assert current_revision(reg.engine) == HEAD_REVISION
         assert _table_counts(reg.engine) == counts
         shown = reg.show("legacy/ds")
-        assert shown["license"]["declared"] == "MIT"
-        assert shown["license"]["concluded"] == "Apache-2.0"
-        assert shown["license"]["effective"] == "Apache-2.0"
-        assert shown["rights"]["suggestions"] == {}
-        assert [d["reason"] for d in shown["license"]["decisions"]] == ["read the repo"]
+        assert shown.license.declared == "MIT"
+        assert shown.license.concluded == "Apache-2.0"
+        assert shown.license.effective == "Apache-2.0"
+        assert shown.rights.suggestions == {}
+        assert [d.reason for d in shown.license.decisions] == ["read the repo"]
         report = reg.audit_verify()
         assert report.ok, report.problem
         assert report.events == 2

@@ -1,0 +1,293 @@
+"""Every read of the register's tables (SELECTs), for SQLite and PostgreSQL alike.
+
+Functions take an open :class:`~sqlalchemy.engine.Connection` (so a write transaction can
+read what it is about to change) and return rows, or the domain values built from them:
+:class:`register.check.facts.DatasetFacts` for a check, and the typed views of
+:mod:`register.views` for ``show``, ``list`` and ``audit log``.  :func:`iter_export_rows`
+opens its own connection and streams.  Writes are in :mod:`register.store.decisions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
+
+from register.check.facts import Clearance, DatasetFacts, RightsRecord
+from register.check.review import effective_license
+from register.errors import CorpusError, NotFoundError
+from register.store.engine import read_connection
+from register.store.tables import (
+    AUDIT_EVENTS,
+    CLEARANCES,
+    DATASETS,
+    DECISIONS,
+    RIGHTS_HISTORY,
+    VERSIONS,
+)
+from register.views import AuditEntry, DatasetView
+
+__all__ = [
+    "CHUNK",
+    "audit_entries",
+    "audit_hash_known",
+    "checksums",
+    "chunks",
+    "clearances_of",
+    "count",
+    "dataset_ids",
+    "dataset_row",
+    "dataset_view",
+    "existing_ids",
+    "facts",
+    "ingest_state",
+    "iter_export_rows",
+    "list_rows",
+    "metadata_and_rights",
+    "rights_and_conclusion",
+    "rights_json",
+    "rights_json_by_id",
+]
+
+CHUNK = 500  # ids per ``IN (...)``: well below SQLite's and PostgreSQL's parameter limits
+_D, _V, _L, _R, _C, _A = DATASETS, VERSIONS, DECISIONS, RIGHTS_HISTORY, CLEARANCES, AUDIT_EVENTS
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    import json
+
+    return json.loads(text) if text else default
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def dataset_ids(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.execute(select(_D.c.id).order_by(_D.c.id))]
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_D)).scalar_one())
+
+
+def existing_ids(conn: Connection, ids: Sequence[str]) -> list[str]:
+    """The ids of ``ids`` the register holds (de-duplicated, in no particular order)."""
+    out: list[str] = []
+    for chunk in chunks(list(dict.fromkeys(ids))):
+        out.extend(r[0] for r in conn.execute(select(_D.c.id).where(_D.c.id.in_(chunk))))
+    return out
+
+
+def checksums(conn: Connection) -> dict[str, str]:
+    """Dataset id -> the card checksum the register holds (re-ingest skips unchanged cards)."""
+    return {r.id: r.card_sha256 for r in conn.execute(select(_D.c.id, _D.c.card_sha256))}
+
+
+def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """Id -> (id, card_sha256, version, declared_license) of the datasets already held."""
+    return {
+        row.id: row for row in conn.execute(
+            select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license)
+            .where(_D.c.id.in_(list(ids))))
+    }
+
+
+# --------------------------------------------------------------------------- one dataset
+
+
+def dataset_row(conn: Connection, dataset_id: str) -> Any:
+    """The ``dataset`` row, or :class:`NotFoundError`."""
+    row = conn.execute(select(_D).where(_D.c.id == dataset_id)).first()
+    if row is None:
+        raise NotFoundError(f"dataset {dataset_id!r} is not in the register",
+                            hint="see 'register list' for the ids it holds")
+    return row
+
+
+def dataset_view(conn: Connection, dataset_id: str) -> DatasetView:
+    """Everything ``register show`` prints: the dataset, its versions, decisions, rights
+    history and clearances."""
+    row = dataset_row(conn, dataset_id)
+
+    def related(table: Any, order: Any) -> list[Any]:
+        return list(conn.execute(
+            select(table).where(table.c.dataset_id == dataset_id).order_by(order)).all())
+
+    return DatasetView.from_rows(row, related(_V, _V.c.version), related(_L, _L.c.id),
+                                 related(_R, _R.c.id), related(_C, _C.c.id))
+
+
+def rights_json(conn: Connection, dataset_id: str) -> str | None:
+    return conn.execute(select(_D.c.rights_json).where(_D.c.id == dataset_id)).scalar_one()
+
+
+def rights_and_conclusion(conn: Connection, dataset_id: str) -> Any:
+    """``(rights_json, concluded_license)`` of a dataset the register holds."""
+    return conn.execute(select(_D.c.rights_json, _D.c.concluded_license)
+                        .where(_D.c.id == dataset_id)).one()
+
+
+def rights_json_by_id(conn: Connection) -> dict[str, str | None]:
+    """Every dataset id -> its stored rights record (JSON text, or None)."""
+    return {r.id: r.rights_json for r in conn.execute(select(_D.c.id, _D.c.rights_json))}
+
+
+# --------------------------------------------------------------------------- list
+
+
+def list_rows(conn: Connection, *, personal_data: str | None = None,
+              retain_before: date | None = None) -> Iterator[Any]:
+    """The rows ``register list`` reads, ordered by id, pre-filtered in SQL."""
+    stmt = select(
+        _D.c.id, _D.c.source, _D.c.revision, _D.c.version, _D.c.pretty_name,
+        _D.c.declared_license, _D.c.declared_needs_review, _D.c.concluded_license,
+        _D.c.concluded_reason, _D.c.license_changed_at, _D.c.previous_license,
+        _D.c.rights_json, _D.c.personal_data, _D.c.retain_until, _D.c.declared_reason,
+        _D.c.suggestions_json,
+    ).order_by(_D.c.id)
+    if personal_data:
+        stmt = stmt.where(_D.c.personal_data == personal_data)
+    if retain_before is not None:
+        stmt = stmt.where(_D.c.retain_until.is_not(None)).where(
+            _D.c.retain_until <= retain_before)
+    yield from conn.execute(stmt)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _clearance(c: Any) -> Clearance:
+    return Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at)
+
+
+def clearances_of(conn: Connection, dataset_id: str) -> list[Clearance]:
+    """The clearances recorded for one id (a dataset or a base model)."""
+    return [_clearance(c) for c in conn.execute(select(_C).where(_C.c.dataset_id == dataset_id))]
+
+
+def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
+          strict: bool = True) -> list[DatasetFacts]:
+    """What the check engine needs of ``(id, pinned revision or None)`` entries, in order.
+
+    ``strict``: an id the register lacks is a :class:`CorpusError` (else it is left out)."""
+    ids = list(dict.fromkeys(i for i, _ in wanted))
+    rows: dict[str, Any] = {}
+    clearances: dict[str, list[Clearance]] = {}
+    for chunk in chunks(ids):
+        for row in conn.execute(select(
+            _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
+            _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
+            _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
+        ).where(_D.c.id.in_(chunk))):
+            rows[row.id] = row
+        for c in conn.execute(select(_C).where(_C.c.dataset_id.in_(chunk))):
+            clearances.setdefault(c.dataset_id, []).append(_clearance(c))
+    missing = [i for i in ids if i not in rows]
+    if missing and strict:
+        raise CorpusError(
+            f"dataset {missing[0]!r} is not in the register"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            hint="ingest it first ('register ingest') or fix the corpus")
+    pinned = _pinned_licenses(conn, {i: rev for i, rev in wanted if rev}, rows)
+    out = []
+    for ds_id in ids:
+        if ds_id not in rows:
+            continue
+        row = rows[ds_id]
+        license, review = effective_license(row.concluded_license, row.declared_license,
+                                            row.declared_needs_review)
+        reason = row.declared_reason if review and not row.concluded_license else ""
+        if ds_id in pinned and not row.concluded_license:
+            license, review = pinned[ds_id]
+        out.append(DatasetFacts(
+            id=ds_id, license=license, license_needs_review=review, license_reason=reason,
+            rights=RightsRecord.from_dict(_loads(row.rights_json, {}))
+            if row.rights_json else None,
+            clearances=tuple(clearances.get(ds_id, ())), source=row.source,
+            pretty_name=row.pretty_name,
+            extra={"concluded_by": row.concluded_by} if row.concluded_license else {},
+        ))
+    return out
+
+
+def _pinned_licenses(conn: Connection, pinned: dict[str, str], rows: dict[str, Any],
+                     ) -> dict[str, tuple[str | None, bool]]:
+    """The declared license of each pinned revision that is not the current one."""
+    out: dict[str, tuple[str | None, bool]] = {}
+    for ds_id, rev in pinned.items():
+        if ds_id not in rows:
+            continue
+        if rev in (rows[ds_id].revision, rows[ds_id].card_sha256):
+            continue
+        v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
+            (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
+            .order_by(_V.c.version.desc())).first()
+        if v is None:
+            raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
+        out[ds_id] = (v.declared_license, bool(v.declared_needs_review))
+    return out
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_entries(conn: Connection, *, dataset_id: str | None = None,
+                  since: date | None = None) -> list[AuditEntry]:
+    stmt = select(_A).order_by(_A.c.seq)
+    if dataset_id:
+        stmt = stmt.where(_A.c.dataset_id == dataset_id)
+    if since:
+        stmt = stmt.where(_A.c.at >= since.isoformat())
+    return [AuditEntry.from_row(r) for r in conn.execute(stmt)]
+
+
+def audit_hash_known(conn: Connection, digest: str) -> bool:
+    """Whether an event with this hash is in the chain."""
+    return conn.execute(select(_A.c.seq).where(_A.c.hash == digest)).first() is not None
+
+
+# --------------------------------------------------------------------------- exports
+
+_EXPORT_COLUMNS = (
+    "id", "pretty_name", "source", "revision", "version", "declared_license",
+    "declared_needs_review", "declared_reason", "concluded_license", "concluded_reason",
+    "concluded_by", "rights_json", "personal_data", "rights_by", "rights_reason",
+    "suggestions_json", "previous_license", "updated_at", "card_sha256", "raw_license_json",
+)
+
+
+def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
+                     batch: int = 2000) -> Iterator[Any]:
+    """The ``dataset`` rows the exports read, ordered by id, streamed (bounded memory);
+    ``ids`` None: every dataset."""
+    cols = [_D.c[name] for name in _EXPORT_COLUMNS]
+    with read_connection(engine) as conn:
+        if ids is None:
+            yield from conn.execution_options(stream_results=True).execute(
+                select(*cols).order_by(_D.c.id))
+            return
+        wanted = sorted(set(ids))
+        for i in range(0, len(wanted), batch):
+            chunk = wanted[i:i + batch]
+            yield from conn.execute(select(*cols).where(_D.c.id.in_(chunk)).order_by(_D.c.id))
+
+
+def metadata_and_rights(conn: Connection, ids: Sequence[str], *, batch: int = 2000,
+                        ) -> dict[str, dict[str, Any]]:
+    """Id -> ``{"metadata": card metadata, "rights": rights record dict or None}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), batch):
+        chunk = list(ids[i:i + batch])
+        for row in conn.execute(select(_D.c.id, _D.c.metadata_json, _D.c.rights_json)
+                                .where(_D.c.id.in_(chunk))):
+            out[row.id] = {"metadata": _loads(row.metadata_json, {}),
+                           "rights": _loads(row.rights_json)}
+    return out
