@@ -3,7 +3,7 @@
     >>> reg = Register.open("register.db")
     >>> reg.ingest_paths(["data/cards"], recursive=True)
     >>> result = reg.check(["squad", "glue"], use="release-weights")
-    >>> result["verdict"]
+    >>> result.verdict                     # a CheckResult; result.to_dict() is the SPEC JSON
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from register.store.tables import (
 
 if TYPE_CHECKING:
     from register.check.policy import Policy
+    from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
@@ -557,8 +558,8 @@ class Register:
         region: str | None = None, on: date | None = None, non_commercial: bool = False,
         policy: Policy | str | os.PathLike[str] | None = None,
         base_model: dict[str, Any] | None = None, strict: bool = True,
-    ) -> dict[str, Any]:
-        """The compatibility verdict for a combined corpus (SPEC section 4 JSON shape)."""
+    ) -> CheckResult:
+        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4)."""
         from register.check.engine import check as run_check
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
@@ -576,9 +577,9 @@ class Register:
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
         **kwargs: Any,
-    ) -> dict[str, Any]:
+    ) -> CheckResult:
         """Check a corpus file (its datasets, pinned revisions and base model), with
-        ``extra_datasets`` ids joining its datasets."""
+        ``extra_datasets`` ids joining its datasets; the result names the corpus."""
         from register.check.corpus import load_corpus
 
         corpus = load_corpus(Path(corpus_file))
@@ -588,8 +589,7 @@ class Register:
         result = self.check(
             entries,
             base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
-        result["corpus"] = corpus.name
-        return result
+        return result.with_corpus(corpus.name)
 
     def _base_model_facts(self, base_model: dict[str, Any]) -> DatasetFacts:
         from register.licenses.normalize import normalize
@@ -607,24 +607,24 @@ class Register:
             clearances=tuple(clear), is_base_model=True,
         )
 
-    def record_check(self, result: dict[str, Any], *, by: str | None = None) -> str:
+    def record_check(self, result: CheckResult, *, by: str | None = None) -> str:
         """Store a check result with the register state it was computed on; returns its hash."""
         actor = by or default_actor()
 
         def work(conn: Connection) -> str:
             state = hashlib.sha256((head_hash(conn) + _dumps(
-                [d.get("id") for d in result.get("datasets", [])])).encode()).hexdigest()
+                [d.id for d in result.datasets])).encode()).hexdigest()
             at = now_iso()
             conn.execute(insert(_K).values(
-                at=at, by=actor, corpus_name=result.get("corpus"), use=result["use"],
-                verdict=result["verdict"], policy=str(result.get("policy")),
-                state_hash=state, result_json=_dumps(result)))
+                at=at, by=actor, corpus_name=result.corpus, use=result.use,
+                verdict=result.verdict, policy=result.policy,
+                state_hash=state, result_json=_dumps(result.to_dict())))
             audit = AuditWriter(conn, actor)
             audit.append("check.record", None, None, {
-                "corpus": result.get("corpus"), "use": result["use"],
-                "verdict": result["verdict"], "policy": result.get("policy"),
+                "corpus": result.corpus, "use": result.use,
+                "verdict": result.verdict, "policy": result.policy,
                 "state_hash": state,
-                "datasets": sorted(d["id"] for d in result.get("datasets", [])),
+                "datasets": sorted(d.id for d in result.datasets),
             }, None, at=at)
             audit.flush()
             return state
