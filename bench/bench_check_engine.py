@@ -99,7 +99,7 @@ def main() -> None:
                 best = min(best, time.perf_counter() - t0)
             assert result is not None
             print(
-                f"{n:>9} {use:>16} {best * 1e3:>9.2f} {best * 1e6 / n:>11.1f} {result['verdict']}"
+                f"{n:>9} {use:>16} {best * 1e3:>9.2f} {best * 1e6 / n:>11.1f} {result.verdict}"
             )
 
 

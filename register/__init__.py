@@ -8,18 +8,21 @@ Public API::
     reg.ingest_paths(["data/cards"], recursive=True)
     result = reg.check(["squad", "glue"], use="release-weights", region="DE")
     require_allowed(result)                       # raises CheckFailed unless allowed
+    result.verdict, result.obligations            # a CheckResult; .to_dict() is the SPEC JSON
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from register.check.result import CheckResult
 from register.errors import CheckFailed, RegisterError
 from register.licenses.normalize import NormalizationResult, normalize
 from register.register import Register, validate_expression
 
 __all__ = [
     "CheckFailed",
+    "CheckResult",
     "NormalizationResult",
     "Register",
     "RegisterError",
@@ -32,14 +35,14 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def require_allowed(result: dict[str, Any]) -> dict[str, Any]:
+def require_allowed(result: CheckResult) -> CheckResult:
     """Return ``result`` if its verdict is allowed; raise :class:`CheckFailed` otherwise."""
-    if result.get("verdict") in ("allowed", "allowed-with-obligations"):
+    if result.allowed:
         return result
     raise CheckFailed(result)
 
 
-def check_datasets(*args: Any, **kwargs: Any) -> dict[str, Any]:
+def check_datasets(*args: Any, **kwargs: Any) -> CheckResult:
     """Pre-fine-tune check for ``datasets`` users (see :mod:`register.hf_datasets`)."""
     from register.hf_datasets import check_datasets as _check
 

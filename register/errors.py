@@ -7,6 +7,11 @@ Errors carry their context (file, row, column, dataset id) so the message can na
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from register.check.result import CheckResult
+
 
 class RegisterError(Exception):
     """Base of every error the register raises on purpose."""
@@ -112,12 +117,12 @@ class AuditError(RegisterError):
 class CheckFailed(RegisterError):
     """Raised by ``require_allowed`` when a corpus check is blocked or needs review.
 
-    ``result`` carries the full check result (the SPEC JSON structure).
+    ``result`` carries the full :class:`~register.check.result.CheckResult`
+    (``result.to_dict()`` is the SPEC JSON); ``exit_code`` is 3 (needs-review) or 4 (blocked).
     """
 
-    def __init__(self, result: dict) -> None:  # type: ignore[type-arg]
-        verdict = result.get("verdict")
-        super().__init__(f"corpus check verdict is {verdict}")
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(f"corpus check verdict is {result.verdict}")
         self.result = result
-        self.verdict = verdict
-        self.exit_code = 4 if verdict == "blocked" else 3
+        self.verdict = result.verdict
+        self.exit_code = result.exit_code

@@ -19,11 +19,14 @@ import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from register.check.facts import USES, DatasetFacts
 from register.errors import CheckFailed, UsageError
 from register.register import Register
+
+if TYPE_CHECKING:
+    from register.check.result import CheckResult
 
 
 def _info_of(item: Any) -> Any:
@@ -86,7 +89,7 @@ def check_datasets(
     items: Iterable[Any], *, use: str, register: Register | str | os.PathLike[str] | None = None,
     region: str | None = None, on: date | None = None, non_commercial: bool = False,
     policy: str | os.PathLike[str] | None = None, require: bool = False,
-) -> dict[str, Any]:
+) -> CheckResult:
     """Check datasets about to be loaded for training; ``require=True`` raises on a
     ``blocked`` or ``needs-review`` verdict (:class:`register.errors.CheckFailed`)."""
     from register.check.engine import check
@@ -99,6 +102,6 @@ def check_datasets(
     result = check(facts, use=use, commercial=not (non_commercial or use == "research"),
                    region=region, on=on or date.today(),
                    policy=load_policy(Path(policy) if policy else None), kb=reg.kb)
-    if require and result["verdict"] not in ("allowed", "allowed-with-obligations"):
+    if require and not result.allowed:
         raise CheckFailed(result)
     return result

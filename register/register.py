@@ -3,7 +3,7 @@
     >>> with Register.open("register.db") as reg:
     ...     reg.ingest_paths(["data/cards"], recursive=True)
     ...     result = reg.check(["squad", "glue"], use="release-weights")
-    >>> result["verdict"]
+    >>> result.verdict                     # a CheckResult; result.to_dict() is the SPEC JSON
 
 One method per user verb, delegating: reads to :mod:`register.store.queries`, writes to
 :mod:`register.store.decisions`, card parsing to :mod:`register.cards`, checks to
@@ -33,6 +33,7 @@ from register.views import AuditEntry, DatasetSummary, DatasetView
 
 if TYPE_CHECKING:
     from register.check.policy import Policy
+    from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
@@ -278,8 +279,8 @@ class Register:
         region: str | None = None, on: date | None = None, non_commercial: bool = False,
         policy: Policy | str | os.PathLike[str] | None = None,
         base_model: dict[str, Any] | None = None, strict: bool = True,
-    ) -> dict[str, Any]:
-        """The compatibility verdict for a combined corpus (SPEC section 4 JSON shape)."""
+    ) -> CheckResult:
+        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4)."""
         from register.check.engine import check as run_check
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
@@ -297,9 +298,9 @@ class Register:
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
         **kwargs: Any,
-    ) -> dict[str, Any]:
+    ) -> CheckResult:
         """Check a corpus file (its datasets, pinned revisions and base model), with
-        ``extra_datasets`` ids joining its datasets."""
+        ``extra_datasets`` ids joining its datasets; the result names the corpus."""
         from register.check.corpus import load_corpus
 
         corpus = load_corpus(Path(corpus_file))
@@ -309,8 +310,7 @@ class Register:
         result = self.check(
             entries,
             base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
-        result["corpus"] = corpus.name
-        return result
+        return result.with_corpus(corpus.name)
 
     def _base_model_facts(self, base_model: dict[str, Any]) -> DatasetFacts:
         from register.licenses.normalize import normalize
@@ -327,7 +327,7 @@ class Register:
             clearances=tuple(clear), is_base_model=True,
         )
 
-    def record_check(self, result: dict[str, Any], *, by: str | None = None) -> str:
+    def record_check(self, result: CheckResult, *, by: str | None = None) -> str:
         """Store a check result with the register state it was computed on; returns its hash."""
         return run_write(self.engine, partial(decisions.record_check, result=result,
                                               actor=by or default_actor()))

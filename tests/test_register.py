@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 import register
-from register import CheckFailed, Register, require_allowed
+from register import CheckFailed, CheckResult, Register, require_allowed
 
 
 @pytest.fixture
@@ -26,10 +27,12 @@ def test_normalize_is_exported() -> None:
 
 def test_check_returns_spec_shape(api_reg: Register) -> None:
     result = api_reg.check(["beans", "squad_v2"], use="release-weights", on=date(2026, 12, 1))
-    assert set(result) >= {"schema_version", "verdict", "use", "commercial", "region", "on",
-                           "policy", "datasets", "conflicts", "obligations", "warnings"}
-    assert result["verdict"] == "allowed-with-obligations"
-    assert result["commercial"] is True
+    assert isinstance(result, CheckResult)
+    assert set(result.to_dict()) >= {"schema_version", "verdict", "use", "commercial", "region",
+                                     "on", "policy", "datasets", "conflicts", "obligations",
+                                     "warnings"}
+    assert result.verdict == "allowed-with-obligations"
+    assert result.commercial is True
     assert require_allowed(result) is result
 
 
@@ -37,14 +40,23 @@ def test_require_allowed_raises_with_the_result(api_reg: Register) -> None:
     result = api_reg.check(["aslg_pc12"], use="service")
     with pytest.raises(CheckFailed) as err:
         require_allowed(result)
-    assert err.value.result["verdict"] == "blocked"
+    assert err.value.result.verdict == "blocked"
     assert err.value.exit_code == 4
+    assert err.value.verdict == "blocked" and err.value.result is result
+
+
+def test_check_failed_for_needs_review_exits_3(api_reg: Register) -> None:
+    result = api_reg.check(["aslg_pc12"], use="research", region="DE")
+    result = replace(result, verdict="needs-review")
+    with pytest.raises(CheckFailed) as err:
+        require_allowed(result)
+    assert err.value.exit_code == 3 and str(err.value) == "corpus check verdict is needs-review"
 
 
 def test_non_commercial_flag(api_reg: Register) -> None:
     result = api_reg.check(["aslg_pc12"], use="internal", non_commercial=True)
-    assert result["verdict"] == "allowed"
-    assert result["commercial"] is False
+    assert result.verdict == "allowed"
+    assert result.commercial is False
 
 
 def test_datasets_helper_with_datasetinfo(api_reg: Register) -> None:
@@ -55,14 +67,14 @@ def test_datasets_helper_with_datasetinfo(api_reg: Register) -> None:
     known = datasets.DatasetInfo(builder_name="beans", license="mit")
     outside = datasets.DatasetInfo(dataset_name="private-scrape", license="CC BY-NC 4.0")
     result = check_datasets([known, "squad_v2", outside], use="service", register=api_reg)
-    by_id = {d["id"]: d for d in result["datasets"]}
-    assert by_id["private-scrape"]["license"] == "CC-BY-NC-4.0"
-    assert by_id["private-scrape"]["verdict"] == "blocked"
-    assert result["verdict"] == "blocked"
+    by_id = {d.id: d for d in result.datasets}
+    assert by_id["private-scrape"].license == "CC-BY-NC-4.0"
+    assert by_id["private-scrape"].verdict == "blocked"
+    assert result.verdict == "blocked"
     with pytest.raises(CheckFailed):
         check_datasets([outside], use="service", register=api_reg, require=True)
     unclear = datasets.DatasetInfo(dataset_name="mystery", license="")
-    assert check_datasets([unclear], use="research", register=api_reg)["verdict"] == \
+    assert check_datasets([unclear], use="research", register=api_reg).verdict == \
         "needs-review"
 
 
@@ -75,5 +87,5 @@ def test_datasets_helper_with_a_dataset_object(api_reg: Register) -> None:
                                     info=datasets.DatasetInfo(builder_name="cedr",
                                                               license="apache-2.0"))
     result = check_datasets([ds], use="internal", register=api_reg)
-    assert [d["id"] for d in result["datasets"]] == ["cedr"]
-    assert result["verdict"] == "allowed"
+    assert [d.id for d in result.datasets] == ["cedr"]
+    assert result.verdict == "allowed"

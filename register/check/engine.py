@@ -2,9 +2,9 @@
 
 Pure: it reads :class:`~register.check.facts.DatasetFacts`, a
 :class:`~register.check.policy.Policy` and a
-:class:`~register.licenses.catalog.KnowledgeBase` and returns the SPEC section 4 JSON result as a
-dict.  It
-never touches the store.
+:class:`~register.licenses.catalog.KnowledgeBase` and returns a
+:class:`~register.check.result.CheckResult` (whose ``to_dict()`` is the SPEC section 4 JSON).
+It never touches the store.
 
 How it works, in one pass over the corpus (linear in the number of datasets):
 
@@ -38,6 +38,20 @@ from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbo
 
 from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord, worst
 from register.check.policy import Policy, default_policy
+from register.check.result import (
+    EXIT_CODES,
+    SCHEMA_VERSION,
+    AppliedClearance,
+    CheckResult,
+    CheckWarning,
+    DatasetObligation,
+    DatasetVerdict,
+    Obligation,
+    Reason,
+    as_kind,
+    as_use,
+    as_verdict,
+)
 from register.check.rules import CARVEOUT_USES as CARVEOUT_USES
 from register.check.rules import DISTRIBUTION_USES as DISTRIBUTION_USES
 from register.check.rules import SHARING_USES as SHARING_USES
@@ -45,7 +59,7 @@ from register.check.rules import (
     UNKNOWN_LICENSE_IDS,
     Context,
     Entry,
-    Obligation,
+    LicenseObligation,
     Option,
 )
 from register.check.sharealike import choose_options, conflict_findings, meet, outbound
@@ -53,19 +67,19 @@ from register.errors import ValidationError
 from register.licenses.catalog import KnowledgeBase, default_kb
 from register.rights.regions import validate_region
 
-# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules (re-exported
-# above).
-SCHEMA_VERSION = 1
+# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules, SCHEMA_VERSION
+# in register.check.result (re-exported above).
+__all__ = ["SCHEMA_VERSION", "check", "license_options", "verdict_exit_code"]
+
 MAX_OPTIONS = 64
 
-_EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}
 _licensing = Licensing()
 
 
 def verdict_exit_code(verdict: str) -> int:
     """The exit code SPEC gives a check verdict: 0, 0, 3 (needs-review) or 4 (blocked)."""
     try:
-        return _EXIT[verdict]
+        return EXIT_CODES[verdict]
     except KeyError:
         raise ValueError(f"unknown verdict {verdict!r}") from None
 
@@ -176,7 +190,7 @@ def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
         evals = [ctx.license(k, is_base) for k in keys]
         verdict = worst([v.verdict for v in evals] + [f[1] for f in base_found])
         reasons = [(f[0], f[2]) for f in base_found]
-        obligations: list[Obligation] = []
+        obligations: list[LicenseObligation] = []
         sa: list[tuple[str, frozenset[str]]] = []
         for ev in evals:
             reasons.extend(ev.reasons)
@@ -227,8 +241,8 @@ def check(
     policy: Policy | None = None,
     kb: KnowledgeBase | None = None,
     base_model: DatasetFacts | None = None,
-) -> dict[str, Any]:
-    """Check a corpus for an intended use; returns the SPEC section 4 JSON result."""
+) -> CheckResult:
+    """Check a corpus for an intended use (``result.to_dict()`` is the SPEC section 4 JSON)."""
     if use not in USES:
         raise ValidationError(f"unknown use {use!r}: expected one of {', '.join(USES)}")
     if use == "research" or commercial is None:
@@ -257,7 +271,7 @@ def check(
 
     conflicts_out, conflict_reasons = conflict_findings(ctx, entries)
 
-    datasets_out = []
+    datasets_out: list[DatasetVerdict] = []
     kinds: dict[str, tuple[set[str], set[str]]] = {}
     sa_accepts: list[tuple[str, frozenset[str]]] = []
     for e in entries:
@@ -272,43 +286,34 @@ def check(
         obligations = []
         for o in opt.obligations:
             obligations.append(
-                {
-                    "kind": o.kind,
-                    "rule": o.rule,
-                    "license": o.license,
-                    "message": f"{fid}: {o.message}",
-                }
+                DatasetObligation(as_kind(o.kind), o.rule, o.license, f"{fid}: {o.message}")
             )
             slot = kinds.setdefault(o.kind, (set(), set()))
             slot[0].add(fid)
             slot[1].add(o.license)
         if any(o.kind == "share-alike" for o in opt.obligations):
             sa_accepts.extend(opt.sa)
-        item: dict[str, Any] = {
-            "id": fid,
-            "license": e.facts.license,
-            "verdict": verdict,
-            "reasons": [
-                {"rule": r, "message": f"{fid}: {m}"}
-                for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))
-            ],
-            "obligations": sorted(obligations, key=lambda o: (o["kind"], o["license"])),
-        }
-        if len(e.options) > 1:
-            item["chosen_option"] = opt.label
-        if opt.cleared_by is not None:
-            c = opt.cleared_by
-            item["cleared_by"] = c.by
-            item["clearance"] = {
-                "use": c.use,
-                "by": c.by,
-                "reason": c.reason,
-                "until": c.until.isoformat() if c.until else None,
-            }
-        if e.is_base:
-            item["base_model"] = True
-        datasets_out.append(item)
-    datasets_out.sort(key=lambda d: (not d.get("base_model", False), d["id"], d["license"] or ""))
+        c = opt.cleared_by
+        datasets_out.append(
+            DatasetVerdict(
+                id=fid,
+                license=e.facts.license,
+                verdict=as_verdict(verdict),
+                reasons=tuple(
+                    Reason(r, f"{fid}: {m}")
+                    for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))
+                ),
+                obligations=tuple(sorted(obligations, key=lambda o: (o.kind, o.license))),
+                chosen_option=opt.label if len(e.options) > 1 else None,
+                clearance=(
+                    AppliedClearance(as_use(c.use), c.by, c.reason, c.until)
+                    if c is not None
+                    else None
+                ),
+                base_model=e.is_base,
+            )
+        )
+    datasets_out.sort(key=lambda d: (not d.base_model, d.id, d.license or ""))
 
     obligations_out = []
     for kind in sorted(kinds):
@@ -326,43 +331,42 @@ def check(
                     "license satisfies them all; see conflicts"
                 )
         obligations_out.append(
-            {
-                "kind": kind,
-                "datasets": sorted(kind_ids),
-                "licenses": sorted(lics),
-                "message": f"{text} ({', '.join(sorted(lics))})",
-            }
+            Obligation(
+                kind=as_kind(kind),
+                datasets=tuple(sorted(kind_ids)),
+                licenses=tuple(sorted(lics)),
+                message=f"{text} ({', '.join(sorted(lics))})",
+            )
         )
 
-    warnings_out: list[dict[str, Any]] = []
+    warnings_out: list[CheckWarning] = []
     if ctx.pd_unknown:
         pd_ids = sorted(set(ctx.pd_unknown))
         more = len(pd_ids) - 10
         shown = ", ".join(pd_ids[:10]) + (f" and {more} more" if more > 0 else "")
         warnings_out.append(
-            {
-                "rule": "9",
-                "datasets": pd_ids,
-                "message": f"personal data is unknown for {len(pd_ids)} dataset(s): {shown}",
-            }
+            CheckWarning(
+                "9", tuple(pd_ids),
+                f"personal data is unknown for {len(pd_ids)} dataset(s): {shown}",
+            )
         )
     for rule, wids, msg in ctx.warnings:
-        warnings_out.append({"rule": rule, "datasets": list(wids), "message": msg})
-    warnings_out.sort(key=lambda w: (_rule_key(w["rule"]), w["message"], w["datasets"]))
+        warnings_out.append(CheckWarning(rule, tuple(wids), msg))
+    warnings_out.sort(key=lambda w: (_rule_key(w.rule), w.message, w.datasets))
 
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "verdict": worst([d["verdict"] for d in datasets_out]),
-        "use": use,
-        "commercial": commercial,
-        "region": canonical_region,
-        "on": on.isoformat(),
-        "policy": policy.name,
-        "datasets": datasets_out,
-        "conflicts": sorted(conflicts_out, key=lambda c: (c["licenses"], c["datasets"])),
-        "obligations": obligations_out,
-        "warnings": warnings_out,
-    }
+    return CheckResult(
+        verdict=as_verdict(worst([d.verdict for d in datasets_out])),
+        use=as_use(use),
+        commercial=commercial,
+        region=canonical_region,
+        on=on,
+        policy=policy.name,
+        datasets=tuple(datasets_out),
+        conflicts=tuple(sorted(conflicts_out, key=lambda c: (c.licenses, c.datasets))),
+        obligations=tuple(obligations_out),
+        warnings=tuple(warnings_out),
+        schema_version=SCHEMA_VERSION,
+    )
 
 
 def _rule_key(rule: str) -> tuple[float, str]:

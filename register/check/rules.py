@@ -24,7 +24,9 @@ UNKNOWN_LICENSE_IDS = frozenset({"noassertion", "none", "unknown", "other"})
 
 
 @dataclass(frozen=True)
-class Obligation:
+class LicenseObligation:
+    """What one license asks for one use (the check result's obligations name the dataset)."""
+
     kind: str
     rule: str
     license: str
@@ -38,7 +40,7 @@ class LicenseEval:
     id: str  # canonical id for display
     verdict: str
     reasons: tuple[tuple[str, str], ...]  # (rule, message)
-    obligations: tuple[Obligation, ...]
+    obligations: tuple[LicenseObligation, ...]
     sa_accept: frozenset[str] | None  # acceptable outbound (lower-case) if in conflicts
 
 
@@ -47,7 +49,7 @@ class Option:
     label: str
     verdict: str
     reasons: list[tuple[str, str]]
-    obligations: list[Obligation]
+    obligations: list[LicenseObligation]
     sa: list[tuple[str, frozenset[str]]]  # (license id, acceptable outbound set)
     cleared_by: Clearance | None = None
 
@@ -112,14 +114,14 @@ class Context:
         lid = terms.id
         reasons: list[tuple[str, str]] = []
         verdicts: list[str] = []
-        obs: list[Obligation] = []
+        obs: list[LicenseObligation] = []
 
         def find(rule: str, verdict: str, message: str) -> None:
             verdicts.append(verdict)
             reasons.append((rule, message))
 
         def owe(kind: str, rule: str, message: str) -> None:
-            obs.append(Obligation(kind, rule, lid, message))
+            obs.append(LicenseObligation(kind, rule, lid, message))
 
         carve = terms.results_carveout and use in CARVEOUT_USES
         if terms.needs_review:

@@ -9,8 +9,8 @@ no outbound license is acceptable to all of them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from register.check.result import Conflict
 from register.check.rules import DISTRIBUTION_USES, Context, Entry
 
 _RANK = {"allowed": 0, "allowed-with-obligations": 1, "needs-review": 2, "blocked": 3}
@@ -91,11 +91,11 @@ def outbound(ctx: Context, accept: frozenset[str]) -> list[str]:
 
 def conflict_findings(
     ctx: Context, entries: list[Entry]
-) -> tuple[list[dict[str, Any]], dict[str, list[tuple[str, str]]]]:
-    """The conflicts of the chosen options, as SPEC conflict objects and rule 5 reasons per
-    dataset id (release uses); for other uses each conflict is added to the warnings."""
+) -> tuple[list[Conflict], dict[str, list[tuple[str, str]]]]:
+    """The conflicts of the chosen options, and rule 5 reasons per dataset id (release uses);
+    for other uses each conflict is added to the warnings."""
     use, kb = ctx.use, ctx.kb
-    conflicts_out: list[dict[str, Any]] = []
+    conflicts_out: list[Conflict] = []
     conflict_reasons: dict[str, list[tuple[str, str]]] = {}
     for lids, ids in conflicts(entries):
         accepts = []
@@ -107,7 +107,7 @@ def conflict_findings(
             f"share-alike conflict: no single license satisfies {' and '.join(lids)} "
             f"({'; '.join(accepts)})"
         )
-        conflicts_out.append({"datasets": ids, "rule": "5", "licenses": lids, "message": msg})
+        conflicts_out.append(Conflict(tuple(ids), tuple(lids), msg))
         if use in DISTRIBUTION_USES:
             for i in ids:
                 conflict_reasons.setdefault(i, []).append(("5", msg + f": blocked for {use}"))

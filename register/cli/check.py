@@ -20,9 +20,18 @@ from register.cli._common import (
     resolve_format,
 )
 from register.errors import UsageError
-from register.render.formats import VERDICT_STYLES, OutputFormat, to_csv, to_json
+from register.render.checkview import CHECK_COLUMNS, check_row_dicts
+from register.render.formats import (
+    VERDICT_STYLES,
+    OutputFormat,
+    escape_markup,
+    print_table,
+    to_csv,
+    to_json,
+)
 
 if TYPE_CHECKING:
+    from register.check.result import CheckResult
     from register.register import Register
 
 
@@ -34,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
 def _run_check(
     reg: Register, corpus_file: Path | None, dataset: list[str] | None, **kwargs: Any
-) -> dict[str, Any]:
+) -> CheckResult:
     if corpus_file is not None:  # extra --dataset options join the corpus file's datasets
         return reg.check_corpus(corpus_file, extra_datasets=dataset or (), **kwargs)
     return reg.check(list(dict.fromkeys(dataset or [])), **kwargs)
@@ -77,8 +86,6 @@ def check(
 
     Example: register check corpus.yaml --use release-weights --region DE --format json
     """
-    from register.check.engine import verdict_exit_code
-
     if not use:
         raise UsageError(
             "--use is required (research, internal, service, release-weights, release-data)"
@@ -102,106 +109,27 @@ def check(
             info(f"recorded check (register state {state[:16]})")
     f = resolve_format(fmt)
     if f is OutputFormat.json:
-        sys.stdout.write(to_json(result))
+        sys.stdout.write(to_json(result.to_dict()))
     elif f is OutputFormat.csv:
-        sys.stdout.write(to_csv(check_rows(result), CHECK_COLUMNS))
+        sys.stdout.write(to_csv(check_row_dicts(result), CHECK_COLUMNS))
     else:
         print_check(result)
-    raise typer.Exit(verdict_exit_code(result["verdict"]))
+    raise typer.Exit(result.exit_code)
 
 
-CHECK_COLUMNS = ["id", "license", "verdict", "reasons", "obligations"]
-
-
-def check_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": d["id"],
-            "license": d.get("license"),
-            "verdict": d["verdict"],
-            "reasons": [f"rule {r['rule']}: {r['message']}" for r in d.get("reasons", [])],
-            "obligations": [
-                o["kind"] if isinstance(o, dict) else o for o in d.get("obligations", [])
-            ],
-        }
-        for d in result["datasets"]
-    ]
-
-
-def print_check(result: dict[str, Any]) -> None:
-    """The view a lawyer reads: verdict, problem datasets, conflicts, obligations."""
+def print_check(result: CheckResult) -> None:
+    """The verdict line, then the check view (one row per finding, as in ``--format csv``)."""
     from rich.console import Console
-    from rich.markup import escape
 
     out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
-    verdict = result["verdict"]
-    style = VERDICT_STYLES.get(verdict, "")
+    style = VERDICT_STYLES.get(result.verdict, "")
     out.print(
-        f"[bold {style}]{verdict.upper()}[/] for use '{result['use']}'"
-        f" ({'commercial' if result['commercial'] else 'non-commercial'}"
-        f"{', region ' + result['region'] if result.get('region') else ''},"
-        f" on {result['on']}, policy {result['policy']})"
+        f"[bold {style}]{result.verdict.upper()}[/] for use '{result.use}'"
+        f" ({'commercial' if result.commercial else 'non-commercial'}"
+        f"{', region ' + result.region if result.region else ''},"
+        f" on {result.on.isoformat()}, policy {escape_markup(result.policy)})"
     )
-    for wanted in ("blocked", "needs-review"):
-        rows = [d for d in result["datasets"] if d["verdict"] == wanted]
-        if rows:
-            out.print(f"\n[bold]{wanted}[/]")
-        for d in rows:
-            out.print(f"  {_label(d)} ({escape(d.get('license') or 'no license')})")
-            for r in d.get("reasons", []):
-                out.print(f"    - rule {r['rule']}: {escape(r['message'])}")
-    if result.get("conflicts"):
-        out.print("\n[bold]conflicts[/]")
-        for c in result["conflicts"]:
-            out.print(
-                f"  - rule {c['rule']}: {escape(c['message'])} ({escape(', '.join(c['datasets']))})"
-            )
-    if result.get("obligations"):
-        out.print("\n[bold]obligations[/]")
-        for o in result["obligations"]:
-            out.print(
-                f"  - {o['kind']}: {escape(o['message'])} ({escape(', '.join(o['datasets']))})"
-            )
-    chosen = [d for d in result["datasets"] if d.get("chosen_option")]
-    if chosen:
-        # Rule 12: the licence the corpus is used under is the one the obligations follow.
-        out.print("\n[bold]license choices[/] (rule 12: an OR is used under the option chosen)")
-        for d in chosen:
-            out.print(
-                f"  - {_label(d)}: {escape(d.get('license') or '')} -> used under "
-                f"{escape(d['chosen_option'])}"
-            )
-    cleared = [d for d in result["datasets"] if d.get("clearance")]
-    if cleared:
-        out.print("\n[bold]clearances applied[/] (rule 13)")
-        for d in cleared:
-            c = d["clearance"]
-            until = f" until {c['until']}" if c.get("until") else " (no end date)"
-            out.print(
-                f"  - {_label(d)}: cleared for {escape(c['use'])} by {escape(c['by'])}{until}"
-                f": {escape(c.get('reason') or '')} -> {d['verdict']}"
-            )
-    if result.get("warnings"):
-        out.print("\n[bold]warnings[/]")
-        for w in result["warnings"]:
-            text = w if isinstance(w, str) else w.get("message", str(w))
-            out.print(f"  - {escape(text)}")
-    fine = [
-        d for d in result["datasets"] if d["verdict"] in ("allowed", "allowed-with-obligations")
-    ]
-    if fine:
-        out.print(
-            f"\n{len(fine)} dataset(s) allowed"
-            f"{' (with obligations)' if any(d['obligations'] for d in fine) else ''}: "
-            + ", ".join(_label(d) for d in fine[:20])
-            + (" ..." if len(fine) > 20 else "")
-        )
-
-
-def _label(d: dict[str, Any]) -> str:
-    from rich.markup import escape
-
-    return escape(d["id"]) + (escape(" [base model]") if d.get("base_model") else "")
+    print_table(check_row_dicts(result), CHECK_COLUMNS, styles=VERDICT_STYLES)
 
 
 def notice(

@@ -37,7 +37,7 @@ def normalize(
     from register.licenses.normalize import normalize as run
 
     inputs = list(texts) if texts else [line.rstrip("\r\n") for line in sys.stdin]
-    results = [run(t).to_dict() for t in inputs]
+    results = [dict(run(t).to_dict()) for t in inputs]
     f = resolve_format(fmt)
     if f is OutputFormat.json:
         for r in results:  # one JSON object per input (JSON Lines)

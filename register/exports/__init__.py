@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from register.errors import ExportError, UsageError
 
 if TYPE_CHECKING:
+    from register.check.result import CheckResult
     from register.check.review import ReviewItem
     from register.register import Register
 
@@ -98,7 +99,7 @@ class ExportScope:
     """Which datasets to export (``ids`` None = all) and the corpus check, if any."""
 
     ids: tuple[str, ...] | None = None
-    check: dict[str, Any] | None = None
+    check: CheckResult | None = None
     corpus_name: str | None = None
     on: date | None = None
 
@@ -373,7 +374,7 @@ def export_register(
         import_module(module), name)
     report = ExportReport(path=out_path)
     if scope.check is not None:
-        report.check_verdict = scope.check.get("verdict")
+        report.check_verdict = scope.check.verdict
     with atomic_output(out_path) as tmp:
         writer(reg, tmp, scope, report)
     return report

@@ -218,7 +218,7 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
             spdxId=f"{ns}annotation/check", creationInfo=info,
             annotationType=m.AnnotationType.other, subject=doc,
             contentType="application/json",
-            statement=json.dumps(scope.check, sort_keys=True, ensure_ascii=False,
+            statement=json.dumps(scope.check.to_dict(), sort_keys=True, ensure_ascii=False,
                                  default=str)))
     if not rows:
         report.warn("no datasets to export: the SPDX document has no packages")

@@ -10,7 +10,7 @@ Sheets, in tab order:
   grey background (one conditional-format rule per column block, so it costs nothing per
   row).  ``needs_review = yes`` cells are amber.  ``register import xlsx`` reads this sheet.
 * **Check** (with ``--corpus --use``) -- the verdict and every finding, one per row
-  (:func:`register.exports.tabular.check_rows`), verdict cells coloured.
+  (:func:`register.render.checkview.check_rows`), verdict cells coloured.
 * **Review** -- what needs a human and why: the dataset's review items (license review,
   license ids without terms, rights gaps, unconfirmed personal-data hints from the card; the
   same as its ``needs_review`` / ``review_reason`` cells), then license changes and
@@ -63,12 +63,13 @@ from register.exports import (
     iter_register_rows,
     license_ids,
 )
-from register.exports.tabular import CHECK_COLUMNS, check_rows
+from register.render.checkview import CHECK_COLUMNS, check_rows
 from register.rights.table_import import escape_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+    from register.check.result import CheckResult
     from register.register import Register
 
 __all__ = [
@@ -399,19 +400,20 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
     _finish_sheet(ws, LICENSE_COLUMNS, max(len(rows), 1))
 
 
-def _check(ws: WriteOnlyWorksheet, result: dict[str, Any], w: _Writer) -> None:
+def _check(ws: WriteOnlyWorksheet, result: CheckResult, w: _Writer) -> None:
     columns = [Column(n, width=12) for n in CHECK_COLUMNS]
     rows = list(check_rows(result))
-    _setup(ws, columns, rows[:SAMPLE_ROWS])
+    _setup(ws, columns, [r.as_dict() for r in rows[:SAMPLE_ROWS]])
     _header(ws, columns, marked=False)
     verdict_at = CHECK_COLUMNS.index("verdict")
     for n, row in enumerate(rows, start=2):
-        out: list[Any] = [w.value(row.get(c), f"Check!{c} row {n}") for c in CHECK_COLUMNS]
-        fill = VERDICT_FILLS.get(str(row.get("verdict")))
+        out: list[Any] = [w.value(value, f"Check!{c} row {n}")
+                          for c, value in row.as_dict().items()]
+        fill = VERDICT_FILLS.get(row.verdict)
         if fill is not None:
-            cell = WriteOnlyCell(ws, value=row["verdict"])
+            cell = WriteOnlyCell(ws, value=row.verdict)
             cell.fill = fill
-            if row["section"] == "verdict":
+            if row.section == "verdict":
                 cell.font = _BOLD
             out[verdict_at] = cell
         ws.append(out)

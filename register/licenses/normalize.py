@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from register.licenses.expressions import spdx_licensing
 from register.licenses.tables import (
     URL_IN_TEXT,
@@ -31,11 +33,25 @@ from register.licenses.tables import (
     url_license,
 )
 
-__all__ = ["NormalizationResult", "normalize", "normalize_card_license", "MAX_TEXT_CHARS"]
+__all__ = [
+    "MAX_TEXT_CHARS", "NormalizationJSON", "NormalizationResult", "normalize",
+    "normalize_card_license",
+]
 
 # Texts are examined up to this many characters; longer ones always need review.
 MAX_TEXT_CHARS = 20_000
 _CACHE_MAX_CHARS = 4_096
+
+
+class NormalizationJSON(TypedDict):
+    """One normalized license text (SPEC section 3)."""
+
+    input: str
+    expression: str | None
+    needs_review: bool
+    confidence: float
+    method: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ class NormalizationResult:
     method: str
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NormalizationJSON:
         return {
             "input": self.input,
             "expression": self.expression,

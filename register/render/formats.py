@@ -74,12 +74,13 @@ def print_table(
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*(_escape_markup(cell_text(row.get(c))) for c in columns),
+        table.add_row(*(escape_markup(cell_text(row.get(c))) for c in columns),
                       style=(styles or {}).get(str(row.get("verdict", "")), None))
     console.print(table)
 
 
-def _escape_markup(text: str) -> str:
+def escape_markup(text: str) -> str:
+    """``text`` with rich markup escaped (printed literally)."""
     from rich.markup import escape
 
     return escape(text)

@@ -9,9 +9,10 @@ on, so that it is never read as a clearance itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from register.check.result import CheckResult
     from register.register import Register
 
 DISTRIBUTION_USES = ("release-weights", "release-data")
@@ -34,47 +35,46 @@ _RELEASE_CREDIT = {
 }
 
 
-def render_notice(register: Register, result: dict[str, Any]) -> str:
+def render_notice(register: Register, result: CheckResult) -> str:
     """The NOTICE markdown: every dataset, its license, source, and the credit owed."""
-    use = result["use"]
-    lines = [f"# Third-party data notices: {result.get('corpus') or 'corpus'}", "",
-             f"Use: {use} ({'commercial' if result.get('commercial') else 'non-commercial'}"
-             f"{', region ' + result['region'] if result.get('region') else ''}). "
-             f"Check verdict: {result['verdict']} (on {result['on']}, policy "
-             f"{result['policy']}).", ""]
-    if result["verdict"] in ("blocked", "needs-review"):
-        lines += [f"> **Not cleared:** the corpus is `{result['verdict']}` for {use}. This "
+    use = result.use
+    lines = [f"# Third-party data notices: {result.corpus or 'corpus'}", "",
+             f"Use: {use} ({'commercial' if result.commercial else 'non-commercial'}"
+             f"{', region ' + result.region if result.region else ''}). "
+             f"Check verdict: {result.verdict} (on {result.on.isoformat()}, policy "
+             f"{result.policy}).", ""]
+    if not result.allowed:
+        lines += [f"> **Not cleared:** the corpus is `{result.verdict}` for {use}. This "
                   "notice lists what the licenses ask; it is not a permission to use the "
                   "corpus. See `register check` for the reasons.", ""]
-    ids = [d["id"] for d in result["datasets"] if not d.get("base_model")]
+    ids = [d.id for d in result.datasets if not d.base_model]
     facts = {f.id: f for f in register.facts(ids)}
-    for d in sorted(result["datasets"], key=lambda x: (not x.get("base_model"), x["id"])):
-        fact = facts.get(d["id"])
+    for d in sorted(result.datasets, key=lambda x: (not x.base_model, x.id)):
+        fact = facts.get(d.id)
         pretty = fact.pretty_name if fact and fact.pretty_name else None
-        title = f"{pretty} (`{d['id']}`)" if pretty and pretty != d["id"] else f"`{d['id']}`"
+        title = f"{pretty} (`{d.id}`)" if pretty and pretty != d.id else f"`{d.id}`"
         lines.append(f"## {title}")
         lines.append("")
-        kind_of = "Base model" if d.get("base_model") else "Dataset"
-        lines.append(f"- {kind_of}: `{d['id']}`")
-        lines.append(f"- License: {d.get('license') or 'not determined'}")
-        used_under = d.get("chosen_option") or d.get("license")
-        if d.get("chosen_option"):
-            lines.append(f"- Used under: {d['chosen_option']} (the option chosen from the "
+        kind_of = "Base model" if d.base_model else "Dataset"
+        lines.append(f"- {kind_of}: `{d.id}`")
+        lines.append(f"- License: {d.license or 'not determined'}")
+        used_under = d.chosen_option or d.license
+        if d.chosen_option:
+            lines.append(f"- Used under: {d.chosen_option} (the option chosen from the "
                          "license expression)")
         if fact and fact.source:
             lines.append(f"- Source: {fact.source}")
         texts, undetermined = _license_texts(register, used_under)
         if texts:
             lines.append(f"- License text: {texts}")
-        if d["verdict"] in ("blocked", "needs-review"):
-            lines.append(f"- Status: **{d['verdict']}** for {use}; not cleared.")
-        clearance = d.get("clearance")
+        if not d.allowed:
+            lines.append(f"- Status: **{d.verdict}** for {use}; not cleared.")
+        clearance = d.clearance
         if clearance:
-            until = f" until {clearance['until']}" if clearance.get("until") else ""
-            lines.append(f"- Cleared for {clearance['use']} by {clearance['by']}{until}: "
-                         f"{clearance.get('reason') or ''}".rstrip(": "))
-        kinds = sorted({o["kind"] if isinstance(o, dict) else str(o)
-                        for o in d.get("obligations", [])})
+            until = f" until {clearance.until.isoformat()}" if clearance.until else ""
+            lines.append(f"- Cleared for {clearance.use} by {clearance.by}{until}: "
+                         f"{clearance.reason or ''}".rstrip(": "))
+        kinds = sorted({o.kind for o in d.obligations})
         for kind in kinds:
             text = (_RELEASE_CREDIT.get(kind) if use in DISTRIBUTION_USES else None) or \
                 _CREDIT.get(kind, kind)
@@ -86,13 +86,12 @@ def render_notice(register: Register, result: dict[str, Any]) -> str:
             lines.append("- Its license asks no credit for this use; credit is still "
                          "appreciated.")
         lines.append("")
-    summary = list(result.get("obligations", []))
-    if summary or result.get("conflicts"):
+    if result.obligations or result.conflicts:
         lines += ["## What the corpus owes", ""]
-        for o in summary:
-            lines.append(f"- {o['kind']}: {o['message']} — {', '.join(o['datasets'])}")
-        for c in result.get("conflicts", []):
-            lines.append(f"- conflict: {c['message']} — {', '.join(c['datasets'])}")
+        for o in result.obligations:
+            lines.append(f"- {o.kind}: {o.message} — {', '.join(o.datasets)}")
+        for c in result.conflicts:
+            lines.append(f"- conflict: {c.message} — {', '.join(c.datasets)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

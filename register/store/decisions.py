@@ -39,6 +39,7 @@ from register.store.tables import (
 )
 
 if TYPE_CHECKING:
+    from register.check.result import CheckResult
     from register.rights.record import RightsChange
     from register.rights.table_import import RightsRow
 
@@ -200,21 +201,21 @@ def add_clearance(conn: Connection, dataset_id: str, *, use: str, reason: str, b
     return Clearance(dataset_id, use, by, reason, until, at)
 
 
-def record_check(conn: Connection, result: dict[str, Any], *, actor: str) -> str:
+def record_check(conn: Connection, result: CheckResult, *, actor: str) -> str:
     """Store a check result with the hash of the register state it ran on; returns it."""
     state = hashlib.sha256((head_hash(conn) + dumps(
-        [d.get("id") for d in result.get("datasets", [])])).encode()).hexdigest()
+        [d.id for d in result.datasets])).encode()).hexdigest()
     at = now_iso()
     conn.execute(insert(_K).values(
-        at=at, by=actor, corpus_name=result.get("corpus"), use=result["use"],
-        verdict=result["verdict"], policy=str(result.get("policy")),
-        state_hash=state, result_json=dumps(result)))
+        at=at, by=actor, corpus_name=result.corpus, use=result.use,
+        verdict=result.verdict, policy=result.policy,
+        state_hash=state, result_json=dumps(result.to_dict())))
     audit = AuditWriter(conn, actor)
     audit.append("check.record", None, None, {
-        "corpus": result.get("corpus"), "use": result["use"],
-        "verdict": result["verdict"], "policy": result.get("policy"),
+        "corpus": result.corpus, "use": result.use,
+        "verdict": result.verdict, "policy": result.policy,
         "state_hash": state,
-        "datasets": sorted(d["id"] for d in result.get("datasets", [])),
+        "datasets": sorted(d.id for d in result.datasets),
     }, None, at=at)
     audit.flush()
     return state

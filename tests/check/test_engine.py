@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from register.check.engine import check, license_options, verdict_exit_code
 from register.check.facts import VERDICTS, Clearance, DatasetFacts, RightsRecord
 from register.check.policy import Policy
+from register.check.result import CheckResult, DatasetVerdict
 from register.errors import ValidationError
 from register.licenses.catalog import KnowledgeBase, LicenseTerms
 from register.rights.regions import (
@@ -34,22 +35,22 @@ def ds(id: str, lic: str | None, **kw: object) -> DatasetFacts:
     return DatasetFacts(id=id, license=lic, **kw)  # type: ignore[arg-type]
 
 
-def run(facts: list[DatasetFacts], use: str, **kw: object) -> dict:  # type: ignore[type-arg]
+def run(facts: list[DatasetFacts], use: str, **kw: object) -> CheckResult:
     kw.setdefault("on", ON)
     kw.setdefault("kb", FIXTURE_KB)
     return check(facts, use=use, **kw)  # type: ignore[arg-type]
 
 
-def by_id(result: dict) -> dict:  # type: ignore[type-arg]
-    return {d["id"]: d for d in result["datasets"]}
+def by_id(result: CheckResult) -> dict[str, DatasetVerdict]:
+    return {d.id: d for d in result.datasets}
 
 
-def kinds(result: dict) -> set[str]:  # type: ignore[type-arg]
-    return {o["kind"] for o in result["obligations"]}
+def kinds(result: CheckResult) -> set[str]:
+    return {o.kind for o in result.obligations}
 
 
-def rules(entry: dict) -> set[str]:  # type: ignore[type-arg]
-    return {r["rule"] for r in entry["reasons"]}
+def rules(entry: DatasetVerdict) -> set[str]:
+    return {r.rule for r in entry.reasons}
 
 
 # --------------------------------------------------------------------------- basics
@@ -77,10 +78,11 @@ def test_license_options_dnf() -> None:
 
 def test_result_shape_and_header() -> None:
     r = run([ds("a", "CC0-1.0")], "internal", region="ch")
-    assert r["schema_version"] == 1
-    assert r["use"] == "internal" and r["commercial"] is True
-    assert r["region"] == "CH" and r["on"] == "2026-12-01" and r["policy"] == "default"
-    assert r["datasets"] == [
+    assert r.schema_version == 1
+    assert r.use == "internal" and r.commercial is True
+    assert r.region == "CH" and r.on == date(2026, 12, 1) and r.policy == "default"
+    assert r.to_dict()["on"] == "2026-12-01"
+    assert [d.to_dict() for d in r.datasets] == [
         {"id": "a", "license": "CC0-1.0", "verdict": "allowed", "reasons": [], "obligations": []}
     ]
 
@@ -95,12 +97,12 @@ def test_bad_use_and_region() -> None:
 
 
 def test_empty_corpus_is_allowed() -> None:
-    assert run([], "release-data")["verdict"] == "allowed"
+    assert run([], "release-data").verdict == "allowed"
 
 
 def test_research_is_never_commercial() -> None:
     r = run([ds("nc", "CC-BY-NC-4.0")], "research", commercial=True)
-    assert r["commercial"] is False and r["verdict"] == "allowed"
+    assert r.commercial is False and r.verdict == "allowed"
 
 
 # --------------------------------------------------------------------------- rule 1
@@ -109,24 +111,24 @@ def test_research_is_never_commercial() -> None:
 @pytest.mark.parametrize("lic", [None, "", "NOASSERTION", "NONE", "LicenseRef-unheard-of", "(MIT"])
 def test_rule1_unknown_licenses_need_review(lic: str | None) -> None:
     d = by_id(run([ds("x", lic)], "internal"))["x"]
-    assert d["verdict"] == "needs-review" and "1" in rules(d)
+    assert d.verdict == "needs-review" and "1" in rules(d)
 
 
 def test_rule1_license_needing_review() -> None:
     f = ds("x", "MIT", license_needs_review=True, license_reason="YAML and infos disagree")
     d = by_id(run([f], "internal"))["x"]
-    assert d["verdict"] == "needs-review"
-    assert any("disagree" in r["message"] for r in d["reasons"])
+    assert d.verdict == "needs-review"
+    assert any("disagree" in r.message for r in d.reasons)
 
 
 def test_rule1_policy_can_block() -> None:
     strict = Policy(name="strict", unknown_license="blocked")
     r = run([ds("x", "NOASSERTION")], "internal", policy=strict)
-    assert r["verdict"] == "blocked" and r["policy"] == "strict"
+    assert r.verdict == "blocked" and r.policy == "strict"
 
 
 def test_rule1_unknown_part_of_and() -> None:
-    assert run([ds("x", "MIT AND LicenseRef-unheard-of")], "internal")["verdict"] == "needs-review"
+    assert run([ds("x", "MIT AND LicenseRef-unheard-of")], "internal").verdict == "needs-review"
 
 
 # --------------------------------------------------------------------------- rules 2-4, 8
@@ -142,14 +144,14 @@ def test_rule1_unknown_part_of_and() -> None:
     ],
 )
 def test_rule2_non_commercial(use: str, commercial: bool | None, verdict: str) -> None:
-    assert run([ds("nc", "CC-BY-NC-4.0")], use, commercial=commercial)["verdict"] == verdict
+    assert run([ds("nc", "CC-BY-NC-4.0")], use, commercial=commercial).verdict == verdict
 
 
 def test_rule3_research_only() -> None:
     f = ds("r", "LicenseRef-scancode-intel-research")
-    assert run([f], "research")["verdict"] == "allowed"
+    assert run([f], "research").verdict == "allowed"
     d = by_id(run([f], "internal", commercial=False))["r"]
-    assert d["verdict"] == "blocked" and rules(d) == {"3"}
+    assert d.verdict == "blocked" and rules(d) == {"3"}
 
 
 @pytest.mark.parametrize(
@@ -164,22 +166,22 @@ def test_rule3_research_only() -> None:
 )
 def test_rule4_no_derivatives(use: str, verdict: str) -> None:
     r = run([ds("nd", "CC-BY-ND-4.0")], use)
-    assert r["verdict"] == verdict
+    assert r.verdict == verdict
     assert ("unmodified" in kinds(r)) == (use == "release-data")
 
 
 def test_rule4_weights_are_adaptations_knob() -> None:
     soft = Policy(name="soft", weights_are_adaptations=False)
-    assert run([ds("nd", "CC-BY-ND-4.0")], "release-weights", policy=soft)["verdict"] == (
+    assert run([ds("nd", "CC-BY-ND-4.0")], "release-weights", policy=soft).verdict == (
         "needs-review"
     )
 
 
 def test_rule8_redistribution_prohibited() -> None:
     f = ds("x", "LicenseRef-fixture-no-redistribution")
-    assert run([f], "release-weights")["verdict"] == "allowed"
+    assert run([f], "release-weights").verdict == "allowed"
     d = by_id(run([f], "release-data"))["x"]
-    assert d["verdict"] == "blocked" and rules(d) == {"8"}
+    assert d.verdict == "blocked" and rules(d) == {"8"}
 
 
 # --------------------------------------------------------------------------- rules 5-7
@@ -198,7 +200,7 @@ def test_rule5_share_alike_scope() -> None:
 def test_rule5_results_carveout() -> None:
     for use in ("service", "release-weights"):
         r = run([ds("c", "CDLA-Sharing-1.0")], use)
-        assert r["verdict"] == "allowed" and r["obligations"] == []
+        assert r.verdict == "allowed" and r.obligations == ()
     r = run([ds("c", "CDLA-Sharing-1.0")], "release-data")
     assert {"share-alike", "license-text", "attribution"} <= kinds(r)
 
@@ -219,17 +221,17 @@ def test_rule5_results_carveout() -> None:
 )
 def test_rule5_conflicts(a: str, b: str, use: str, conflict: bool) -> None:
     r = run([ds("a", a), ds("b", b)], use, commercial=False)
-    assert bool(r["conflicts"]) is conflict
+    assert bool(r.conflicts) is conflict
     if conflict:
-        assert r["verdict"] == "blocked"
-        assert all(d["verdict"] == "blocked" for d in r["datasets"])
-        assert r["conflicts"][0]["datasets"] == ["a", "b"]
+        assert r.verdict == "blocked"
+        assert all(d.verdict == "blocked" for d in r.datasets)
+        assert r.conflicts[0].datasets == ("a", "b")
 
 
 def test_rule5_conflict_is_a_warning_for_other_uses() -> None:
     r = run([ds("a", "CC-BY-SA-4.0"), ds("b", "ODbL-1.0")], "service")
-    assert r["conflicts"] and r["verdict"] == "allowed-with-obligations"
-    assert any(w["rule"] == "5" for w in r["warnings"])
+    assert r.conflicts and r.verdict == "allowed-with-obligations"
+    assert any(w.rule == "5" for w in r.warnings)
 
 
 def test_rule5_three_way_conflict_without_pairwise_conflict() -> None:
@@ -238,18 +240,18 @@ def test_rule5_three_way_conflict_without_pairwise_conflict() -> None:
 
     kb = KnowledgeBase([sa("A", ("X", "Y")), sa("B", ("X", "Z")), sa("C", ("Y", "Z"))])
     two = run([ds("a", "A"), ds("b", "B")], "release-data", kb=kb)
-    assert not two["conflicts"]
-    assert "X" in next(o for o in two["obligations"] if o["kind"] == "share-alike")["message"]
+    assert not two.conflicts
+    assert "X" in next(o for o in two.obligations if o.kind == "share-alike").message
     three = run([ds("a", "A"), ds("b", "B"), ds("c", "C")], "release-data", kb=kb)
-    assert three["verdict"] == "blocked"
-    assert three["conflicts"][0]["licenses"] == ["A", "B", "C"]
+    assert three.verdict == "blocked"
+    assert three.conflicts[0].licenses == ("A", "B", "C")
 
 
 def test_rule5_conflicts_grouped_by_license() -> None:
     facts = [ds(f"s{i}", "CC-BY-SA-4.0") for i in range(500)]
     facts += [ds(f"o{i}", "ODbL-1.0") for i in range(500)]
     r = run(facts, "release-data")
-    assert len(r["conflicts"]) == 1 and len(r["conflicts"][0]["datasets"]) == 1000
+    assert len(r.conflicts) == 1 and len(r.conflicts[0].datasets) == 1000
 
 
 def test_rule6_obligation_kinds() -> None:
@@ -267,10 +269,10 @@ def test_rule6_obligation_kinds() -> None:
 def test_rule7_use_restrictions_every_use() -> None:
     for use in ("research", "internal", "service", "release-weights", "release-data"):
         r = run([ds("o", "LicenseRef-scancode-bigscience-open-rail-m")], use)
-        assert r["verdict"] == "allowed-with-obligations"
+        assert r.verdict == "allowed-with-obligations"
         assert "use-restrictions" in kinds(r)
     rw = run([ds("o", "LicenseRef-scancode-bigscience-open-rail-m")], "release-weights")
-    assert "pass them on" in rw["datasets"][0]["obligations"][-1]["message"]
+    assert "pass them on" in rw.datasets[0].obligations[-1].message
 
 
 def test_rule7_training_restriction_not_for_base_model() -> None:
@@ -278,11 +280,11 @@ def test_rule7_training_restriction_not_for_base_model() -> None:
     base = DatasetFacts(id="meta/llama-2", license=llama, is_base_model=True)
     r = run([ds("d", "CC0-1.0")], "service", base_model=base)
     b = by_id(r)["meta/llama-2"]
-    assert b["base_model"] is True and b["verdict"] == "allowed-with-obligations"
-    assert r["datasets"][0]["id"] == "meta/llama-2"  # base model first
+    assert b.base_model is True and b.verdict == "allowed-with-obligations"
+    assert r.datasets[0].id == "meta/llama-2"  # base model first
     assert {"use-restrictions", "user-threshold"} <= kinds(r)
     r = run([ds("d", llama)], "research", base_model=base)
-    assert by_id(r)["d"]["verdict"] == "needs-review" and r["verdict"] == "needs-review"
+    assert by_id(r)["d"].verdict == "needs-review" and r.verdict == "needs-review"
 
 
 def test_base_model_has_no_rights_checks_and_skips_release_data() -> None:
@@ -290,17 +292,17 @@ def test_base_model_has_no_rights_checks_and_skips_release_data() -> None:
         id="m", license="CC-BY-ND-4.0", rights=RightsRecord(retain_until=date(2000, 1, 1))
     )
     r = run([ds("d", "CC0-1.0")], "internal", base_model=base)
-    assert by_id(r)["m"]["verdict"] == "allowed"
+    assert by_id(r)["m"].verdict == "allowed"
     r = run([ds("d", "CC0-1.0")], "release-data", base_model=base)
-    assert "m" not in by_id(r) and r["verdict"] == "allowed"
-    assert any("m" in w["datasets"] for w in r["warnings"])
+    assert "m" not in by_id(r) and r.verdict == "allowed"
+    assert any("m" in w.datasets for w in r.warnings)
 
 
 def test_base_model_share_alike_only_for_release_weights() -> None:
     base = DatasetFacts(id="m", license="GPL-2.0-only")
     facts = [ds("d", "GPL-3.0-only")]
-    assert run(facts, "release-weights", base_model=base)["conflicts"]
-    assert not run(facts, "service", base_model=base)["conflicts"]
+    assert run(facts, "release-weights", base_model=base).conflicts
+    assert not run(facts, "service", base_model=base).conflicts
 
 
 # --------------------------------------------------------------------------- rule 12
@@ -309,32 +311,32 @@ def test_base_model_share_alike_only_for_release_weights() -> None:
 def test_rule12_or_picks_best_and_says_so() -> None:
     r = run([ds("x", "CC-BY-NC-4.0 OR CC-BY-4.0")], "service")
     d = by_id(r)["x"]
-    assert d["chosen_option"] == "CC-BY-4.0" and d["verdict"] == "allowed-with-obligations"
+    assert d.chosen_option == "CC-BY-4.0" and d.verdict == "allowed-with-obligations"
     assert "12" in rules(d)
 
 
 def test_rule12_ties_fewer_obligations_then_first_written() -> None:
-    assert by_id(run([ds("x", "Apache-2.0 OR MIT")], "service"))["x"]["chosen_option"] == "MIT"
+    assert by_id(run([ds("x", "Apache-2.0 OR MIT")], "service"))["x"].chosen_option == "MIT"
     assert (
-        by_id(run([ds("x", "CC-BY-3.0 OR CC-BY-4.0")], "service"))["x"]["chosen_option"]
+        by_id(run([ds("x", "CC-BY-3.0 OR CC-BY-4.0")], "service"))["x"].chosen_option
         == "CC-BY-3.0"
     )
     assert (
-        by_id(run([ds("x", "CC-BY-4.0 OR CC-BY-3.0")], "service"))["x"]["chosen_option"]
+        by_id(run([ds("x", "CC-BY-4.0 OR CC-BY-3.0")], "service"))["x"].chosen_option
         == "CC-BY-4.0"
     )
 
 
 def test_rule12_or_avoids_share_alike_conflict() -> None:
     r = run([ds("o", "ODbL-1.0"), ds("x", "GPL-3.0-only OR ODbL-1.0")], "release-data")
-    assert not r["conflicts"] and by_id(r)["x"]["chosen_option"] == "ODbL-1.0"
+    assert not r.conflicts and by_id(r)["x"].chosen_option == "ODbL-1.0"
     r = run([ds("o", "ODbL-1.0"), ds("x", "ODbL-1.0 OR CC0-1.0")], "release-data")
-    assert by_id(r)["x"]["chosen_option"] == "CC0-1.0"
+    assert by_id(r)["x"].chosen_option == "CC0-1.0"
 
 
 def test_rule12_nested_or_in_and() -> None:
     d = by_id(run([ds("x", "(CC-BY-NC-4.0 OR MIT) AND CC-BY-4.0")], "service"))["x"]
-    assert d["chosen_option"] == "MIT AND CC-BY-4.0"
+    assert d.chosen_option == "MIT AND CC-BY-4.0"
 
 
 # --------------------------------------------------------------------------- rules 9-11
@@ -342,7 +344,7 @@ def test_rule12_nested_or_in_and() -> None:
 
 def rights_verdict(use: str = "internal", region: str | None = None, **kw: object) -> str:
     f = ds("x", "CC0-1.0", rights=RightsRecord(**kw))  # type: ignore[arg-type]
-    return str(run([f], use, region=region)["verdict"])
+    return str(run([f], use, region=region).verdict)
 
 
 def test_rule9_personal_data() -> None:
@@ -378,12 +380,12 @@ def test_rule9_personal_data_unknown_is_a_warning() -> None:
         [ds("a", "CC0-1.0"), ds("b", "CC0-1.0", rights=RightsRecord(personal_data="no"))],
         "internal",
     )
-    assert r["verdict"] == "allowed"
-    assert [w["datasets"] for w in r["warnings"] if w["rule"] == "9"] == [["a"]]
+    assert r.verdict == "allowed"
+    assert [w.datasets for w in r.warnings if w.rule == "9"] == [("a",)]
     strict = Policy(name="pd", personal_data_unknown="needs-review")
-    assert run([ds("a", "CC0-1.0")], "internal", policy=strict)["verdict"] == "needs-review"
+    assert run([ds("a", "CC0-1.0")], "internal", policy=strict).verdict == "needs-review"
     quiet = Policy(name="quiet", personal_data_unknown="ignore")
-    assert run([ds("a", "CC0-1.0")], "internal", policy=quiet)["warnings"] == []
+    assert run([ds("a", "CC0-1.0")], "internal", policy=quiet).warnings == ()
 
 
 def test_rule10_regions() -> None:
@@ -406,12 +408,12 @@ def test_rule11_retention() -> None:
         )
         return run([f], "internal", **kw)
 
-    assert res(-1)["verdict"] == "blocked"
+    assert res(-1).verdict == "blocked"
     for days in (0, 30):
         r = res(days)
-        assert r["verdict"] == "allowed" and [w["rule"] for w in r["warnings"]] == ["11"]
-    assert res(31)["warnings"] == []
-    assert res(31, policy=Policy(name="long", retention_warning_days=60))["warnings"]
+        assert r.verdict == "allowed" and [w.rule for w in r.warnings] == ["11"]
+    assert res(31).warnings == ()
+    assert res(31, policy=Policy(name="long", retention_warning_days=60)).warnings
 
 
 # --------------------------------------------------------------------------- rule 13
@@ -426,21 +428,21 @@ def clear(use: str, until: date | None = None, dataset: str = "x") -> Clearance:
 def test_rule13_clearance_lifts_needs_review() -> None:
     f = ds("x", "NOASSERTION", clearances=(clear("service", ON),))
     d = by_id(run([f], "service"))["x"]
-    assert d["verdict"] == "allowed-with-obligations"
-    assert d["cleared_by"] == "Dana Legal" and "13" in rules(d)
-    assert any("Dana Legal" in r["message"] for r in d["reasons"])
+    assert d.verdict == "allowed-with-obligations"
+    assert d.cleared_by == "Dana Legal" and "13" in rules(d)
+    assert any("Dana Legal" in r.message for r in d.reasons)
 
 
 def test_rule13_clearance_limits() -> None:
     expired = ds("x", "NOASSERTION", clearances=(clear("service", ON - timedelta(days=1)),))
     r = run([expired], "service")
-    assert r["verdict"] == "needs-review" and any(w["rule"] == "13" for w in r["warnings"])
+    assert r.verdict == "needs-review" and any(w.rule == "13" for w in r.warnings)
     other_use = ds("x", "NOASSERTION", clearances=(clear("internal"),))
-    assert run([other_use], "service")["verdict"] == "needs-review"
+    assert run([other_use], "service").verdict == "needs-review"
     other_ds = ds("x", "NOASSERTION", clearances=(clear("service", dataset="y"),))
-    assert run([other_ds], "service")["verdict"] == "needs-review"
+    assert run([other_ds], "service").verdict == "needs-review"
     blocked = ds("x", "CC-BY-NC-4.0", clearances=(clear("service"),))
-    assert run([blocked], "service")["verdict"] == "blocked"
+    assert run([blocked], "service").verdict == "blocked"
 
 
 def test_rule13_clearance_lifts_any_rule_but_not_conflicts() -> None:
@@ -450,17 +452,17 @@ def test_rule13_clearance_lifts_any_rule_but_not_conflicts() -> None:
         clearances=(clear("service"),),
         rights=RightsRecord(personal_data="yes", allowed_regions=("EU",)),
     )
-    assert run([f], "service")["verdict"] == "allowed-with-obligations"
+    assert run([f], "service").verdict == "allowed-with-obligations"
     g = ds("x", "CC-BY-SA-4.0", clearances=(clear("release-data"),))
     r = run([g, ds("o", "ODbL-1.0")], "release-data")
-    assert by_id(r)["x"]["verdict"] == "blocked"
+    assert by_id(r)["x"].verdict == "blocked"
 
 
 def test_base_model_clearance_by_id() -> None:
     base = DatasetFacts(
         id="org/model", license="NOASSERTION", clearances=(clear("service", dataset="org/model"),)
     )
-    assert run([ds("d", "CC0-1.0")], "service", base_model=base)["verdict"] == (
+    assert run([ds("d", "CC0-1.0")], "service", base_model=base).verdict == (
         "allowed-with-obligations"
     )
 
@@ -470,9 +472,9 @@ def test_base_model_clearance_by_id() -> None:
 
 def test_obligations_listed_whatever_the_verdict() -> None:
     r = run([ds("nc", "CC-BY-NC-4.0"), ds("m", "MIT")], "service")
-    assert r["verdict"] == "blocked"
-    att = next(o for o in r["obligations"] if o["kind"] == "attribution")
-    assert att["datasets"] == ["m", "nc"]
+    assert r.verdict == "blocked"
+    att = next(o for o in r.obligations if o.kind == "attribution")
+    assert att.datasets == ("m", "nc")
 
 
 def test_every_reason_names_rule_and_dataset() -> None:
@@ -482,9 +484,9 @@ def test_every_reason_names_rule_and_dataset() -> None:
         rights=RightsRecord(personal_data="yes", sensitive=("health",)),
     )
     r = run([f, ds("o", "ODbL-1.0")], "release-data")
-    for d in r["datasets"]:
-        for reason in d["reasons"]:
-            assert reason["rule"] and reason["message"].startswith(d["id"] + ":")
+    for d in r.datasets:
+        for reason in d.reasons:
+            assert reason.rule and reason.message.startswith(d.id + ":")
 
 
 def test_speed_1000_datasets() -> None:
@@ -592,7 +594,7 @@ def test_property_order_does_not_matter(facts, use, region, rnd) -> None:  # typ
     rnd.shuffle(shuffled)
     a = check(facts, use=use, region=region, on=ON, kb=BUILTIN)
     b = check(shuffled, use=use, region=region, on=ON, kb=BUILTIN)
-    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
 
 
 @PROPS
@@ -607,8 +609,8 @@ def test_property_adding_never_improves(facts, more, use, region) -> None:  # ty
         )
         for i, f in enumerate(more)
     ]
-    before = check(facts, use=use, region=region, on=ON, kb=BUILTIN)["verdict"]
-    after = check(facts + extra, use=use, region=region, on=ON, kb=BUILTIN)["verdict"]
+    before = check(facts, use=use, region=region, on=ON, kb=BUILTIN).verdict
+    after = check(facts + extra, use=use, region=region, on=ON, kb=BUILTIN).verdict
     assert RANK[after] >= RANK[before]
 
 
@@ -616,12 +618,12 @@ def test_property_adding_never_improves(facts, more, use, region) -> None:  # ty
 @given(corpora(), USES_ST, REGION_ST)
 def test_property_verdict_is_worst_of_datasets(facts, use, region) -> None:  # type: ignore[no-untyped-def]
     r = check(facts, use=use, region=region, on=ON, kb=BUILTIN)
-    verdicts = [d["verdict"] for d in r["datasets"]]
-    if r["verdict"] == "allowed":
+    verdicts = [d.verdict for d in r.datasets]
+    if r.verdict == "allowed":
         assert "blocked" not in verdicts and set(verdicts) <= {"allowed"}
-    assert r["verdict"] == max(verdicts, key=RANK.__getitem__, default="allowed")
-    if r["conflicts"] and use in ("release-weights", "release-data"):
-        assert r["verdict"] == "blocked"
+    assert r.verdict == max(verdicts, key=RANK.__getitem__, default="allowed")
+    if r.conflicts and use in ("release-weights", "release-data"):
+        assert r.verdict == "blocked"
 
 
 @PROPS
@@ -629,8 +631,8 @@ def test_property_verdict_is_worst_of_datasets(facts, use, region) -> None:  # t
 def test_property_no_share_alike_conflict_without_sharing(facts, use, region) -> None:  # type: ignore[no-untyped-def]
     """Rule 5 acts on service and up: for research/internal no share-alike term bites."""
     r = check(facts, use=use, region=region, on=ON, kb=BUILTIN)
-    assert r["conflicts"] == []
-    assert not any(o["kind"] == "share-alike" for o in r["obligations"])
+    assert r.conflicts == ()
+    assert not any(o.kind == "share-alike" for o in r.obligations)
 
 
 def test_share_alike_scope_decides_conflicts() -> None:
@@ -639,15 +641,15 @@ def test_share_alike_scope_decides_conflicts() -> None:
         DatasetFacts(id="a", license="GPL-2.0-only"),
         DatasetFacts(id="b", license="GPL-3.0-only"),
     ]
-    assert check(gpl, use="service", on=ON, kb=BUILTIN)["conflicts"] == []
-    assert check(gpl, use="release-weights", on=ON, kb=BUILTIN)["verdict"] == "blocked"
+    assert check(gpl, use="service", on=ON, kb=BUILTIN).conflicts == ()
+    assert check(gpl, use="release-weights", on=ON, kb=BUILTIN).verdict == "blocked"
     agpl = [DatasetFacts(id="a", license="AGPL-3.0-only"), DatasetFacts(id="b", license="ODbL-1.0")]
     service = check(agpl, use="service", on=ON, kb=BUILTIN)
-    assert service["conflicts"] and service["verdict"] == "allowed-with-obligations"
+    assert service.conflicts and service.verdict == "allowed-with-obligations"
 
 
 def test_family_only_license_needs_review() -> None:
     facts = [DatasetFacts(id="a", license="LicenseRef-hf-gpl")]
     r = check(facts, use="internal", on=ON, kb=BUILTIN)
-    assert r["verdict"] == "needs-review"
-    assert any(x["rule"] == "1" for x in r["datasets"][0]["reasons"])
+    assert r.verdict == "needs-review"
+    assert any(x.rule == "1" for x in r.datasets[0].reasons)

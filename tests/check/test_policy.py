@@ -42,7 +42,7 @@ def test_policy_file_overrides_some_knobs(tmp_path: Path) -> None:
     assert pol.retention_warning_days == 30 and pol.origin == str(p)
     facts = [DatasetFacts(id="nd", license="CC-BY-ND-4.0")]
     r = check(facts, use="release-weights", on=date(2026, 12, 1), policy=pol, kb=KB)
-    assert r["policy"] == "lab-policy" and r["verdict"] == "needs-review"
+    assert r.policy == "lab-policy" and r.verdict == "needs-review"
 
 
 def test_policy_without_name_is_named_after_file(tmp_path: Path) -> None:

@@ -106,6 +106,6 @@ def test_fixture_concluded_to_an_unknown_licenseref(reg: Register, cards_dir: Pa
     assert summary.review_reasons == [
         f"no terms in the knowledge base for {UNKNOWN_REF}: a check will need review"]
     result = reg.check(["beans"], use="service")
-    assert result["verdict"] == "needs-review"
-    assert any(r["rule"] == "1" and UNKNOWN_REF in r["message"]
-               for r in result["datasets"][0]["reasons"])
+    assert result.verdict == "needs-review"
+    assert any(r.rule == "1" and UNKNOWN_REF in r.message
+               for r in result.datasets[0].reasons)

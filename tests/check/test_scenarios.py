@@ -17,6 +17,7 @@ import yaml
 from register.check.engine import check
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.policy import default_policy, policy_from_mapping
+from register.check.result import CheckResult
 from register.licenses.catalog import KnowledgeBase
 
 SCENARIO_DIR = Path(__file__).parents[1] / "fixtures" / "scenarios"
@@ -91,7 +92,7 @@ def load_scenario(path: Path) -> dict[str, Any]:
     return data
 
 
-def run_scenario(sc: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
+def run_scenario(sc: dict[str, Any], kb: KnowledgeBase) -> CheckResult:
     facts = [facts_from(d) for d in sc["datasets"]]
     base = facts_from(sc["base_model"], is_base=True) if sc.get("base_model") else None
     policy = default_policy()
@@ -112,26 +113,26 @@ def run_scenario(sc: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
     )
 
 
-def mismatches(sc: dict[str, Any], result: dict[str, Any]) -> list[str]:
+def mismatches(sc: dict[str, Any], result: CheckResult) -> list[str]:
     """What differs between a scenario's expectations and a result (empty when it passes)."""
     exp = sc["expect"]
     out = []
-    if result["verdict"] != exp["verdict"]:
-        out.append(f"verdict {result['verdict']} != expected {exp['verdict']}")
-    got = {d["id"]: d for d in result["datasets"]}
+    if result.verdict != exp["verdict"]:
+        out.append(f"verdict {result.verdict} != expected {exp['verdict']}")
+    got = {d.id: d for d in result.datasets}
     for ds_id, verdict in (exp.get("datasets") or {}).items():
         d = got.get(ds_id)
         if d is None:
             out.append(f"dataset {ds_id} missing from result")
-        elif d["verdict"] != verdict:
-            why = "; ".join(r["message"] for r in d["reasons"])
-            out.append(f"{ds_id}: {d['verdict']} != expected {verdict} ({why})")
-    if "conflict" in exp and bool(result["conflicts"]) != bool(exp["conflict"]):
+        elif d.verdict != verdict:
+            why = "; ".join(r.message for r in d.reasons)
+            out.append(f"{ds_id}: {d.verdict} != expected {verdict} ({why})")
+    if "conflict" in exp and bool(result.conflicts) != bool(exp["conflict"]):
         out.append(
-            f"conflict reported={bool(result['conflicts'])} != expected "
-            f"{exp['conflict']} ({result['conflicts']})"
+            f"conflict reported={bool(result.conflicts)} != expected "
+            f"{exp['conflict']} ({result.conflicts})"
         )
-    kinds = {o["kind"] for o in result["obligations"]}
+    kinds = {o.kind for o in result.obligations}
     missing = set(exp.get("obligation_kinds") or ()) - kinds
     if missing:
         out.append(f"obligation kinds {sorted(missing)} missing (got {sorted(kinds)})")
@@ -139,19 +140,19 @@ def mismatches(sc: dict[str, Any], result: dict[str, Any]) -> list[str]:
     if present:
         out.append(f"obligation kinds {sorted(present)} must not appear")
     for rule in exp.get("warning_rules") or ():
-        if not any(w["rule"] == str(rule) for w in result["warnings"]):
-            out.append(f"no warning for rule {rule} (got {result['warnings']})")
+        if not any(w.rule == str(rule) for w in result.warnings):
+            out.append(f"no warning for rule {rule} (got {result.warnings})")
     for ds_id, rules in (exp.get("reason_rules") or {}).items():
-        have = {r["rule"] for r in got.get(ds_id, {}).get("reasons", [])}
+        entry = got.get(ds_id)
+        have = {r.rule for r in entry.reasons} if entry else set()
         lacking = {str(r) for r in rules} - have
         if lacking:
             out.append(f"{ds_id}: no reason for rule(s) {sorted(lacking)} (got {sorted(have)})")
     for ds_id, option in (exp.get("chosen_options") or {}).items():
-        if got.get(ds_id, {}).get("chosen_option") != option:
-            out.append(
-                f"{ds_id}: chosen option {got.get(ds_id, {}).get('chosen_option')} "
-                f"!= expected {option}"
-            )
+        entry = got.get(ds_id)
+        chosen = entry.chosen_option if entry else None
+        if chosen != option:
+            out.append(f"{ds_id}: chosen option {chosen} != expected {option}")
     return out
 
 
@@ -214,8 +215,8 @@ def test_scenario_with_fixture_kb(path: Path, fixture_kb: KnowledgeBase) -> None
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_result_shape(path: Path, fixture_kb: KnowledgeBase) -> None:
     sc = load_scenario(path)
-    result = run_scenario(sc, fixture_kb)
-    assert set(result) == {
+    data: dict[str, Any] = dict(run_scenario(sc, fixture_kb).to_dict())  # the SPEC JSON
+    assert set(data) == {
         "schema_version",
         "verdict",
         "use",
@@ -228,9 +229,9 @@ def test_scenario_result_shape(path: Path, fixture_kb: KnowledgeBase) -> None:
         "obligations",
         "warnings",
     }
-    for d in result["datasets"]:
+    for d in data["datasets"]:
         assert {"id", "license", "verdict", "reasons", "obligations"} <= set(d)
         for r in d["reasons"]:
             assert r["rule"] and d["id"] in r["message"]
-    for c in result["conflicts"]:
+    for c in data["conflicts"]:
         assert c["rule"] == "5" and c["datasets"]

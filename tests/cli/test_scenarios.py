@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.cli_helpers import run_cli
+from tests.schema_helpers import assert_valid
 
 SCENARIOS = sorted((Path(__file__).parents[1] / "fixtures" / "scenarios").glob("*.yaml"))
 EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}
@@ -77,6 +78,7 @@ def test_scenario_through_the_cli(path: Path, tmp_path: Path,
     expect = sc["expect"]
     assert result.code == EXIT[expect["verdict"]], result.err
     data = json.loads(result.out)
+    assert_valid("check", data)
     assert data["verdict"] == expect["verdict"]
     verdicts = {d["id"]: d["verdict"] for d in data["datasets"]}
     for ds_id, verdict in (expect.get("datasets") or {}).items():

@@ -1,0 +1,328 @@
+"""The typed result of a corpus check, and the SPEC section 4 JSON it turns into.
+
+:func:`register.check.engine.check` returns a :class:`CheckResult`; every consumer (the CLI
+formats, the notice, the exports, ``require_allowed``) reads its attributes.  ``to_dict()``
+gives exactly the SPEC section 4 JSON object (``register check --format json``); the
+``*JSON`` TypedDicts beside each class describe that object, so mypy checks ``to_dict()``
+against them and :mod:`register.schemas` generates the published JSON Schema from them.
+
+Optional keys are omitted rather than ``null`` where the JSON has always omitted them:
+``chosen_option`` (only for an OR with several options), ``cleared_by``/``clearance`` (only
+when a clearance applied), ``base_model`` (only ``true``, for the base model) and ``corpus``
+(only when a corpus file was checked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Literal, cast
+
+from typing_extensions import NotRequired, TypedDict
+
+from register.check.facts import OBLIGATION_KINDS, USES, VERDICTS
+
+SCHEMA_VERSION = 1
+
+Verdict = Literal["allowed", "allowed-with-obligations", "needs-review", "blocked"]
+Use = Literal["research", "internal", "service", "release-weights", "release-data"]
+ObligationKind = Literal[
+    "attribution", "notice", "license-text", "share-alike", "use-restrictions", "unmodified",
+    "naming", "user-threshold",
+]
+
+# The Literal types spell the vocabularies of register.check.facts for the type checker (a
+# test pins that they agree).
+
+ALLOWED_VERDICTS: frozenset[str] = frozenset({"allowed", "allowed-with-obligations"})
+EXIT_CODES: dict[str, int] = {
+    "allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4,
+}
+
+
+def as_verdict(value: str) -> Verdict:
+    """``value`` as a :data:`Verdict`; ``ValueError`` when it is none."""
+    if value not in VERDICTS:
+        raise ValueError(f"unknown verdict {value!r}")
+    return cast(Verdict, value)
+
+
+def as_use(value: str) -> Use:
+    """``value`` as a :data:`Use`; ``ValueError`` when it is none."""
+    if value not in USES:
+        raise ValueError(f"unknown use {value!r}")
+    return cast(Use, value)
+
+
+def as_kind(value: str) -> ObligationKind:
+    """``value`` as an :data:`ObligationKind`; ``ValueError`` when it is none."""
+    if value not in OBLIGATION_KINDS:
+        raise ValueError(f"unknown obligation kind {value!r}")
+    return cast(ObligationKind, value)
+
+
+# --------------------------------------------------------------------------- JSON shapes
+
+
+class ReasonJSON(TypedDict):
+    """Why a dataset got its verdict: the SPEC rule number and a message naming the dataset."""
+
+    rule: str
+    message: str
+
+
+class DatasetObligationJSON(TypedDict):
+    """What one license of a dataset asks for this use."""
+
+    kind: ObligationKind
+    rule: str
+    license: str
+    message: str
+
+
+class ClearanceJSON(TypedDict):
+    """The clearance (rule 13) a dataset's verdict rests on."""
+
+    use: Use
+    by: str
+    reason: str
+    until: str | None
+
+
+class DatasetVerdictJSON(TypedDict):
+    """One dataset (or the base model) of the corpus and its verdict."""
+
+    id: str
+    license: str | None
+    verdict: Verdict
+    reasons: list[ReasonJSON]
+    obligations: list[DatasetObligationJSON]
+    chosen_option: NotRequired[str]
+    cleared_by: NotRequired[str]
+    clearance: NotRequired[ClearanceJSON]
+    base_model: NotRequired[Literal[True]]
+
+
+class ConflictJSON(TypedDict):
+    """Share-alike licenses that no single license satisfies (rule 5)."""
+
+    datasets: list[str]
+    rule: str
+    licenses: list[str]
+    message: str
+
+
+class ObligationJSON(TypedDict):
+    """What the corpus owes, one entry per obligation kind."""
+
+    kind: ObligationKind
+    datasets: list[str]
+    licenses: list[str]
+    message: str
+
+
+class WarningJSON(TypedDict):
+    """A finding that does not change the verdict."""
+
+    rule: str
+    datasets: list[str]
+    message: str
+
+
+class CheckResultJSON(TypedDict):
+    """The result of ``register check`` (SPEC section 4)."""
+
+    schema_version: int
+    verdict: Verdict
+    use: Use
+    commercial: bool
+    region: str | None
+    on: str
+    policy: str
+    datasets: list[DatasetVerdictJSON]
+    conflicts: list[ConflictJSON]
+    obligations: list[ObligationJSON]
+    warnings: list[WarningJSON]
+    corpus: NotRequired[str]
+
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    message: str
+
+    def to_dict(self) -> ReasonJSON:
+        return {"rule": self.rule, "message": self.message}
+
+
+@dataclass(frozen=True)
+class DatasetObligation:
+    """An obligation of one dataset's license (``message`` names the dataset)."""
+
+    kind: ObligationKind
+    rule: str
+    license: str
+    message: str
+
+    def to_dict(self) -> DatasetObligationJSON:
+        return {"kind": self.kind, "rule": self.rule, "license": self.license,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class AppliedClearance:
+    """The clearance that applied to a dataset for the checked use."""
+
+    use: Use
+    by: str
+    reason: str
+    until: date | None = None
+
+    def to_dict(self) -> ClearanceJSON:
+        return {"use": self.use, "by": self.by, "reason": self.reason,
+                "until": self.until.isoformat() if self.until else None}
+
+
+@dataclass(frozen=True)
+class DatasetVerdict:
+    """One dataset (or the base model) and its verdict, reasons and obligations."""
+
+    id: str
+    license: str | None
+    verdict: Verdict
+    reasons: tuple[Reason, ...] = ()
+    obligations: tuple[DatasetObligation, ...] = ()
+    chosen_option: str | None = None  # the OR option used (rule 12), when there was a choice
+    clearance: AppliedClearance | None = None  # rule 13
+    base_model: bool = False
+
+    @property
+    def cleared_by(self) -> str | None:
+        return self.clearance.by if self.clearance else None
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict in ALLOWED_VERDICTS
+
+    @property
+    def label(self) -> str:
+        """The id, marked when it is the base model."""
+        return self.id + (" (base model)" if self.base_model else "")
+
+    def to_dict(self) -> DatasetVerdictJSON:
+        out: DatasetVerdictJSON = {
+            "id": self.id,
+            "license": self.license,
+            "verdict": self.verdict,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "obligations": [o.to_dict() for o in self.obligations],
+        }
+        if self.chosen_option is not None:
+            out["chosen_option"] = self.chosen_option
+        if self.clearance is not None:
+            out["cleared_by"] = self.clearance.by
+            out["clearance"] = self.clearance.to_dict()
+        if self.base_model:
+            out["base_model"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A share-alike conflict (rule 5) between ``licenses``, held by ``datasets``."""
+
+    datasets: tuple[str, ...]
+    licenses: tuple[str, ...]
+    message: str
+    rule: str = "5"
+
+    def to_dict(self) -> ConflictJSON:
+        return {"datasets": list(self.datasets), "rule": self.rule,
+                "licenses": list(self.licenses), "message": self.message}
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """What the corpus owes of one kind, and which datasets and licenses ask it."""
+
+    kind: ObligationKind
+    datasets: tuple[str, ...]
+    licenses: tuple[str, ...]
+    message: str
+
+    def to_dict(self) -> ObligationJSON:
+        return {"kind": self.kind, "datasets": list(self.datasets),
+                "licenses": list(self.licenses), "message": self.message}
+
+
+@dataclass(frozen=True)
+class CheckWarning:
+    """A finding that never changes a verdict (personal data unknown, retention soon...)."""
+
+    rule: str
+    datasets: tuple[str, ...]
+    message: str
+
+    def to_dict(self) -> WarningJSON:
+        return {"rule": self.rule, "datasets": list(self.datasets), "message": self.message}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict for a corpus and one intended use (SPEC section 4)."""
+
+    verdict: Verdict
+    use: Use
+    commercial: bool
+    region: str | None
+    on: date
+    policy: str
+    datasets: tuple[DatasetVerdict, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
+    warnings: tuple[CheckWarning, ...] = ()
+    corpus: str | None = None  # the corpus file's name, when a corpus file was checked
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def allowed(self) -> bool:
+        """``allowed`` or ``allowed-with-obligations`` (exit code 0)."""
+        return self.verdict in ALLOWED_VERDICTS
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code SPEC gives the verdict: 0, 0, 3 (needs-review) or 4 (blocked)."""
+        return EXIT_CODES[self.verdict]
+
+    def dataset(self, dataset_id: str) -> DatasetVerdict:
+        """The entry for ``dataset_id`` (``KeyError`` when the corpus has none)."""
+        for d in self.datasets:
+            if d.id == dataset_id:
+                return d
+        raise KeyError(dataset_id)
+
+    def with_corpus(self, name: str) -> CheckResult:
+        """The same result, naming the corpus file it was computed for."""
+        return replace(self, corpus=name)
+
+    def to_dict(self) -> CheckResultJSON:
+        """The SPEC section 4 JSON object (``register check --format json``)."""
+        out: CheckResultJSON = {
+            "schema_version": self.schema_version,
+            "verdict": self.verdict,
+            "use": self.use,
+            "commercial": self.commercial,
+            "region": self.region,
+            "on": self.on.isoformat(),
+            "policy": self.policy,
+            "datasets": [d.to_dict() for d in self.datasets],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "obligations": [o.to_dict() for o in self.obligations],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+        if self.corpus is not None:
+            out["corpus"] = self.corpus
+        return out

@@ -1,0 +1,113 @@
+"""The one tabular view of a check result: one row per finding, the same columns everywhere.
+
+``register check --format csv``, the ``register check`` table, ``register export csv --use``,
+the ``check_rows`` of ``register export json --use`` and the workbook's Check sheet all show
+:func:`check_rows` under :data:`CHECK_COLUMNS`:
+
+========== ===========================================================================
+section    ``verdict`` (the corpus: first row) | ``dataset`` (one row per reason, or
+           one row when it has none) | ``dataset-obligation`` | ``conflict`` |
+           ``obligation`` (what the corpus owes, per kind) | ``warning``
+datasets   the dataset id (``(base model)`` appended for the base model), or the ids a
+           conflict, obligation or warning concerns (``;``-separated); the corpus name
+           on the verdict row
+license    the dataset's license, or the licenses concerned (``;``-separated)
+verdict    the corpus' or the dataset's verdict (empty on other rows)
+rule       the SPEC section 4 rule of the finding
+kind       the obligation kind
+message    the finding; a dataset's first row also says which OR option was used
+           (rule 12) and which clearance applied (rule 13)
+========== ===========================================================================
+
+Every cell is text (lists already joined), so each format writes the rows as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from register.check.result import CheckResult, DatasetVerdict
+
+__all__ = ["CHECK_COLUMNS", "LIST_SEPARATOR", "CheckRow", "check_row_dicts", "check_rows"]
+
+CHECK_COLUMNS: tuple[str, ...] = (
+    "section", "datasets", "license", "verdict", "rule", "kind", "message",
+)
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One finding of a check, a row of the check view (fields: :data:`CHECK_COLUMNS`)."""
+
+    section: str
+    datasets: str
+    license: str | None
+    verdict: str
+    rule: str
+    kind: str
+    message: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def _join(items: tuple[str, ...]) -> str:
+    return LIST_SEPARATOR.join(items)
+
+
+def _summary(result: CheckResult) -> str:
+    parts = [f"use {result.use}", "commercial" if result.commercial else "non-commercial"]
+    if result.region:
+        parts.append(f"region {result.region}")
+    parts.append(f"on {result.on.isoformat()}")
+    if result.policy:
+        parts.append(f"policy {result.policy}")
+    return "; ".join(parts)
+
+
+def _notes(d: DatasetVerdict) -> list[str]:
+    notes = []
+    if d.chosen_option:
+        notes.append(f"OR resolved to {d.chosen_option}")
+    c = d.clearance
+    if c is not None:
+        notes.append(f"cleared by {c.by}"
+                     + (f" until {c.until.isoformat()}" if c.until else "")
+                     + (f": {c.reason}" if c.reason else ""))
+    return notes
+
+
+def check_rows(result: CheckResult) -> Iterator[CheckRow]:
+    """The rows of the check view, in order: verdict, datasets, conflicts, obligations,
+    warnings."""
+    yield CheckRow("verdict", result.corpus or "", "", result.verdict, "", "", _summary(result))
+    for d in result.datasets:
+        notes = _notes(d)
+        if not d.reasons:
+            yield CheckRow("dataset", d.label, d.license, d.verdict, "", "",
+                           "; ".join(notes) or "no findings")
+        for i, r in enumerate(d.reasons):
+            message = r.message
+            if i == 0 and notes:
+                message = f"{message} ({'; '.join(notes)})"
+            yield CheckRow("dataset", d.label, d.license, d.verdict, r.rule, "", message)
+        for o in d.obligations:
+            yield CheckRow("dataset-obligation", d.label, o.license, "", o.rule, o.kind,
+                           o.message)
+    for c in result.conflicts:
+        yield CheckRow("conflict", _join(c.datasets), _join(c.licenses), "", c.rule, "",
+                       c.message)
+    for owed in result.obligations:
+        yield CheckRow("obligation", _join(owed.datasets), _join(owed.licenses), "", "",
+                       owed.kind, owed.message)
+    for w in result.warnings:
+        yield CheckRow("warning", _join(w.datasets), "", "", w.rule, "", w.message)
+
+
+def check_row_dicts(result: CheckResult) -> list[dict[str, str | None]]:
+    """:func:`check_rows` as mappings column -> cell (for the table and CSV writers)."""
+    return [row.as_dict() for row in check_rows(result)]
