@@ -41,13 +41,13 @@ from register.store.tables import (
     LicenseDecision,
     RightsEntry,
 )
+from register.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from register.check.policy import Policy
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
-SCHEMA_VERSION = 1
 _D = Dataset.__table__  # type: ignore[attr-defined]
 _V = DatasetVersion.__table__  # type: ignore[attr-defined]
 _L = LicenseDecision.__table__  # type: ignore[attr-defined]

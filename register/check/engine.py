@@ -52,10 +52,10 @@ from register.check.sharealike import choose_options, conflict_findings, meet, o
 from register.errors import ValidationError
 from register.licenses.catalog import KnowledgeBase, default_kb
 from register.rights.regions import validate_region
+from register.versions import SCHEMA_VERSION
 
 # SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules (re-exported
 # above).
-SCHEMA_VERSION = 1
 MAX_OPTIONS = 64
 
 _EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}

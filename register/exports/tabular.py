@@ -32,8 +32,8 @@ from register.exports import (
     ExportScope,
     iter_register_rows,
 )
-from register.render.formats import SCHEMA_VERSION
 from register.rights.table_import import escape_cell
+from register.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from register.register import Register

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any, TextIO
 
-SCHEMA_VERSION = 1
+from register.versions import SCHEMA_VERSION
 
 
 class OutputFormat(str, Enum):
