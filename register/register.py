@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from register.cards.ingest import IngestSummary, ingest_documents
-from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord
+from register.check.facts import Clearance, DatasetFacts, RightsRecord
+from register.check.uses import validate_use
 from register.errors import (
     CorpusError,
     NotFoundError,
@@ -468,8 +469,7 @@ class Register:
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,
     ) -> Clearance:
         """Record a legal clearance for one dataset (or base model id) and one use."""
-        if use not in USES:
-            raise UsageError(f"--use must be one of {', '.join(USES)}, not {use!r}")
+        validate_use(use)
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
 
@@ -563,8 +563,7 @@ class Register:
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
 
-        if use not in USES:
-            raise UsageError(f"--use must be one of {', '.join(USES)}, not {use!r}")
+        validate_use(use)
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
         facts = self.facts(datasets, strict=strict)

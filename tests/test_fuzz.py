@@ -37,7 +37,8 @@ from register.check.corpus import load_corpus, load_yaml_text, parse_corpus
 from register.check.policy import load_policy
 from register.errors import RegisterError
 from register.licenses.normalize import normalize
-from register.rights.table_import import escape_cell, read_rights_table, unescape_cell
+from register.render.cells import escape_cell, unescape_cell
+from register.rights.table_import import read_rights_table
 
 TRUST = Path(__file__).parent / "fixtures" / "trust"
 REGISTER_BIN = Path(sys.executable).parent / "register"

@@ -36,7 +36,7 @@ from typing import Any
 
 from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
 
-from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord, worst
+from register.check.facts import Clearance, DatasetFacts, RightsRecord, worst
 from register.check.policy import Policy, default_policy
 from register.check.rules import CARVEOUT_USES as CARVEOUT_USES
 from register.check.rules import DISTRIBUTION_USES as DISTRIBUTION_USES
@@ -49,7 +49,7 @@ from register.check.rules import (
     Option,
 )
 from register.check.sharealike import choose_options, conflict_findings, meet, outbound
-from register.errors import ValidationError
+from register.check.uses import validate_use
 from register.licenses.catalog import KnowledgeBase, default_kb
 from register.rights.regions import validate_region
 from register.versions import SCHEMA_VERSION
@@ -229,8 +229,7 @@ def check(
     base_model: DatasetFacts | None = None,
 ) -> dict[str, Any]:
     """Check a corpus for an intended use; returns the SPEC section 4 JSON result."""
-    if use not in USES:
-        raise ValidationError(f"unknown use {use!r}: expected one of {', '.join(USES)}")
+    validate_use(use)
     if use == "research" or commercial is None:
         commercial = use != "research"
     canonical_region = validate_region(region, allow_any=False) if region else None

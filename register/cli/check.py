@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from register.check.uses import validate_use
 from register.cli._common import (
     FormatOption,
     NonCommercialOption,
@@ -83,6 +84,7 @@ def check(
         raise UsageError(
             "--use is required (research, internal, service, release-weights, release-data)"
         )
+    validate_use(use)
     result = _run_check(
         ctx,
         corpus_file,
@@ -221,6 +223,7 @@ def notice(
     """
     from register.render.notice import render_notice
 
+    validate_use(use)
     reg = open_register(ctx)
     result = reg.check_corpus(
         corpus_file, use=use, non_commercial=non_commercial, region=region,
@@ -248,6 +251,7 @@ def clear(
 
     Example: register clear squad --use service --reason "bought" --by alice --until 2027-12-31
     """
+    validate_use(use)
     reg = open_register(ctx)
     known = bool(reg._existing_ids([dataset_id]))
     c = reg.clear(dataset_id, use=use, reason=reason, by=by, until=parse_date(until, "--until"))

@@ -15,9 +15,8 @@ One interface, chosen by :class:`ExportFormat`::
 * pandas / openpyxl / the SPDX bindings are imported only inside the exporter that needs them,
   so importing this package (and starting the CLI) stays fast.
 * Text that a spreadsheet could run as a formula (``= + - @``, tab, CR) is escaped with
-  :func:`register.rights.table_import.escape_cell` in every xlsx and csv cell.  The json and SPDX
-  exports
-  hold the text verbatim (they are data formats, not spreadsheets).
+  :func:`register.render.cells.escape_cell` in every xlsx and csv cell.  The json and SPDX
+  exports hold the text verbatim (they are data formats, not spreadsheets).
 
 The Register sheet / csv columns are :data:`REGISTER_COLUMNS`; the editable ones are exactly
 the importer's columns (:data:`register.rights.record.EDITABLE_COLUMNS`), so an exported workbook or
@@ -39,7 +38,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from register.check.uses import validate_use
 from register.errors import ExportError, UsageError
+from register.render.cells import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from register.register import Register
@@ -239,7 +240,7 @@ def _suggestion_text(raw: str | None) -> str | None:
             continue
         value = item.get("value")
         if isinstance(value, list):
-            value = ";".join(str(v) for v in value)
+            value = LIST_SEPARATOR.join(str(v) for v in value)
         parts.append(f"{key}: {value}")
     return "; ".join(parts) or None
 
@@ -346,6 +347,8 @@ def export_register(
     except ValueError:
         raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}"
                          ) from None
+    if use:
+        validate_use(use)
     _check_editable_columns()
     out_path = Path(out)
     if out_path.is_dir():

@@ -2,11 +2,11 @@
 
 CSV (``register export csv OUT``): a header row and one row per dataset with the columns of
 :data:`register.exports.REGISTER_COLUMNS` (the Register sheet's), UTF-8, ``,``-separated,
-``\\n`` line ends.  Lists are ``;``-separated, dates ISO 8601, booleans ``yes``/``no``.  The
-editable columns are the rights import's, so the file can be edited and imported back with
+``\\n`` line ends.  Cells are :func:`register.render.cells.cell_text` (lists ``;``-separated,
+dates ISO 8601, booleans ``yes``/``no``), as in every CSV and xlsx output.  The editable
+columns are the rights import's, so the file can be edited and imported back with
 ``register rights import`` / ``register import csv``.  Every cell that a spreadsheet could
-run as a formula is escaped (:func:`register.rights.table_import.escape_cell`); the importer undoes
-it.
+run as a formula is escaped; the importer undoes it.
 
 With ``--corpus FILE --use USE`` the CSV is the check instead, one finding per row
 (:data:`CHECK_COLUMNS`: ``section`` is ``verdict`` | ``dataset`` | ``dataset-obligation`` |
@@ -32,32 +32,17 @@ from register.exports import (
     ExportScope,
     iter_register_rows,
 )
-from register.rights.table_import import escape_cell
+from register.render.cells import LIST_SEPARATOR, cell_text, escape_cell
 from register.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from register.register import Register
 
-__all__ = ["CHECK_COLUMNS", "check_rows", "plain_cell", "write_csv", "write_json"]
+__all__ = ["CHECK_COLUMNS", "check_rows", "write_csv", "write_json"]
 
 CHECK_COLUMNS: tuple[str, ...] = (
     "section", "datasets", "license", "verdict", "rule", "kind", "message",
 )
-
-
-def plain_cell(value: Any) -> str:
-    """A value as CSV text (not yet escaped)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ";".join(plain_cell(v) for v in value)
-    return str(value)
 
 
 def _json_value(value: Any) -> Any:
@@ -107,16 +92,16 @@ def check_rows(result: dict[str, Any]) -> Iterator[dict[str, Any]]:
                    "license": o.get("license"), "verdict": "", "rule": o.get("rule"),
                    "kind": o.get("kind"), "message": o.get("message")}
     for c in result.get("conflicts", []):
-        yield {"section": "conflict", "datasets": ";".join(c.get("datasets", [])),
-               "license": ";".join(c.get("licenses", [])), "verdict": "",
+        yield {"section": "conflict", "datasets": LIST_SEPARATOR.join(c.get("datasets", [])),
+               "license": LIST_SEPARATOR.join(c.get("licenses", [])), "verdict": "",
                "rule": c.get("rule"), "kind": "", "message": c.get("message")}
     for o in result.get("obligations", []):
-        yield {"section": "obligation", "datasets": ";".join(o.get("datasets", [])),
-               "license": ";".join(o.get("licenses", [])), "verdict": "", "rule": "",
+        yield {"section": "obligation", "datasets": LIST_SEPARATOR.join(o.get("datasets", [])),
+               "license": LIST_SEPARATOR.join(o.get("licenses", [])), "verdict": "", "rule": "",
                "kind": o.get("kind"), "message": o.get("message")}
     for w in result.get("warnings", []):
         if isinstance(w, dict):
-            yield {"section": "warning", "datasets": ";".join(w.get("datasets", [])),
+            yield {"section": "warning", "datasets": LIST_SEPARATOR.join(w.get("datasets", [])),
                    "license": "", "verdict": "", "rule": w.get("rule"), "kind": "",
                    "message": w.get("message")}
         else:
@@ -130,13 +115,13 @@ def write_csv(reg: Register, path: Path, scope: ExportScope, report: ExportRepor
         if scope.check is not None:
             writer.writerow(CHECK_COLUMNS)
             for row in check_rows(scope.check):
-                writer.writerow([escape_cell(plain_cell(row.get(c))) for c in CHECK_COLUMNS])
+                writer.writerow([escape_cell(cell_text(row.get(c))) for c in CHECK_COLUMNS])
             report.rows = len(scope.check.get("datasets", []))
             return
         names = [c.name for c in REGISTER_COLUMNS]
         writer.writerow(names)
         for row in iter_register_rows(reg, scope.ids):
-            writer.writerow([escape_cell(plain_cell(row[n])) for n in names])
+            writer.writerow([escape_cell(cell_text(row[n])) for n in names])
             report.rows += 1
 
 

@@ -24,7 +24,7 @@ adding one's own notes; the import ignores computed columns anyway.
 Safety and limits (nothing is silently lost; every change is a report warning):
 
 * text starting with ``= + - @``, tab or CR is escaped
-(:func:`register.rights.table_import.escape_cell`),
+(:func:`register.render.cells.escape_cell`),
   so no cell is ever a formula;
 * characters XML cannot hold (control characters) are replaced by U+FFFD;
 * a cell over 32,767 characters is cut with a visible ``[truncated ...]`` marker;
@@ -61,7 +61,7 @@ from register.exports import (
     license_ids,
 )
 from register.exports.tabular import CHECK_COLUMNS, check_rows
-from register.rights.table_import import escape_cell
+from register.render.cells import LIST_SEPARATOR, escape_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -153,7 +153,7 @@ class _Writer:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, list | tuple):
-            return self.text(";".join(str(v) for v in value), where) if value else None
+            return self.text(LIST_SEPARATOR.join(str(v) for v in value), where) if value else None
         return value
 
     def link(self, ws: WriteOnlyWorksheet, text: str, url: str, where: str) -> Any:
@@ -395,9 +395,9 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
             item.update(name=terms.name, family=terms.family, notes=terms.notes or None)
             for t in LICENSE_TERMS:
                 value = data["terms"][t]
-                item[t] = (";".join(value) or None) if isinstance(value, list) else value
-            item["sources"] = ";".join(s["url"] for s in data["sources"]) or None
-            item["reviewed"] = ";".join(str(s["reviewed"]) for s in data["sources"]
+                item[t] = (LIST_SEPARATOR.join(value) or None) if isinstance(value, list) else value
+            item["sources"] = LIST_SEPARATOR.join(s["url"] for s in data["sources"]) or None
+            item["reviewed"] = LIST_SEPARATOR.join(str(s["reviewed"]) for s in data["sources"]
                                         if s.get("reviewed")) or None
         rows.append(item)
     _setup(ws, LICENSE_COLUMNS, rows[:SAMPLE_ROWS])
@@ -408,7 +408,7 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
         sources = item.get("sources")
         if sources and sources.startswith(("https://", "http://")):
             at = [c.name for c in LICENSE_COLUMNS].index("sources")
-            out[at] = w.link(ws, out[at], sources.split(";")[0], item["license"])
+            out[at] = w.link(ws, out[at], sources.split(LIST_SEPARATOR)[0], item["license"])
         ws.append(out)
     if not rows:
         ws.append(["(no licenses)"])
