@@ -678,12 +678,9 @@ def _suggests_personal_data(suggestions_json: str | None) -> bool:
 def _license_keys(expression: str | None) -> set[str]:
     if not expression:
         return set()
-    from register.licenses.expressions import spdx_licensing
+    from register.licenses.expressions import license_keys
 
-    try:
-        return {k.lower() for k in spdx_licensing().license_keys(expression)}
-    except Exception:
-        return {expression.lower()}
+    return {k.lower() for k in license_keys(expression)}
 
 
 def validate_expression(expression: str) -> str:

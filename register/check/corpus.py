@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from license_expression import ExpressionError, Licensing
 
 from register.errors import CorpusError, RegisterError
+from register.licenses.expressions import expression_syntax_error
 
 #: Corpus and policy files larger than this are refused (a corpus of 100,000 ids fits).
 MAX_YAML_BYTES = 8 * 1024 * 1024
@@ -34,8 +34,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORPUS_KEYS = ("name", "description", "base_model", "datasets")
 _ENTRY_KEYS = ("id", "revision")
 _BASE_KEYS = ("id", "license")
-
-_licensing = Licensing()
 
 
 def load_yaml_file(
@@ -155,12 +153,9 @@ def _check_keys(data: dict[Any, Any], allowed: tuple[str, ...], origin: str, fie
 def validate_license_expression(expr: Any, origin: str, field: str) -> str:
     if not isinstance(expr, str) or not expr.strip():
         raise _fail(origin, field, "must be a non-empty SPDX license expression")
-    try:
-        parsed = _licensing.parse(expr.strip())
-    except ExpressionError as exc:
-        raise _fail(origin, field, f"not a valid license expression ({exc})") from exc
-    if parsed is None:
-        raise _fail(origin, field, "must be a non-empty SPDX license expression")
+    problem = expression_syntax_error(expr.strip())
+    if problem is not None:
+        raise _fail(origin, field, f"not a valid license expression ({problem})")
     return expr.strip()
 
 

@@ -34,7 +34,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
+from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
 
 from register.check.facts import Clearance, DatasetFacts, RightsRecord, worst
 from register.check.policy import Policy, default_policy
@@ -51,6 +51,7 @@ from register.check.rules import (
 from register.check.sharealike import choose_options, conflict_findings, meet, outbound
 from register.check.uses import validate_use
 from register.licenses.catalog import KnowledgeBase, default_kb
+from register.licenses.expressions import spdx_licensing
 from register.rights.regions import validate_region
 from register.versions import SCHEMA_VERSION
 
@@ -59,7 +60,6 @@ from register.versions import SCHEMA_VERSION
 MAX_OPTIONS = 64
 
 _EXIT = {"allowed": 0, "allowed-with-obligations": 0, "needs-review": 3, "blocked": 4}
-_licensing = Licensing()
 
 
 def verdict_exit_code(verdict: str) -> int:
@@ -81,7 +81,7 @@ def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
     ``X WITH Y`` stays one key.
     """
     try:
-        parsed = _licensing.parse(expression)
+        parsed = spdx_licensing().parse(expression)
     except Exception:  # license-expression raises several unrelated types
         return None
     if parsed is None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,6 @@ __all__ = [
     "REGISTER_COLUMNS",
     "export_register",
     "iter_register_rows",
-    "license_ids",
 ]
 
 
@@ -173,21 +171,6 @@ def _check_editable_columns() -> None:  # the import round trip depends on this
 
 
 # --------------------------------------------------------------------------- rows
-
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-:]*")
-_OPERATORS = frozenset({"and", "or", "with"})
-
-
-def license_ids(expression: str | None) -> list[str]:
-    """License (and exception) ids named in an SPDX expression, in order, de-duplicated."""
-    if not expression:
-        return []
-    out: dict[str, None] = {}
-    for token in _TOKEN.findall(expression):
-        if token.lower() not in _OPERATORS:
-            out.setdefault(token, None)
-    return list(out)
-
 
 def _parse_ts(text: str | None) -> datetime | None:
     if not text:

@@ -58,9 +58,9 @@ from register.exports import (
     ExportReport,
     ExportScope,
     iter_register_rows,
-    license_ids,
 )
 from register.exports.tabular import CHECK_COLUMNS, check_rows
+from register.licenses.expressions import license_keys
 from register.render.cells import LIST_SEPARATOR, escape_cell
 
 if TYPE_CHECKING:
@@ -312,8 +312,8 @@ def _register_rows(
             cell.fill = _REVIEW_FILL
             out[review_at] = cell
         ws.append(out)
-        for lid in set(license_ids(row["declared_license"])) | set(
-                license_ids(row["concluded_license"])):
+        for lid in set(license_keys(row["declared_license"])) | set(
+                license_keys(row["concluded_license"])):
             seen_licenses[lid] += 1
         review.add(row)
     return count

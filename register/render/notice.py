@@ -101,11 +101,11 @@ def _license_texts(register: Register, expression: str | None) -> tuple[str, boo
     """Links to the texts of the licenses in ``expression``; and whether one is undetermined."""
     if not expression:
         return "", True
-    from register.register import _license_keys
+    from register.licenses.expressions import license_keys
 
     parts = []
     undetermined = False
-    for key in sorted(_license_keys(expression)):
+    for key in sorted({k.lower() for k in license_keys(expression)}):
         terms = register.kb.get(key)
         if terms is None or terms.needs_review:
             undetermined = True
