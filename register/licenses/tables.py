@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from register.licenses.catalog import KnowledgeBase, builtin_dir, default_kb
+from register.errors import LicenseDataError
+from register.licenses.catalog import MAX_LICENSE_BYTES, KnowledgeBase, builtin_dir, default_kb
 from register.licenses.expressions import spdx_licensing
+from register.safe_yaml import load_yaml_file
 
 # --------------------------------------------------------------------------- tables
 
@@ -147,7 +147,8 @@ def load_alias_table(directory: Path) -> dict[str, Any]:
     path = directory / "aliases.yaml"
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
+                          aliases=True) or {}
     return data if isinstance(data, dict) else {}
 
 
