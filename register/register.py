@@ -120,7 +120,7 @@ class Register:
         progress: Callable[[int], None] | None = None, batch_size: int = 1000,
     ) -> IngestSummary:
         return ingest_documents(self.engine, items, actor=actor or default_actor(),
-                                batch_size=batch_size, progress=progress)
+                                batch_size=batch_size, progress=progress, kb=self._kb)
 
     def ingest_paths(
         self, paths: Sequence[str | os.PathLike[str]], *, recursive: bool = False,
@@ -595,7 +595,7 @@ class Register:
 
         model_id = str(base_model.get("id") or "base-model")
         raw = base_model.get("license")
-        norm = normalize(str(raw)) if raw else None
+        norm = normalize(str(raw), kb=self._kb) if raw else None
         with read_connection(self.engine) as conn:
             clear = [Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at)
                      for c in conn.execute(select(_C).where(_C.c.dataset_id == model_id))]

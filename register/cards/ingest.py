@@ -34,6 +34,7 @@ from register.store.tables import AuditEvent, Dataset, DatasetVersion
 
 if TYPE_CHECKING:
     from register.cards.files import CardDocument, Found
+    from register.licenses.catalog import KnowledgeBase
 
 _D = Dataset.__table__  # type: ignore[attr-defined]
 _V = DatasetVersion.__table__  # type: ignore[attr-defined]
@@ -110,8 +111,10 @@ def ingest_documents(
     actor: str,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> IngestSummary:
-    """Write documents (and count errors passed through the stream) in batches.
+    """Write documents (and count errors passed through the stream) in batches; licenses
+    are normalized with ``kb`` (default: the built-in knowledge base).
 
     Objects that exist before the ingest (modules, the knowledge base) are frozen out of
     the cyclic garbage collector for its duration: parsing allocates many short-lived
@@ -127,7 +130,7 @@ def ingest_documents(
         gc.set_threshold(max(threshold[0], _GC_THRESHOLD), *threshold[1:])
     try:
         return _ingest_documents(engine, items, actor=actor, batch_size=batch_size,
-                                 progress=progress)
+                                 progress=progress, kb=kb)
     finally:
         if freeze:
             gc.set_threshold(*threshold)
@@ -141,6 +144,7 @@ def _ingest_documents(
     actor: str,
     batch_size: int,
     progress: Callable[[int], None] | None,
+    kb: KnowledgeBase | None = None,
 ) -> IngestSummary:
     summary = IngestSummary()
     norm_cache: dict[str, Any] = {}
@@ -157,7 +161,7 @@ def _ingest_documents(
                 docs[item.dataset_id] = item
         if docs:
             part = run_write(engine, partial(_write_batch, docs=list(docs.values()),
-                                             actor=actor, norm_cache=norm_cache))
+                                             actor=actor, norm_cache=norm_cache, kb=kb))
             summary.ingested += part.ingested
             summary.updated += part.updated
             summary.unchanged += part.unchanged
@@ -188,7 +192,8 @@ _canonical = _json_encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 
 
 def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
-                 norm_cache: dict[str, Any] | None = None) -> IngestSummary:
+                 norm_cache: dict[str, Any] | None = None,
+                 kb: KnowledgeBase | None = None) -> IngestSummary:
     """Write one batch in the caller's transaction: new datasets, updated datasets, one
     version row and one audit event each (the hash chain continued as
     :class:`register.store.audit.AuditWriter` does).  Rows are built as tuples and inserted with
@@ -220,7 +225,7 @@ def _write_batch(conn: Connection, docs: list[CardDocument], actor: str,
         raw_json = _dumps(doc.raw_license)
         norm = cache.get(raw_json)
         if norm is None:  # many cards repeat the same license fields: normalize once per run
-            norm = _without_nul(normalize_card_license(doc.raw_license))
+            norm = _without_nul(normalize_card_license(doc.raw_license, kb=kb))
             if len(cache) >= 4096:
                 cache.clear()
             cache[raw_json] = norm

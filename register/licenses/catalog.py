@@ -43,8 +43,9 @@ from register.errors import LicenseDataError
 from register.safe_yaml import load_yaml_file
 
 SHARE_ALIKE_SCOPES = ("none", "distribution", "service")
-# Data files in a licenses directory that are not license entries (the normalizer's tables).
-NON_LICENSE_FILES = frozenset({"aliases.yaml"})
+# Data files in a licenses directory that are not license entries (the normalizer's tables,
+# the provenance manifest).
+NON_LICENSE_FILES = frozenset({"aliases.yaml", "MANIFEST.yaml"})
 EXTRA_OBLIGATION_KINDS = ("naming", "user-threshold")
 #: A knowledge-base file (one license, or the alias table) larger than this is refused.
 MAX_LICENSE_BYTES = 1024 * 1024

@@ -206,7 +206,7 @@ def test_parse_found_words_errors_like_parse_path(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- writing
 
 def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
-                           norm_cache: dict[str, Any] | None = None) -> Any:
+                           norm_cache: dict[str, Any] | None = None, kb: Any = None) -> Any:
     """The write path as it was before the executemany rewrite (Core + AuditWriter)."""
     from register.licenses.normalize import normalize_card_license
 
@@ -224,7 +224,7 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
             part.unchanged += 1
             continue
         raw_json = ingest_mod._dumps(doc.raw_license)
-        norm = ingest_mod._without_nul(normalize_card_license(doc.raw_license))
+        norm = ingest_mod._without_nul(normalize_card_license(doc.raw_license, kb=kb))
         meta_json = ingest_mod._dumps(doc.metadata)
         version = 1 if old is None else old.version + 1
         fields = {
