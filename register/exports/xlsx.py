@@ -61,7 +61,7 @@ from register.exports import (
 )
 from register.exports.tabular import CHECK_COLUMNS, check_rows
 from register.licenses.expressions import license_keys
-from register.render.cells import LIST_SEPARATOR, escape_cell
+from register.render.cells import LIST_SEPARATOR, cell_text, escape_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -151,9 +151,9 @@ class _Writer:
         if isinstance(value, str):
             return self.text(value, where) if value else None
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return cell_text(value)
         if isinstance(value, list | tuple):
-            return self.text(LIST_SEPARATOR.join(str(v) for v in value), where) if value else None
+            return self.text(cell_text(value), where) if value else None
         return value
 
     def link(self, ws: WriteOnlyWorksheet, text: str, url: str, where: str) -> Any:
@@ -302,7 +302,7 @@ def _register_rows(
             if isinstance(value, str):
                 value = w.text(value, f"Register!{name} of {ident}") if value else None
             elif isinstance(value, bool):
-                value = "yes" if value else "no"
+                value = cell_text(value)
             out.append(value)
         source = row["source"]
         if isinstance(source, str) and source.startswith(("https://", "http://")):
