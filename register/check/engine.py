@@ -78,10 +78,13 @@ def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
     """The options of an expression in written order, each a tuple of license keys.
 
     ``None`` when the expression does not parse or has more than MAX_OPTIONS options.
-    ``X WITH Y`` stays one key.
+    ``X WITH Y`` stays one key.  Ids are read as written, known ones in canonical case
+    (the simple tokenizer: no id with spaces, no alias upgrade such as deprecated
+    ``GPL-3.0`` -> ``GPL-3.0-only``; stored expressions are canonical already, and the
+    engine must not guess on the caller's behalf).
     """
     try:
-        parsed = spdx_licensing().parse(expression)
+        parsed = spdx_licensing().parse(expression, simple=True)
     except Exception:  # license-expression raises several unrelated types
         return None
     if parsed is None:
