@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from register.cards.ingest import IngestSummary, ingest_documents
-from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord
+from register.check.facts import Clearance, DatasetFacts, RightsRecord
+from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
 from register.store import decisions, queries
 from register.store.audit import AuditWriter, VerifyReport, default_actor
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
-SCHEMA_VERSION = 1
 
 
 class Register:
@@ -90,7 +90,7 @@ class Register:
     ) -> IngestSummary:
         """Write parsed cards (and count the errors passed in the stream)."""
         return ingest_documents(self.engine, items, actor=actor or default_actor(),
-                                batch_size=batch_size, progress=progress)
+                                batch_size=batch_size, progress=progress, kb=self._kb)
 
     def ingest_paths(
         self, paths: Sequence[str | os.PathLike[str]], *, recursive: bool = False,
@@ -143,11 +143,11 @@ class Register:
     ) -> list[DatasetSummary]:
         """Datasets with their effective license and review state, filtered."""
         from register.check.review import dataset_review, missing_terms
-        from register.licenses.expressions import license_keys
+        from register.licenses.expressions import license_key_set as key_set
         from register.rights import record as rights_mod
 
         today = today or date.today()
-        want_keys = license_keys(license) if license else None
+        want_keys = key_set(license) if license else None
         region_code = rights_mod.normalize_region_filter(region) if region else None
         terms_cache: dict[str | None, list[str]] = {}
 
@@ -170,7 +170,7 @@ class Register:
                     declared_reason=row.declared_reason,
                     concluded_reason=row.concluded_reason, rights=record,
                     suggestions=row.suggestions_json, kb=self.kb, terms=terms))
-                if want_keys is not None and not want_keys <= license_keys(summary.license):
+                if want_keys is not None and not want_keys <= key_set(summary.license):
                     continue
                 if needs_review and not summary.review:
                     continue
@@ -256,8 +256,7 @@ class Register:
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,
     ) -> Clearance:
         """Record a legal clearance for one dataset (or base model id) and one use."""
-        if use not in USES:
-            raise UsageError(f"--use must be one of {', '.join(USES)}, not {use!r}")
+        validate_use(use)
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
         return run_write(self.engine, partial(decisions.add_clearance, dataset_id=dataset_id,
@@ -285,8 +284,7 @@ class Register:
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
 
-        if use not in USES:
-            raise UsageError(f"--use must be one of {', '.join(USES)}, not {use!r}")
+        validate_use(use)
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
         facts = self.facts(datasets, strict=strict)
@@ -317,7 +315,7 @@ class Register:
 
         model_id = str(base_model.get("id") or "base-model")
         raw = base_model.get("license")
-        norm = normalize(str(raw)) if raw else None
+        norm = normalize(str(raw), kb=self._kb) if raw else None
         with read_connection(self.engine) as conn:
             clear = queries.clearances_of(conn, model_id)
         return DatasetFacts(

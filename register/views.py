@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from register.check.review import LICENSE, RIGHTS, ReviewItem, effective_license
-from register.render.formats import SCHEMA_VERSION
+from register.versions import SCHEMA_VERSION
 
 __all__ = [
     "AuditEntry",

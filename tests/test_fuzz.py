@@ -33,11 +33,13 @@ from sqlalchemy import text
 
 from register import Register
 from register.cards.files import CardDocument, parse_card_bytes, parse_card_dir, validate_dataset_id
-from register.check.corpus import load_corpus, load_yaml_text, parse_corpus
+from register.check.corpus import load_corpus, parse_corpus
 from register.check.policy import load_policy
-from register.errors import RegisterError
+from register.errors import CorpusError, RegisterError
 from register.licenses.normalize import normalize
-from register.rights.table_import import escape_cell, read_rights_table, unescape_cell
+from register.render.cells import escape_cell, unescape_cell
+from register.rights.table_import import read_rights_table
+from register.safe_yaml import load_yaml_text, naming
 
 TRUST = Path(__file__).parent / "fixtures" / "trust"
 REGISTER_BIN = Path(sys.executable).parent / "register"
@@ -276,7 +278,7 @@ def test_corpus_random_structures(data: object) -> None:
 @given(value=st.text(max_size=500))
 def test_yaml_text_random(value: str) -> None:
     RUNS["yaml (random)"] += 1
-    only_register_errors(load_yaml_text, value, origin="fuzz")
+    only_register_errors(load_yaml_text, value, fail=naming(CorpusError, "fuzz"))
 
 
 @FUZZ
@@ -428,7 +430,7 @@ def test_hostile_yaml_everywhere(name: str, tmp_path: Path) -> None:
     policy_file = tmp_path / "p.yaml"
     policy_file.write_text(y, encoding="utf-8")
     results = [card, _timed(load_corpus, corpus_file), _timed(load_policy, policy_file),
-               _timed(load_yaml_text, y, origin="x")]
+               _timed(load_yaml_text, y, fail=naming(CorpusError, "x"))]
     if name in ("billion laughs", "merge bomb", "recursive", "python tag", "nul"):
         assert all(isinstance(r, RegisterError) for r in results[1:]), results
     assert not Path("/tmp/pwned").exists()

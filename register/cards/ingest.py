@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from register.cards.files import CardDocument, Found
+    from register.licenses.catalog import KnowledgeBase
 
 
 @dataclass
@@ -65,8 +66,10 @@ def ingest_documents(
     actor: str,
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> IngestSummary:
-    """Write documents (and count errors passed through the stream) in batches.
+    """Write documents (and count errors passed through the stream) in batches; licenses
+    are normalized with ``kb`` (default: the built-in knowledge base).
 
     Objects that exist before the ingest (modules, the knowledge base) are frozen out of
     the cyclic garbage collector for its duration: parsing allocates many short-lived
@@ -82,7 +85,7 @@ def ingest_documents(
         gc.set_threshold(max(threshold[0], _GC_THRESHOLD), *threshold[1:])
     try:
         return _ingest_documents(engine, items, actor=actor, batch_size=batch_size,
-                                 progress=progress)
+                                 progress=progress, kb=kb)
     finally:
         if freeze:
             gc.set_threshold(*threshold)
@@ -96,9 +99,10 @@ def _ingest_documents(
     actor: str,
     batch_size: int,
     progress: Callable[[int], None] | None,
+    kb: KnowledgeBase | None = None,
 ) -> IngestSummary:
     summary = IngestSummary()
-    normalize = card_normalizer()
+    normalize = card_normalizer(kb=kb)
     for batch in _batched(items, batch_size):
         docs: dict[str, CardDocument] = {}
         for item in batch:
@@ -123,9 +127,11 @@ def _ingest_documents(
     return summary
 
 
-def card_normalizer(cache_size: int = 4096) -> Callable[[Any, str], Any]:
+def card_normalizer(cache_size: int = 4096,
+                    kb: KnowledgeBase | None = None) -> Callable[[Any, str], Any]:
     """``normalize(raw_license, raw_json)``: the declared license of a card's license
-    fields, cached by their JSON (many cards repeat the same fields: normalize once)."""
+    fields under ``kb``, cached by their JSON (many cards repeat the same fields: normalize
+    once)."""
     from register.licenses.normalize import normalize_card_license
 
     cache: dict[str, Any] = {}
@@ -133,7 +139,7 @@ def card_normalizer(cache_size: int = 4096) -> Callable[[Any, str], Any]:
     def normalize(raw_license: Any, raw_json: str) -> Any:
         norm = cache.get(raw_json)
         if norm is None:
-            norm = without_nul(normalize_card_license(raw_license))
+            norm = without_nul(normalize_card_license(raw_license, kb=kb))
             if len(cache) >= cache_size:
                 cache.clear()
             cache[raw_json] = norm

@@ -10,8 +10,9 @@ A corpus is a YAML mapping (SPEC section 4)::
       - {id: org/name, revision: 3f2a9c1}
 
 Validation is strict: unknown keys, wrong types, empty or duplicate ids are errors that name
-the file and the field.  YAML is read safely: the C safe loader when available, a size cap,
-and no aliases (which also rules out "billion laughs" alias bombs).
+the file and the field.  YAML is read by :func:`register.safe_yaml.load_yaml_file`: safe
+types, a size cap, duplicate keys refused (two ``datasets:`` keys are an error, not the last
+one winning) and no aliases (which also rules out "billion laughs" alias bombs).
 """
 
 from __future__ import annotations
@@ -21,65 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from license_expression import ExpressionError, Licensing
-
-from register.errors import CorpusError, RegisterError
-
-#: Corpus and policy files larger than this are refused (a corpus of 100,000 ids fits).
-MAX_YAML_BYTES = 8 * 1024 * 1024
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from register.errors import CorpusError
+from register.licenses.expressions import expression_syntax_error
+from register.safe_yaml import load_yaml_file
 
 _CORPUS_KEYS = ("name", "description", "base_model", "datasets")
 _ENTRY_KEYS = ("id", "revision")
 _BASE_KEYS = ("id", "license")
-
-_licensing = Licensing()
-
-
-def load_yaml_file(
-    path: str | Path,
-    *,
-    error: type[RegisterError] = CorpusError,
-    max_bytes: int = MAX_YAML_BYTES,
-) -> Any:
-    """Read a small YAML file safely; problems raise ``error`` naming the file."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise error(f"{p}: cannot read file ({exc.strerror or exc})") from exc
-    if not p.is_file():
-        raise error(f"{p}: not a file")
-    if size > max_bytes:
-        raise error(f"{p}: file is {size} bytes, larger than the {max_bytes}-byte limit")
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise error(f"{p}: cannot read file ({exc.strerror or exc})") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    return load_yaml_text(text, origin=str(p), error=error)
-
-
-def load_yaml_text(text: str, *, origin: str, error: type[RegisterError] = CorpusError) -> Any:
-    """Parse YAML text safely, refusing aliases; problems raise ``error`` naming ``origin``."""
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                raise error(
-                    f"{origin}: YAML aliases (*{event.anchor}) are not allowed",
-                    hint="write the value out in full",
-                )
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{origin}: not valid YAML{where}: {problem}") from exc
 
 
 @dataclass(frozen=True)
@@ -155,12 +104,9 @@ def _check_keys(data: dict[Any, Any], allowed: tuple[str, ...], origin: str, fie
 def validate_license_expression(expr: Any, origin: str, field: str) -> str:
     if not isinstance(expr, str) or not expr.strip():
         raise _fail(origin, field, "must be a non-empty SPDX license expression")
-    try:
-        parsed = _licensing.parse(expr.strip())
-    except ExpressionError as exc:
-        raise _fail(origin, field, f"not a valid license expression ({exc})") from exc
-    if parsed is None:
-        raise _fail(origin, field, "must be a non-empty SPDX license expression")
+    problem = expression_syntax_error(expr.strip())
+    if problem is not None:
+        raise _fail(origin, field, f"not a valid license expression ({problem})")
     return expr.strip()
 
 

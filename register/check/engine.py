@@ -34,13 +34,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
+from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
 
-from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord, worst
+from register.check.facts import Clearance, DatasetFacts, RightsRecord, worst
 from register.check.policy import Policy, default_policy
 from register.check.result import (
     EXIT_CODES,
-    SCHEMA_VERSION,
     AppliedClearance,
     CheckResult,
     CheckWarning,
@@ -63,17 +62,17 @@ from register.check.rules import (
     Option,
 )
 from register.check.sharealike import choose_options, conflict_findings, meet, outbound
-from register.errors import ValidationError
+from register.check.uses import validate_use
 from register.licenses.catalog import KnowledgeBase, default_kb
+from register.licenses.expressions import spdx_licensing
 from register.rights.regions import validate_region
+from register.versions import SCHEMA_VERSION
 
-# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules, SCHEMA_VERSION
-# in register.check.result (re-exported above).
+# SHARING_USES, DISTRIBUTION_USES and CARVEOUT_USES live in register.check.rules (re-exported
+# above), SCHEMA_VERSION in register.versions.
 __all__ = ["SCHEMA_VERSION", "check", "license_options", "verdict_exit_code"]
 
 MAX_OPTIONS = 64
-
-_licensing = Licensing()
 
 
 def verdict_exit_code(verdict: str) -> int:
@@ -92,10 +91,13 @@ def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
     """The options of an expression in written order, each a tuple of license keys.
 
     ``None`` when the expression does not parse or has more than MAX_OPTIONS options.
-    ``X WITH Y`` stays one key.
+    ``X WITH Y`` stays one key.  Ids are read as written, known ones in canonical case
+    (the simple tokenizer: no id with spaces, no alias upgrade such as deprecated
+    ``GPL-3.0`` -> ``GPL-3.0-only``; stored expressions are canonical already, and the
+    engine must not guess on the caller's behalf).
     """
     try:
-        parsed = _licensing.parse(expression)
+        parsed = spdx_licensing().parse(expression, simple=True)
     except Exception:  # license-expression raises several unrelated types
         return None
     if parsed is None:
@@ -243,8 +245,7 @@ def check(
     base_model: DatasetFacts | None = None,
 ) -> CheckResult:
     """Check a corpus for an intended use (``result.to_dict()`` is the SPEC section 4 JSON)."""
-    if use not in USES:
-        raise ValidationError(f"unknown use {use!r}: expected one of {', '.join(USES)}")
+    validate_use(use)
     if use == "research" or commercial is None:
         commercial = use != "research"
     canonical_region = validate_region(region, allow_any=False) if region else None

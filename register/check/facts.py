@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# Intended uses, from least to most exposed (SPEC section 4).
-USES: tuple[str, ...] = ("research", "internal", "service", "release-weights", "release-data")
+from register.check.uses import USES as USES  # the intended uses (home: check/uses.py)
 
 PERSONAL_DATA_VALUES: tuple[str, ...] = ("yes", "no", "unknown")
 

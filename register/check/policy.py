@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from register.check.corpus import load_yaml_file
 from register.errors import PolicyError
+from register.safe_yaml import load_yaml_file
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "policies" / "default.yaml"
 

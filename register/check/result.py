@@ -21,8 +21,7 @@ from typing import Literal, cast
 from typing_extensions import NotRequired, TypedDict
 
 from register.check.facts import OBLIGATION_KINDS, USES, VERDICTS
-
-SCHEMA_VERSION = 1
+from register.versions import SCHEMA_VERSION
 
 Verdict = Literal["allowed", "allowed-with-obligations", "needs-review", "blocked"]
 Use = Literal["research", "internal", "service", "release-weights", "release-data"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from register.check.uses import validate_use
 from register.cli._common import (
     FormatOption,
     NonCommercialOption,
@@ -90,6 +91,7 @@ def check(
         raise UsageError(
             "--use is required (research, internal, service, release-weights, release-data)"
         )
+    validate_use(use)
     if corpus_file is None and not dataset:
         raise UsageError("give a CORPUS_FILE or --dataset ID")
     on_date = parse_date(on, "--on")
@@ -153,6 +155,7 @@ def notice(
     """
     from register.render.notice import render_notice
 
+    validate_use(use)
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:
         result = reg.check_corpus(
@@ -181,6 +184,7 @@ def clear(
 
     Example: register clear squad --use service --reason "bought" --by alice --until 2027-12-31
     """
+    validate_use(use)
     until_date = parse_date(until, "--until")
     with open_register(ctx) as reg:
         known = bool(reg.existing_ids([dataset_id]))

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from register.cli._common import FormatOption, emit, open_register, resolve_format
-from register.render.formats import OutputFormat, cell_text, to_json
+from register.render.cells import cell_text
+from register.render.formats import OutputFormat, to_json
 
 if TYPE_CHECKING:
     from register.views import DatasetView

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from register.check.uses import validate_use
 from register.cli._common import info, open_register, parse_date, run_rights_import
 from register.errors import UsageError
 
@@ -41,6 +42,8 @@ def export(
         raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     if use and corpus is None:
         raise UsageError("--use needs --corpus FILE")
+    if use:
+        validate_use(use)
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:
         report = export_register(reg, fmt, out, corpus=corpus, use=use, on=on_date)

@@ -15,9 +15,8 @@ One interface, chosen by :class:`ExportFormat`::
 * pandas / openpyxl / the SPDX bindings are imported only inside the exporter that needs them,
   so importing this package (and starting the CLI) stays fast.
 * Text that a spreadsheet could run as a formula (``= + - @``, tab, CR) is escaped with
-  :func:`register.rights.table_import.escape_cell` in every xlsx and csv cell.  The json and SPDX
-  exports
-  hold the text verbatim (they are data formats, not spreadsheets).
+  :func:`register.render.cells.escape_cell` in every xlsx and csv cell.  The json and SPDX
+  exports hold the text verbatim (they are data formats, not spreadsheets).
 
 The Register sheet / csv columns are :data:`REGISTER_COLUMNS`; the editable ones are exactly
 the importer's columns (:data:`register.rights.record.EDITABLE_COLUMNS`), so an exported workbook or
@@ -29,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +37,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from register.check.uses import validate_use
 from register.errors import ExportError, UsageError
+from register.render.cells import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from register.check.result import CheckResult
@@ -56,7 +56,6 @@ __all__ = [
     "RegisterRow",
     "export_register",
     "iter_register_rows",
-    "license_ids",
 ]
 
 
@@ -176,21 +175,6 @@ def _check_editable_columns() -> None:  # the import round trip depends on this
 
 # --------------------------------------------------------------------------- rows
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-:]*")
-_OPERATORS = frozenset({"and", "or", "with"})
-
-
-def license_ids(expression: str | None) -> list[str]:
-    """License (and exception) ids named in an SPDX expression, in order, de-duplicated."""
-    if not expression:
-        return []
-    out: dict[str, None] = {}
-    for token in _TOKEN.findall(expression):
-        if token.lower() not in _OPERATORS:
-            out.setdefault(token, None)
-    return list(out)
-
-
 def _parse_ts(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -242,7 +226,7 @@ def _suggestion_text(raw: str | None) -> str | None:
             continue
         value = item.get("value")
         if isinstance(value, list):
-            value = ";".join(str(v) for v in value)
+            value = LIST_SEPARATOR.join(str(v) for v in value)
         parts.append(f"{key}: {value}")
     return "; ".join(parts) or None
 
@@ -364,6 +348,8 @@ def export_register(
     except ValueError:
         raise UsageError(f"FORMAT must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}"
                          ) from None
+    if use:
+        validate_use(use)
     _check_editable_columns()
     out_path = Path(out)
     if out_path.is_dir():

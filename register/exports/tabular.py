@@ -2,11 +2,11 @@
 
 CSV (``register export csv OUT``): a header row and one row per dataset with the columns of
 :data:`register.exports.REGISTER_COLUMNS` (the Register sheet's), UTF-8, ``,``-separated,
-``\\n`` line ends.  Lists are ``;``-separated, dates ISO 8601, booleans ``yes``/``no``.  The
-editable columns are the rights import's, so the file can be edited and imported back with
+``\\n`` line ends.  Cells are :func:`register.render.cells.cell_text` (lists ``;``-separated,
+dates ISO 8601, booleans ``yes``/``no``), as in every CSV and xlsx output.  The editable
+columns are the rights import's, so the file can be edited and imported back with
 ``register rights import`` / ``register import csv``.  Every cell that a spreadsheet could
-run as a formula is escaped (:func:`register.rights.table_import.escape_cell`); the importer undoes
-it.
+run as a formula is escaped; the importer undoes it.
 
 With ``--corpus FILE --use USE`` the CSV is the check instead: the check view of
 :mod:`register.render.checkview`, one finding per row under its ``CHECK_COLUMNS`` (the same
@@ -32,29 +32,14 @@ from register.exports import (
     ExportScope,
     iter_register_rows,
 )
+from register.render.cells import cell_text, escape_cell
 from register.render.checkview import CHECK_COLUMNS, check_row_dicts, check_rows
-from register.render.formats import SCHEMA_VERSION
-from register.rights.table_import import escape_cell
+from register.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from register.register import Register
 
-__all__ = ["plain_cell", "write_csv", "write_json"]
-
-def plain_cell(value: Any) -> str:
-    """A value as CSV text (not yet escaped)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ";".join(plain_cell(v) for v in value)
-    return str(value)
-
+__all__ = ["write_csv", "write_json"]
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -70,13 +55,13 @@ def write_csv(reg: Register, path: Path, scope: ExportScope, report: ExportRepor
         if scope.check is not None:
             writer.writerow(CHECK_COLUMNS)
             for row in check_row_dicts(scope.check):
-                writer.writerow([escape_cell(plain_cell(row[c])) for c in CHECK_COLUMNS])
+                writer.writerow([escape_cell(cell_text(row[c])) for c in CHECK_COLUMNS])
             report.rows = len(scope.check.datasets)
             return
         names = [c.name for c in REGISTER_COLUMNS]
         writer.writerow(names)
         for dataset in iter_register_rows(reg, scope.ids):
-            writer.writerow([escape_cell(plain_cell(dataset[n])) for n in names])
+            writer.writerow([escape_cell(cell_text(dataset[n])) for n in names])
             report.rows += 1
 
 

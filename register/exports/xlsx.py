@@ -26,7 +26,7 @@ adding one's own notes; the import ignores computed columns anyway.
 Safety and limits (nothing is silently lost; every change is a report warning):
 
 * text starting with ``= + - @``, tab or CR is escaped
-(:func:`register.rights.table_import.escape_cell`),
+(:func:`register.render.cells.escape_cell`),
   so no cell is ever a formula;
 * characters XML cannot hold (control characters) are replaced by U+FFFD;
 * a cell over 32,767 characters is cut with a visible ``[truncated ...]`` marker;
@@ -61,10 +61,10 @@ from register.exports import (
     ExportScope,
     RegisterRow,
     iter_register_rows,
-    license_ids,
 )
+from register.licenses.expressions import license_keys
+from register.render.cells import LIST_SEPARATOR, cell_text, escape_cell
 from register.render.checkview import CHECK_COLUMNS, check_rows
-from register.rights.table_import import escape_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -155,9 +155,9 @@ class _Writer:
         if isinstance(value, str):
             return self.text(value, where) if value else None
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return cell_text(value)
         if isinstance(value, list | tuple):
-            return self.text(";".join(str(v) for v in value), where) if value else None
+            return self.text(cell_text(value), where) if value else None
         return value
 
     def link(self, ws: WriteOnlyWorksheet, text: str, url: str, where: str) -> Any:
@@ -306,7 +306,7 @@ def _register_rows(
             if isinstance(value, str):
                 value = w.text(value, f"Register!{name} of {ident}") if value else None
             elif isinstance(value, bool):
-                value = "yes" if value else "no"
+                value = cell_text(value)
             out.append(value)
         source = row["source"]
         if isinstance(source, str) and source.startswith(("https://", "http://")):
@@ -316,8 +316,8 @@ def _register_rows(
             cell.fill = _REVIEW_FILL
             out[review_at] = cell
         ws.append(out)
-        for lid in set(license_ids(row["declared_license"])) | set(
-                license_ids(row["concluded_license"])):
+        for lid in set(license_keys(row["declared_license"])) | set(
+                license_keys(row["concluded_license"])):
             seen_licenses[lid] += 1
         review.add(row)
     return count
@@ -380,9 +380,9 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
             item.update(name=terms.name, family=terms.family, notes=terms.notes or None)
             for t in LICENSE_TERMS:
                 value = data["terms"][t]
-                item[t] = (";".join(value) or None) if isinstance(value, list) else value
-            item["sources"] = ";".join(s["url"] for s in data["sources"]) or None
-            item["reviewed"] = ";".join(str(s["reviewed"]) for s in data["sources"]
+                item[t] = (LIST_SEPARATOR.join(value) or None) if isinstance(value, list) else value
+            item["sources"] = LIST_SEPARATOR.join(s["url"] for s in data["sources"]) or None
+            item["reviewed"] = LIST_SEPARATOR.join(str(s["reviewed"]) for s in data["sources"]
                                         if s.get("reviewed")) or None
         rows.append(item)
     _setup(ws, LICENSE_COLUMNS, rows[:SAMPLE_ROWS])
@@ -393,7 +393,7 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
         sources = item.get("sources")
         if sources and sources.startswith(("https://", "http://")):
             at = [c.name for c in LICENSE_COLUMNS].index("sources")
-            out[at] = w.link(ws, out[at], sources.split(";")[0], item["license"])
+            out[at] = w.link(ws, out[at], sources.split(LIST_SEPARATOR)[0], item["license"])
         ws.append(out)
     if not rows:
         ws.append(["(no licenses)"])

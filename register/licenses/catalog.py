@@ -39,14 +39,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from register.errors import LicenseDataError
+from register.safe_yaml import load_yaml_file
 
 SHARE_ALIKE_SCOPES = ("none", "distribution", "service")
-# Data files in a licenses directory that are not license entries (the normalizer's tables).
-NON_LICENSE_FILES = frozenset({"aliases.yaml"})
+# Data files in a licenses directory that are not license entries (the normalizer's tables,
+# the provenance manifest).
+NON_LICENSE_FILES = frozenset({"aliases.yaml", "MANIFEST.yaml"})
 EXTRA_OBLIGATION_KINDS = ("naming", "user-threshold")
+#: A knowledge-base file (one license, or the alias table) larger than this is refused.
+MAX_LICENSE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -223,10 +225,8 @@ class KnowledgeBase:
             for path in sorted(d.glob("*.yaml")):
                 if path.name in NON_LICENSE_FILES:
                     continue
-                try:
-                    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-                except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                    raise LicenseDataError(f"{path}: not valid YAML ({exc})") from exc
+                data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
+                                      aliases=True)
                 items.append(_terms_from_mapping(data, str(path)))
         return cls(items)
 
@@ -241,9 +241,6 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self._by_key)
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,24 @@
-"""The SPDX licensing of ``license-expression``, built once (it is slow to build)."""
+"""License expressions: the one ``license-expression`` Licensing and what is read through it.
+
+:func:`spdx_licensing` is the only :class:`license_expression.Licensing` of the package: the
+SPDX licensing (SPDX ids and ScanCode ``LicenseRef-scancode-*`` keys, with their aliases),
+built once because it is slow to build.  Everything that parses an expression goes through
+it: :func:`canonical_expression` (a person's expression, validated), :func:`license_keys`
+(the ids an expression names), :func:`expression_syntax_error` (is it an expression at all),
+the check engine's options and normalization.  Known ids come out in their canonical
+spelling (``mit`` -> ``MIT``, deprecated ``GPL-3.0`` -> ``GPL-3.0-only``); other ids (a
+user's ``LicenseRef-...``) as written.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
+__all__ = [
+    "canonical_expression", "expression_syntax_error", "license_key_set", "license_keys",
+    "spdx_licensing",
+]
 
 
 @lru_cache(maxsize=1)
@@ -47,12 +62,30 @@ def canonical_expression(text: str) -> str:
     raise ValueError("; ".join(info.errors))
 
 
-def license_keys(expression: str | None) -> set[str]:
-    """The license (and exception) keys of an expression, lower-case; text that is not an
-    expression is its own key."""
-    if not expression:
-        return set()
+def expression_syntax_error(text: str) -> str | None:
+    """``None`` when ``text`` parses as a license expression (of any ids); else why not."""
     try:
-        return {k.lower() for k in spdx_licensing().license_keys(expression)}
-    except Exception:
-        return {expression.lower()}
+        parsed = spdx_licensing().parse(text)
+    except Exception as exc:  # license-expression raises several unrelated types
+        return str(exc) or "syntax error"
+    return None if parsed is not None else "the license expression is empty"
+
+
+@lru_cache(maxsize=8192)
+def license_keys(expression: str | None) -> tuple[str, ...]:
+    """The license and exception ids an expression names, in written order, de-duplicated.
+
+    ``X WITH Y`` names ``X`` and ``Y``.  Known ids are in canonical spelling.  A text that
+    does not parse names one id, itself (stripped): it is then reported, never dropped.
+    """
+    if not expression or not expression.strip():
+        return ()
+    try:
+        return tuple(spdx_licensing().license_keys(expression))
+    except Exception:  # license-expression raises several unrelated types
+        return (expression.strip(),)
+
+
+def license_key_set(expression: str | None) -> frozenset[str]:
+    """The ids of :func:`license_keys`, lower-case, as a set (for "names these licenses")."""
+    return frozenset(k.lower() for k in license_keys(expression))

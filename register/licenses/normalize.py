@@ -22,6 +22,7 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
+from register.licenses.catalog import KnowledgeBase
 from register.licenses.expressions import spdx_licensing
 from register.licenses.tables import (
     URL_IN_TEXT,
@@ -29,6 +30,7 @@ from register.licenses.tables import (
     full_text_license,
     scan,
     tables,
+    tables_for,
     tokenize,
     url_license,
 )
@@ -105,27 +107,45 @@ _EXPR_CHARS = re.compile(r"[A-Za-z0-9.+\-() ]+")
 _OPERATOR = re.compile(r"(?i)(?:^|[\s()])(and|or|with)(?:$|[\s()])")
 
 
-def normalize(text: object) -> NormalizationResult:
-    """Normalize one license text to an SPDX expression; never raises."""
+def normalize(text: object, *, kb: KnowledgeBase | None = None) -> NormalizationResult:
+    """Normalize one license text to an SPDX expression; never raises.
+
+    ``kb`` is the knowledge base to read licenses from (default: the built-in one plus
+    ``$REGISTER_LICENSES_DIR``), as ``Register(kb=...)`` passes its own."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    return _safe(text, tables_for(kb))
+
+
+def _safe(text: str, t: Tables) -> NormalizationResult:
     try:
-        if len(text) <= _CACHE_MAX_CHARS:
-            return _normalize_cached(text)
-        return _normalize(text)
+        return _memo(text, t)
     except Exception as exc:  # a bug must never turn into a silent answer
         return _review(text, "error", f"could not normalize ({type(exc).__name__}: {exc})")
 
 
+def _memo(text: str, t: Tables) -> NormalizationResult:
+    """``_normalize`` with the results of short texts kept (per tables)."""
+    if len(text) > _CACHE_MAX_CHARS:
+        return _normalize(text, t)
+    if t is tables():
+        return _normalize_cached(text)
+    hit = t.results.get(text)
+    if hit is None:
+        if len(t.results) >= 65_536:
+            t.results.clear()
+        hit = t.results[text] = _normalize(text, t)
+    return hit  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=65_536)
 def _normalize_cached(text: str) -> NormalizationResult:
-    return _normalize(text)
+    return _normalize(text, tables())
 
 
-def _normalize(text: str) -> NormalizationResult:
-    t = tables()
+def _normalize(text: str, t: Tables) -> NormalizationResult:
     if len(text) > MAX_TEXT_CHARS:
         found = scan(tokenize(text[:MAX_TEXT_CHARS], t), t)
         ids = {i for m in found for i in m.ids}
@@ -204,8 +224,7 @@ def _same_family(a: str, b: str) -> bool:
 
 
 def _other_value(text: str, name: str, t: Tables) -> NormalizationResult:
-    inner = _normalize_cached(name.replace("-", " ").replace("_", " ").strip()) \
-        if len(name) < _CACHE_MAX_CHARS else _normalize(name)
+    inner = _memo(name.replace("-", " ").replace("_", " ").strip(), t)
     if not inner.needs_review and inner.expression:
         return _result(text, inner.expression, False, min(inner.confidence, 0.9), inner.method,
                        f"Hub 'other' value naming {inner.expression}")
@@ -345,7 +364,7 @@ def _evidence_ids(
     text: str, t: Tables, declared: set[str] = frozenset()  # type: ignore[assignment]
 ) -> tuple[set[str], list[str]]:
     """Licenses a piece of evidence names: (resolved ids, unresolved descriptions)."""
-    res = normalize(text)
+    res = _safe(text, t)
     if res.method in ("empty", "placeholder"):
         return set(), []
     if res.expression and not res.needs_review:
@@ -381,21 +400,22 @@ def _family_of(lid: str) -> str:
     return re.sub(r"-(only|or-later)$", "", lid)
 
 
-def normalize_card_license(raw: Mapping[str, Any]) -> NormalizationResult:
+def normalize_card_license(
+    raw: Mapping[str, Any], *, kb: KnowledgeBase | None = None,
+) -> NormalizationResult:
     """Normalize a card's raw license fields (SPEC section 3); never raises.
 
     ``raw`` keys: ``license`` (Hub id or list), ``licenses`` (legacy list), ``license_name``,
     ``license_link``, ``license_details``, ``infos_license`` (``dataset_infos.json`` text(s))
-    and ``license_section`` (the card's licensing section).
+    and ``license_section`` (the card's licensing section).  ``kb`` as for :func:`normalize`.
     """
     try:
-        return _card(raw if isinstance(raw, Mapping) else {})
+        return _card(raw if isinstance(raw, Mapping) else {}, tables_for(kb))
     except Exception as exc:
         return _review(repr(raw)[:200], "error", f"could not normalize ({type(exc).__name__})")
 
 
-def _card(raw: Mapping[str, Any]) -> NormalizationResult:
-    t = tables()
+def _card(raw: Mapping[str, Any], t: Tables) -> NormalizationResult:
     current = [x.strip() for x in _as_list(raw.get("license")) if x.strip()]
     legacy = [x.strip() for x in _as_list(raw.get("licenses")) if x.strip()]
     hub_ids = list(dict.fromkeys(current + legacy))
@@ -416,7 +436,7 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
             for what, value in (("license_name", name), ("license_details", details),
                                 ("license_link", link)):
                 if value:
-                    r = normalize(value)
+                    r = _safe(value, t)
                     if not r.needs_review and r.expression:
                         found[what] = r.expression
                     else:
@@ -431,7 +451,7 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
             if not (name or details or link):
                 problems.append("YAML 'other' without license_name or license_link")
             continue
-        r = normalize(hid)
+        r = _safe(hid, t)
         if r.needs_review or not r.expression:
             problems.append(f"YAML {hid!r}: {r.reason}")
             if r.expression:
@@ -441,7 +461,7 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
     if not hub_ids and (name or link):
         for what, value in (("license_name", name), ("license_link", link)):
             if value:
-                r = normalize(value)
+                r = _safe(value, t)
                 if not r.needs_review and r.expression:
                     parts.append(r.expression)
                     break
@@ -459,7 +479,7 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
     expression: str | None = None
     if parts:
         joined = joiner.join(f"({p})" if " " in p else p for p in parts)
-        expression = normalize(joined).expression or joined
+        expression = _safe(joined, t).expression or joined
 
     # Evidence: dataset_infos.json texts and the licensing section.
     declared = set()

@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from register.licenses.catalog import KnowledgeBase, builtin_dir, default_kb
+from register.errors import LicenseDataError
+from register.licenses.catalog import MAX_LICENSE_BYTES, KnowledgeBase, builtin_dir, default_kb
 from register.licenses.expressions import spdx_licensing
+from register.safe_yaml import load_yaml_file
 
 # --------------------------------------------------------------------------- tables
 
@@ -59,6 +59,8 @@ class Tables:
     restriction_markers: dict[str, list[str]] = field(default_factory=dict)
     restricted_ids: dict[str, set[str]] = field(default_factory=dict)  # marker kind -> ids
     full_texts: list[dict[str, Any]] = field(default_factory=list)
+    #: normalization results for these tables (text -> result), see normalize.normalize
+    results: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 
@@ -147,7 +149,8 @@ def load_alias_table(directory: Path) -> dict[str, Any]:
     path = directory / "aliases.yaml"
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
+                          aliases=True) or {}
     return data if isinstance(data, dict) else {}
 
 
@@ -254,6 +257,24 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
 def tables() -> Tables:
     """The tables of the default knowledge base and the built-in alias table (cached)."""
     return build_tables(default_kb(), load_alias_table(builtin_dir()))
+
+
+_KB_TABLES: dict[int, tuple[KnowledgeBase, Tables]] = {}
+
+
+def tables_for(kb: KnowledgeBase | None = None) -> Tables:
+    """The tables of ``kb`` (``None``: the default knowledge base) with the built-in alias
+    table; built once per knowledge base (a few are kept)."""
+    if kb is None or kb is default_kb():
+        return tables()
+    hit = _KB_TABLES.get(id(kb))
+    if hit is not None and hit[0] is kb:
+        return hit[1]
+    if len(_KB_TABLES) >= 8:
+        _KB_TABLES.clear()
+    built = build_tables(kb, load_alias_table(builtin_dir()))
+    _KB_TABLES[id(kb)] = (kb, built)
+    return built
 
 
 # --------------------------------------------------------------------------- scanning

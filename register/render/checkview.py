@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from register.render.cells import LIST_SEPARATOR
+
 if TYPE_CHECKING:
     from register.check.result import CheckResult, DatasetVerdict
 
@@ -36,7 +38,6 @@ __all__ = ["CHECK_COLUMNS", "LIST_SEPARATOR", "CheckRow", "check_row_dicts", "ch
 CHECK_COLUMNS: tuple[str, ...] = (
     "section", "datasets", "license", "verdict", "rule", "kind", "message",
 )
-LIST_SEPARATOR = ";"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Formatters shared by every read/check command: table, JSON and CSV.
 
-Data goes to stdout; JSON is sorted, indented and carries ``schema_version``; CSV cells that
+Data goes to stdout; JSON is sorted, indented and carries ``schema_version``; CSV and table
+cells are :func:`register.render.cells.cell_text` (lists ``;``-separated) and CSV cells that
 could run as spreadsheet formulas are escaped.  Tables are drawn with rich, JSON and CSV are
 written as plain text (never through a rich console, which would wrap lines).
 """
@@ -16,7 +17,8 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any, TextIO
 
-SCHEMA_VERSION = 1
+from register.render.cells import cell_text, escape_cell
+from register.versions import SCHEMA_VERSION
 
 
 class OutputFormat(str, Enum):
@@ -37,21 +39,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return "; ".join(cell_text(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return str(value)
-
-
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    from register.rights.table_import import escape_cell
-
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)

@@ -104,7 +104,7 @@ def _license_texts(register: Register, expression: str | None) -> tuple[str, boo
 
     parts = []
     undetermined = False
-    for key in sorted(license_keys(expression)):
+    for key in sorted({k.lower() for k in license_keys(expression)}):
         terms = register.kb.get(key)
         if terms is None or terms.needs_review:
             undetermined = True

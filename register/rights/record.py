@@ -71,6 +71,7 @@ from register.check.facts import (
     RightsRecord,
 )
 from register.errors import RegisterError, ValidationError, ValidationProblem
+from register.render.cells import LIST_SEPARATOR
 from register.rights.regions import expand_regions, region_allowed, validate_region
 
 __all__ = [
@@ -79,7 +80,6 @@ __all__ = [
     "EDITABLE_COLUMNS",
     "FIELD_TO_COLUMN",
     "LICENSE_COLUMNS",
-    "LIST_SEPARATOR",
     "RIGHTS_COLUMNS",
     "RightsChange",
     "apply_change",
@@ -143,7 +143,6 @@ FIELD_TO_COLUMN: dict[str, str] = {v: k for k, v in COLUMN_TO_FIELD.items()}
 LIST_COLUMNS = frozenset({"sensitive", "consent_purpose", "collected_in", "allowed_region"})
 DATE_COLUMNS = frozenset({"collected_on", "retain_until"})
 
-LIST_SEPARATOR = ";"
 CLEAR_MARKERS: tuple[str, ...] = ("-", "none")
 ANY = "any"
 

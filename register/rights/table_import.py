@@ -1,4 +1,4 @@
-"""Reading rights tables (``.csv`` / ``.xlsx``) and the cell escaping every exporter uses.
+"""Reading rights tables (``.csv`` / ``.xlsx``).
 
 The column names and cell format are documented in :mod:`register.rights.record`.  Reading is
 validate-everything: :func:`read_rights_table` walks every row and returns every problem
@@ -10,10 +10,8 @@ File-level failures (missing, too large, not a workbook, not UTF-8) raise
 wrapped).  Limits: 50 MB on disk, 500 MB uncompressed inside an ``.xlsx``, 1,000,000 data rows;
 at most 10,000 problems are listed individually (one last problem counts the rest).
 
-Formula escaping: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-return would be run as a formula by a spreadsheet; :func:`escape_cell` prefixes it with ``'``
-(and, so the escaping is reversible, a text already starting with ``'``).  Importers undo
-it with :func:`unescape_cell`.
+Cells written by the exporters are formula-escaped; the reader undoes it with
+:func:`register.render.cells.unescape_cell` (the one home of cell text).
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from typing import Any
 
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
+from register.render.cells import unescape_cell
 from register.rights.record import (
     BY_COLUMN,
     CLEAR_MARKERS,
@@ -43,14 +42,11 @@ from register.rights.record import (
 )
 
 __all__ = [
-    "FORMULA_TRIGGERS",
     "MAX_BYTES",
     "MAX_ROWS",
     "RightsRow",
-    "escape_cell",
     "load_rights_table",
     "read_rights_table",
-    "unescape_cell",
 ]
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -59,10 +55,6 @@ MAX_ROWS = 1_000_000
 MAX_PROBLEMS = 10_000
 REGISTER_SHEET = "Register"
 
-#: First characters that make a spreadsheet treat text as a formula.
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPE = "'"
-
 # Header aliases (after lower-casing and turning spaces/hyphens into ``_``).
 _ALIASES = {
     "consent_purposes": "consent_purpose",
@@ -70,28 +62,6 @@ _ALIASES = {
     "dataset_id": "id",
     "dataset": "id",
 }
-
-
-def escape_cell(value: str) -> str:
-    """Text safe to write into a spreadsheet or CSV cell: no formula can run.
-
-    ``'=1+1'`` -> ``"'=1+1"``; a text starting with ``'`` is escaped too so that
-    ``unescape_cell(escape_cell(s)) == s`` for every string.
-    """
-    if value and (value.startswith(FORMULA_TRIGGERS) or value.startswith(_ESCAPE)):
-        return _ESCAPE + value
-    return value
-
-
-def unescape_cell(value: str) -> str:
-    """Undo :func:`escape_cell` (a ``'`` followed by a trigger or another ``'``)."""
-    if (
-        len(value) >= 2
-        and value[0] == _ESCAPE
-        and (value[1] == _ESCAPE or value[1] in FORMULA_TRIGGERS)
-    ):
-        return value[1:]
-    return value
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import json
 from importlib import import_module, resources
 from typing import Any
 
-from register.check.result import SCHEMA_VERSION
+from register.versions import SCHEMA_VERSION
 
 __all__ = ["DRAFT", "SCHEMAS", "generate_schema", "load_schema", "render_schema",
            "schema_filename"]

@@ -11,10 +11,10 @@ from register.check.corpus import (
     CorpusEntry,
     corpus_from_ids,
     load_corpus,
-    load_yaml_file,
     parse_corpus,
 )
 from register.errors import CorpusError
+from register.safe_yaml import load_yaml_file
 
 SCENARIOS = Path(__file__).parents[1] / "fixtures" / "scenarios"
 
@@ -98,7 +98,7 @@ def test_alias_bomb_refused(tmp_path: Path) -> None:
 def test_size_cap(tmp_path: Path) -> None:
     p = write(tmp_path, "name: x\ndatasets: [a]\n" + "#" * 2000 + "\n")
     with pytest.raises(CorpusError, match="limit"):
-        load_yaml_file(p, max_bytes=1000)
+        load_yaml_file(p, error=CorpusError, max_bytes=1000)
 
 
 def test_unsafe_tags_refused(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from register.check.engine import check, license_options, verdict_exit_code
 from register.check.facts import VERDICTS, Clearance, DatasetFacts, RightsRecord
 from register.check.policy import Policy
 from register.check.result import CheckResult, DatasetVerdict
-from register.errors import ValidationError
+from register.errors import UsageError, ValidationError
 from register.licenses.catalog import KnowledgeBase, LicenseTerms
 from register.rights.regions import (
     EEA_MEMBERS,
@@ -88,7 +88,7 @@ def test_result_shape_and_header() -> None:
 
 
 def test_bad_use_and_region() -> None:
-    with pytest.raises(ValidationError, match="unknown use"):
+    with pytest.raises(UsageError, match="--use must be one of .*, not 'training'"):
         run([ds("a", "MIT")], "training")
     with pytest.raises(ValidationError, match="unknown region"):
         run([ds("a", "MIT")], "service", region="XX")

@@ -18,8 +18,8 @@ from register.errors import ValidationError
 from register.exports import REGISTER_COLUMNS, export_register
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
+from register.render.cells import FORMULA_TRIGGERS
 from register.rights.record import EDITABLE_COLUMNS, parse_rights_options
-from register.rights.table_import import FORMULA_TRIGGERS
 from register.store.engine import run_write
 from register.store.tables import DATASETS
 

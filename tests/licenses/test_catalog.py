@@ -10,7 +10,7 @@ import yaml
 from license_expression import get_license_index, get_spdx_licensing
 
 from register.errors import LicenseDataError
-from register.licenses.catalog import KnowledgeBase, builtin_dir
+from register.licenses.catalog import NON_LICENSE_FILES, KnowledgeBase, builtin_dir
 from register.licenses.normalize import normalize
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -21,7 +21,7 @@ SCANCODE_REFS = {
     d["spdx_license_key"] for d in get_license_index()
     if str(d.get("spdx_license_key") or "").startswith("LicenseRef-scancode-")
 }
-FILES = sorted(p for p in LICENSES.glob("*.yaml") if p.name != "aliases.yaml")
+FILES = sorted(p for p in LICENSES.glob("*.yaml") if p.name not in NON_LICENSE_FILES)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
