@@ -54,16 +54,16 @@ def test_register_ingest_and_base_model_use_its_kb(
 
     with Register.open(tmp_path / "builtin.db") as reg:
         reg.ingest_paths([tmp_path / "cards"], recursive=True)
-        shown = reg.show("own")["license"]
-        assert shown["declared"] is None and shown["needs_review"]
+        shown = reg.show("own").license
+        assert shown.declared is None and shown.needs_review
 
     with Register.open(tmp_path / "injected.db", kb=fixture_kb) as reg:
         reg.ingest_paths([tmp_path / "cards"], recursive=True)
-        shown = reg.show("own")["license"]
-        assert shown["declared"] == OWN and not shown["needs_review"]
+        shown = reg.show("own").license
+        assert shown.declared == OWN and not shown.needs_review
         result = reg.check_corpus(corpus, use="release-data")
-        by_id = {d["id"]: d for d in result["datasets"]}
-        assert by_id["own"]["license"] == OWN
-        assert by_id["own"]["verdict"] == "blocked"  # rule 8, from the fixture terms
+        by_id = {d.id: d for d in result.datasets}
+        assert by_id["own"].license == OWN
+        assert by_id["own"].verdict == "blocked"  # rule 8, from the fixture terms
         weights = reg.check_corpus(corpus, use="release-weights")  # the base model is checked
-        assert {d["id"]: d["license"] for d in weights["datasets"]} == {"own": OWN, "m": OWN}
+        assert {d.id: d.license for d in weights.datasets} == {"own": OWN, "m": OWN}
