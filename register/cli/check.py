@@ -21,12 +21,9 @@ from register.cli._common import (
     resolve_format,
 )
 from register.errors import UsageError
-from register.render.checkview import CHECK_COLUMNS, check_row_dicts
+from register.render.checkview import CHECK_COLUMNS, check_row_dicts, print_check_report
 from register.render.formats import (
-    VERDICT_STYLES,
     OutputFormat,
-    escape_markup,
-    print_table,
     to_csv,
     to_json,
 )
@@ -115,23 +112,8 @@ def check(
     elif f is OutputFormat.csv:
         sys.stdout.write(to_csv(check_row_dicts(result), CHECK_COLUMNS))
     else:
-        print_check(result)
+        print_check_report(result)
     raise typer.Exit(result.exit_code)
-
-
-def print_check(result: CheckResult) -> None:
-    """The verdict line, then the check view (one row per finding, as in ``--format csv``)."""
-    from rich.console import Console
-
-    out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
-    style = VERDICT_STYLES.get(result.verdict, "")
-    out.print(
-        f"[bold {style}]{result.verdict.upper()}[/] for use '{result.use}'"
-        f" ({'commercial' if result.commercial else 'non-commercial'}"
-        f"{', region ' + result.region if result.region else ''},"
-        f" on {result.on.isoformat()}, policy {escape_markup(result.policy)})"
-    )
-    print_table(check_row_dicts(result), CHECK_COLUMNS, styles=VERDICT_STYLES)
 
 
 def notice(

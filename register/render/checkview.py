@@ -24,16 +24,20 @@ Every cell is text (lists already joined), so each format writes the rows as the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from register.render.cells import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from register.check.result import CheckResult, DatasetVerdict
 
-__all__ = ["CHECK_COLUMNS", "LIST_SEPARATOR", "CheckRow", "check_row_dicts", "check_rows"]
+__all__ = [
+    "CHECK_COLUMNS", "LIST_SEPARATOR", "CheckRow", "check_row_dicts", "check_rows",
+    "print_check_report",
+]
 
 CHECK_COLUMNS: tuple[str, ...] = (
     "section", "datasets", "license", "verdict", "rule", "kind", "message",
@@ -112,3 +116,70 @@ def check_rows(result: CheckResult) -> Iterator[CheckRow]:
 def check_row_dicts(result: CheckResult) -> list[dict[str, str | None]]:
     """:func:`check_rows` as mappings column -> cell (for the table and CSV writers)."""
     return [row.as_dict() for row in check_rows(result)]
+
+
+def print_check_report(result: CheckResult, stream: TextIO | None = None) -> None:
+    """The view a lawyer reads on a terminal: the verdict, the datasets that are blocked or
+    need review with their reasons, conflicts, obligations, the OR options chosen (rule 12),
+    the clearances applied (rule 13), warnings, then the datasets that are fine.  The same
+    findings as :func:`check_rows`, grouped for reading rather than one per row."""
+    from rich.console import Console
+
+    from register.render.formats import VERDICT_STYLES, escape_markup
+
+    esc = escape_markup
+    out = Console(file=stream or sys.stdout, soft_wrap=True, highlight=False)
+    style = VERDICT_STYLES.get(result.verdict, "")
+    out.print(
+        f"[bold {style}]{result.verdict.upper()}[/] for use '{result.use}'"
+        f" ({'commercial' if result.commercial else 'non-commercial'}"
+        f"{', region ' + esc(result.region) if result.region else ''},"
+        f" on {result.on.isoformat()}, policy {esc(result.policy)})"
+    )
+    for wanted in ("blocked", "needs-review"):
+        flagged = [d for d in result.datasets if d.verdict == wanted]
+        if flagged:
+            out.print(f"\n[bold]{wanted}[/]")
+        for d in flagged:
+            out.print(f"  {_label(d)} ({esc(d.license or 'no license')})")
+            for r in d.reasons:
+                out.print(f"    - rule {r.rule}: {esc(r.message)}")
+    if result.conflicts:
+        out.print("\n[bold]conflicts[/]")
+        for c in result.conflicts:
+            out.print(f"  - rule {c.rule}: {esc(c.message)} ({esc(', '.join(c.datasets))})")
+    if result.obligations:
+        out.print("\n[bold]obligations[/]")
+        for o in result.obligations:
+            out.print(f"  - {o.kind}: {esc(o.message)} ({esc(', '.join(o.datasets))})")
+    chosen = [d for d in result.datasets if d.chosen_option]
+    if chosen:
+        out.print("\n[bold]license choices[/] (rule 12: an OR is used under the option chosen)")
+        for d in chosen:
+            out.print(f"  - {_label(d)}: {esc(d.license or '')} -> used under "
+                      f"{esc(d.chosen_option or '')}")
+    cleared = [d for d in result.datasets if d.clearance]
+    if cleared:
+        out.print("\n[bold]clearances applied[/] (rule 13)")
+        for d in cleared:
+            cl = d.clearance
+            assert cl is not None
+            until = f" until {cl.until.isoformat()}" if cl.until else " (no end date)"
+            out.print(f"  - {_label(d)}: cleared for {esc(cl.use)} by {esc(cl.by)}{until}: "
+                      f"{esc(cl.reason)} -> {d.verdict}")
+    if result.warnings:
+        out.print("\n[bold]warnings[/]")
+        for w in result.warnings:
+            out.print(f"  - {esc(w.message)}")
+    fine = [d for d in result.datasets if d.verdict in ("allowed", "allowed-with-obligations")]
+    if fine:
+        out.print(
+            f"\n{len(fine)} dataset(s) allowed"
+            f"{' (with obligations)' if any(d.obligations for d in fine) else ''}: "
+            + ", ".join(_label(d) for d in fine[:20]) + (" ..." if len(fine) > 20 else ""))
+
+
+def _label(d: DatasetVerdict) -> str:
+    from register.render.formats import escape_markup
+
+    return escape_markup(d.id + (" [base model]" if d.base_model else ""))

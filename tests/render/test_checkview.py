@@ -78,18 +78,29 @@ def test_every_section_is_shown(tmp_path: Path, cards_dir: Path,
     assert rows[1][:2] == ["dataset", "example/base-1b (base model)"]
 
 
-def test_the_check_table_shows_the_view(tmp_path: Path, cards_dir: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_check_table_groups_the_same_findings(tmp_path: Path, cards_dir: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The terminal view groups the findings for a reader (blocked / needs review, conflicts,
+    obligations, OR choices, clearances, warnings); every finding of the CSV view is in it."""
     db, corpus = every_finding_register(capsys, tmp_path, cards_dir)
     table = run_cli(capsys, "--db", db, "check", str(corpus), "--use", "release-weights",
                     "--on", CHECK_ON, "-f", "table")
-    assert table.code == 4
+    csv_run = run_cli(capsys, "--db", db, "check", str(corpus), "--use", "release-weights",
+                      "--on", CHECK_ON, "-f", "csv")
+    assert table.code == 4 == csv_run.code
     first = table.out.splitlines()[0]
     assert first.startswith("BLOCKED for use 'release-weights' (commercial, on 2026-06-01")
-    for column in CHECK_COLUMNS:
-        assert column in table.out
-    for section in ("dataset-obligation", "conflict", "obligation", "warning"):
-        assert f" {section} " in table.out
+    for heading in ("blocked", "conflicts", "obligations", "license choices",
+                    "clearances applied", "warnings"):
+        assert f"\n{heading}" in table.out, heading
+    assert "dataset(s) allowed" in table.out
+    rows = list(csv.reader(io.StringIO(csv_run.out)))[1:]
+    for section, _datasets, _lic, verdict, _rule, _kind, message in rows:
+        if section in ("conflict", "obligation", "warning") or (
+                section == "dataset" and verdict in ("blocked", "needs-review")
+                and message != "no findings"):
+            assert message.split(" (OR resolved")[0].split(" (cleared by")[0] in table.out, \
+                message
 
 
 def _result() -> CheckResult:
