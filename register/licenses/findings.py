@@ -29,7 +29,8 @@ def partial_name(s: str, tokens: list[str], mentions: Sequence[Any], lid: str,
             continue
         beside = [tokens[k] for k in (m.start - 1, m.end)
                   if 0 <= k < len(tokens) and k not in covered]
-        versions = [tok for tok in beside if _VERSION_TOKEN.fullmatch(tok)]
+        own = set(_VERSION_TOKEN.findall(m.ids[0]))
+        versions = [tok for tok in beside if _VERSION_TOKEN.fullmatch(tok) and tok not in own]
         if versions:
             return (f"names {lid}, but version {versions[0]} beside it is not a version of "
                     "that license")

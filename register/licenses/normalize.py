@@ -500,6 +500,12 @@ def _card(raw: Mapping[str, Any]) -> NormalizationResult:
                 problems.append(f"{what} {value[:80]!r}: {r.reason}")
     if not hub_ids and not parts and not problems:
         problems.append("no license in the YAML")
+    if not any("control or bidirectional" in p for p in problems):
+        problems.extend(
+            f"YAML {key!r} holds control or bidirectional characters (U+{ord(m.group()):04X})"
+            for key in ("license", "licenses", "license_name", "license_link",
+                        "license_details")
+            for value in _as_list(raw.get(key)) if (m := _UNSAFE.search(value)))
     if current and legacy and {x.lower() for x in current} != {x.lower() for x in legacy}:
         problems.append(f"YAML 'license' {', '.join(current)} and legacy 'licenses' "
                         f"{', '.join(legacy)} differ")

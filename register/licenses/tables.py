@@ -67,6 +67,7 @@ class Tables:
     spdx_bags_by_token: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     spdx_unknown: dict[str, str] = field(default_factory=dict)  # lower id -> SPDX list id
     institutions: list[re.Pattern[str]] = field(default_factory=list)
+    connectives: set[str] = field(default_factory=set)  # words that tell no license apart
     scope_markers: dict[str, list[str]] = field(default_factory=dict)
     condition_markers: dict[str, list[str]] = field(default_factory=dict)
     marker_exemptions: list[str] = field(default_factory=list)
@@ -185,6 +186,7 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
         {str(kind): [_flat_words(p) for p in kind_phrases or ()]
          for kind, kind_phrases in (alias_data.get(what) or {}).items()}
         for what in ("restriction_markers", "scope_markers", "condition_markers"))
+    t.connectives = {str(w) for w in alias_data.get("connective_words") or ()}
     t.institutions = [
         re.compile(rf"(?<![\w-]){re.escape(str(n))}(?=\s+([A-Z][\w-]*))")
         for n in alias_data.get("institution_names") or ()
@@ -309,6 +311,7 @@ def longer_spdx_name(tokens: list[str], start: int, end: int, lid: str, t: Table
     if not inner:
         return None
     taken = set(covered)
+    reach = max(reach, len(set(tokens[start:end])))
     near = [*range(max(0, start - reach), start), *range(end, min(len(tokens), end + reach))]
     beside = {tokens[k] for k in near if k not in taken} - inner
     if not beside:
@@ -316,7 +319,12 @@ def longer_spdx_name(tokens: list[str], start: int, end: int, lid: str, t: Table
     rarest = min(inner, key=lambda tok: len(t.spdx_bags_by_token.get(tok, ())))
     for bag in sorted(t.spdx_bags_by_token.get(rarest, ())):
         words = set(bag)
-        if not inner < words or not (words - inner) & beside:
+        if not inner < words:
+            continue
+        extra = words - inner
+        # all its other words beside the mention, or one that no known name uses ("No
+        # *Military*", "*Apple*"); a common license word alone ("with attribution") is not
+        if not (extra <= beside or (extra & beside) - t.vocab - t.connectives):
             continue
         ids = sorted(i for i in t.spdx_names[bag] if i != lid and i.lower() != lid.lower())
         if ids and lid not in t.spdx_names[bag]:
