@@ -133,9 +133,6 @@ class Register:
         with read_connection(self.engine) as conn:
             return queries.existing_ids(conn, ids)
 
-    # Kept for register.hf_datasets (owned elsewhere), which still calls the old name.
-    _existing_ids = existing_ids
-
     def list_datasets(
         self, *, license: str | None = None, needs_review: bool = False,
         personal_data: str | None = None, region: str | None = None,
@@ -288,7 +285,7 @@ class Register:
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
         facts = self.facts(datasets, strict=strict)
-        base = self._base_model_facts(base_model) if base_model else None
+        base = self.base_model_facts(base_model) if base_model else None
         commercial = not (non_commercial or use == "research")
         return run_check(facts, use=use, commercial=commercial, region=region,
                          on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
@@ -310,7 +307,7 @@ class Register:
             base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
         return result.with_corpus(corpus.name)
 
-    def _base_model_facts(self, base_model: dict[str, Any]) -> DatasetFacts:
+    def base_model_facts(self, base_model: dict[str, Any]) -> DatasetFacts:
         from register.licenses.normalize import normalize
 
         model_id = str(base_model.get("id") or "base-model")

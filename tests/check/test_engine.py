@@ -653,3 +653,19 @@ def test_family_only_license_needs_review() -> None:
     r = check(facts, use="internal", on=ON, kb=BUILTIN)
     assert r.verdict == "needs-review"
     assert any(x.rule == "1" for x in r.datasets[0].reasons)
+
+
+@pytest.mark.parametrize(
+    "a,b,conflict",
+    [
+        ("AGPL-3.0-only", "GPL-3.0-only", False),  # GPL-3.0 s.13: the whole goes out as AGPL
+        ("AGPL-3.0-only", "GPL-3.0-or-later", False),
+        ("AGPL-3.0-or-later", "GPL-3.0-only", False),
+        ("AGPL-3.0-only", "GPL-2.0-only", True),
+    ],
+)
+def test_agpl_with_gpl3_is_a_one_way_compatibility(a: str, b: str, conflict: bool) -> None:
+    facts = [DatasetFacts(id="a", license=a), DatasetFacts(id="b", license=b)]
+    r = check(facts, use="release-weights", on=ON, kb=BUILTIN)
+    assert bool(r.conflicts) is conflict, r.conflicts
+    assert r.verdict == ("blocked" if conflict else "allowed-with-obligations")

@@ -128,14 +128,18 @@ def test_share_alike_scope_and_one_way_compatibility() -> None:
     listed = {x.id for x in KB if x.share_alike_compatible}
     assert {x for x in listed if x.startswith(("CC", "ODbL", "ODC", "CDLA"))} == {
         "CC-BY-SA-3.0", "CC-BY-SA-4.0"}
-    # beyond them: the or-later grants of the GNU licenses and MPL-2.0's Secondary Licenses
+    # beyond them: the or-later grants of the GNU licenses and MPL-2.0's Secondary Licenses,
+    # and GPL-3.0 section 13 (combination with AGPL-3.0, one-way: issue 11)
     assert {x for x in listed if not x.startswith("CC")} == {
         "GPL-2.0-or-later", "GPL-3.0-or-later", "LGPL-2.0-or-later", "LGPL-2.1-only",
-        "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-or-later"}
+        "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-or-later",
+        "GPL-3.0-only"}
+    assert t("GPL-3.0-only").share_alike_compatible == ("AGPL-3.0-only",)
+    assert "GPL-3.0-only" not in t("AGPL-3.0-only").share_alike_compatible
     # weak file-level copyleft is not share-alike for a corpus (SPEC 4.1 groups MPL with MIT)
     assert t("MPL-2.0").share_alike == "none"
     assert "GPL-3.0-only" not in t("GPL-2.0-only").share_alike_compatible
-    assert t("GPL-3.0-or-later").share_alike_compatible == ("GPL-3.0-only",)
+    assert t("GPL-3.0-or-later").share_alike_compatible == ("GPL-3.0-only", "AGPL-3.0-only")
     assert not t("ODbL-1.0").results_carveout
 
 

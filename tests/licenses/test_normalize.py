@@ -244,11 +244,24 @@ def test_real_cards_never_silently_wrong(card: dict) -> None:  # type: ignore[ty
 
 def test_real_cards_clear_ones_pass() -> None:
     by = {c["card"]: c for c in CARDS}
-    for name in ("alt", "cawac", "few_rel", "newsqa", "gooaq", "mc4", "polsum", "oscar",
-                 "speech_commands", "xsum_factuality", "pec", "time_dial", "neural_code_search",
+    for name in ("alt", "cawac", "few_rel", "newsqa", "gooaq", "mc4", "polsum",
+                 "speech_commands", "xsum_factuality", "time_dial", "neural_code_search",
                  "code_x_glue_cc_defect_detection", "hebrew_sentiment", "lc_quad"):
         res = normalize_card_license(by[name]["raw"])
         assert not res.needs_review, (name, res)
+        assert equivalent(res.expression, by[name]["expected"]), (name, res)
+
+
+def test_real_cards_whose_prose_adds_doubts_need_review() -> None:
+    # Formerly expected clear (a confident answer the prose contradicts, issue 11 class 5):
+    # OSCAR "We do not own any of the text from which these data has been extracted" (CC0
+    # covers only the packaging); PEC "hinges on the legal status of the Pushshift.io data
+    # which is unclear".  The YAML license stays the candidate.
+    by = {c["card"]: c for c in CARDS}
+    for name, said in (("oscar", "we do not own"), ("pec", "legal status of")):
+        res = normalize_card_license(by[name]["raw"])
+        assert res.needs_review, (name, res)
+        assert said in res.reason, (name, res)
         assert equivalent(res.expression, by[name]["expected"]), (name, res)
 
 
@@ -352,6 +365,11 @@ def test_challenge_set_never_silently_wrong_and_mostly_auto_correct() -> None:
         ("https://opensource.org/license/apache-2-0/", "Apache-2.0"),
         ("https://creativecommons.org/licenses/by-sa/2.1/jp/", "CC-BY-SA-2.1-JP"),
         ("https://www.llama.com/llama3_1/license/", "LicenseRef-scancode-llama-3.1-license-2024"),
+        # Formerly expected to need review (so as not to read as CC-BY-2.0): they are the
+        # SPDX full name and the publisher's short name of DL-DE-BY-2.0, now in the name table
+        # built from the SPDX license list.
+        ("Data licence Germany – attribution – version 2.0", "DL-DE-BY-2.0"),
+        ("dl-de/by-2-0", "DL-DE-BY-2.0"),
     ],
 )
 def test_generalized_forms(text: str, expected: str) -> None:
@@ -365,7 +383,6 @@ def test_generalized_forms(text: str, expected: str) -> None:
     [
         "openrail-m", "https://ai.meta.com/llama/license/", "Apache 2.0 + Commons Clause",
         "MIT-style license", "CC0 for annotations; images under original licenses",
-        "Data licence Germany – attribution – version 2.0", "dl-de/by-2-0",
         "https://creativecommons.org/licenses/by/2.5/za/", "CC BY 4.0 or later",
         "GPL v2 or v3", "(MIT",
     ],
