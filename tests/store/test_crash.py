@@ -128,8 +128,11 @@ def test_killed_ingest_leaves_whole_batches_and_resumes(tree: Path, full: tuple[
     for round_no in range(ROUNDS):
         db = tmp_path / f"round{round_no}.db"
         cmd = ingest_cmd(db, tree)
+        remaining = 1.0  # share of the cards not yet in the register
         for _ in range(2):  # two kills in a row on the same register, then finish
-            delay = rng.uniform(0.05, duration * 1.05)
+            # kill inside the work still to do (a resumed run skips the cards already in),
+            # with a little slack past its expected end so that finishing is tried too
+            delay = rng.uniform(0.05, 0.3 + duration * remaining * 0.95)
             if run_and_kill(cmd, delay):
                 kills += 1
             if not db.exists():
@@ -142,6 +145,7 @@ def test_killed_ingest_leaves_whole_batches_and_resumes(tree: Path, full: tuple[
             assert c["not_v1"] == 0
             seen.add(c["datasets"])
             partial_states += 0 < c["datasets"] < N_CARDS
+            remaining = max(0.1, 1 - c["datasets"] / N_CARDS)
         run_to_end(cmd)
         integrity_ok(db)
         assert "verified" in audit_verify_ok(db)
