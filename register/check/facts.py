@@ -72,7 +72,7 @@ class RightsRecord:
     """What the organization recorded about a dataset's rights (SPEC ``rights set``).
 
     ``allowed_regions`` keeps what the user wrote (ISO codes, ``EU``, ``EEA``, ``any``);
-    :func:`register.rights.record.expand_regions` expands groups when a check needs members.
+    :func:`register.rights.regions.expand_regions` expands groups when a check needs members.
     An empty ``allowed_regions`` means no regional restriction was recorded.
     """
 
