@@ -20,8 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
-
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
@@ -33,6 +31,8 @@ from register.store.engine import migrate, open_engine, read_connection, run_wri
 from register.views import AuditEntry, DatasetSummary, DatasetView
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from register.check.policy import Policy
     from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase

@@ -5,20 +5,36 @@
 frozen dataclasses; ``to_dict()`` gives exactly the JSON object of ``show -f json``, of one
 ``list -f json`` item and of one ``audit log -f json`` event.  The ``from_row`` builders take
 rows of :mod:`register.store.queries`.
+
+The ``*JSON`` TypedDicts beside each class describe those objects (mypy checks ``to_dict()``
+against them; :mod:`register.schemas` generates the published JSON Schemas from them).
+``DatasetListJSON`` and ``AuditLogJSON`` are the envelopes the CLI prints around the items.
+Three members are open objects on purpose: ``metadata`` (the card's descriptive fields as
+read, varying with the card format and the Hub) and an audit event's ``before``/``after``
+(whose fields depend on the action); the license fields of the card (``raw``) are a closed
+object with free-form values, since they are the card's YAML verbatim.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from typing_extensions import NotRequired, TypedDict
+
+from register.check.facts import PersonalData, RightsRecordJSON
 from register.check.review import LICENSE, RIGHTS, ReviewItem, effective_license
 from register.versions import SCHEMA_VERSION
 
 __all__ = [
     "AuditEntry",
+    "AuditEntryJSON",
+    "AuditLogJSON",
     "ClearanceView",
+    "DatasetListJSON",
+    "DatasetSummaryJSON",
+    "DatasetViewJSON",
     "DatasetSummary",
     "DatasetView",
     "LicenseDecisionView",
@@ -33,6 +49,177 @@ def _loads(text: str | None, default: Any = None) -> Any:
     return json.loads(text) if text else default
 
 
+# --------------------------------------------------------------------------- JSON shapes
+
+
+class LicenseDecisionJSON(TypedDict):
+    expression: str
+    previous: str | None
+    by: str
+    reason: str
+    at: str
+
+
+class RawLicenseJSON(TypedDict):
+    """The card's license fields verbatim (only those the card has), the licenses of
+    ``dataset_infos.json``, the text of its licensing section, and for a Croissant file the
+    license values as written."""
+
+    infos_license: list[str]
+    license_section: str | None
+    license: NotRequired[Any]
+    licenses: NotRequired[Any]
+    license_name: NotRequired[Any]
+    license_link: NotRequired[Any]
+    license_details: NotRequired[Any]
+    croissant_license: NotRequired[Any]
+
+
+class LicenseViewJSON(TypedDict):
+    raw: RawLicenseJSON
+    declared: str | None
+    declared_needs_review: bool
+    concluded: str | None
+    concluded_by: str | None
+    concluded_reason: str | None
+    concluded_at: str | None
+    effective: str | None
+    needs_review: bool
+    reason: str
+    method: str
+    confidence: float
+    decisions: list[LicenseDecisionJSON]
+
+
+class EvidenceJSON(TypedDict):
+    """Where a suggestion was read: the card part and a snippet."""
+
+    source: str
+    text: str
+    category: NotRequired[str]
+
+
+class SuggestionJSON(TypedDict):
+    """An unconfirmed hint read from the card; never a legal fact."""
+
+    value: Any
+    confirmed: bool
+    evidence: list[EvidenceJSON]
+
+
+class SuggestionsJSON(TypedDict, total=False):
+    personal_data: SuggestionJSON
+    sensitive: SuggestionJSON
+    consent_required: SuggestionJSON
+    languages: SuggestionJSON
+    collected_in: SuggestionJSON
+
+
+class RightsChangeJSON(TypedDict):
+    rights: RightsRecordJSON | None
+    previous: RightsRecordJSON | None
+    by: str
+    reason: str
+    at: str
+
+
+class RightsViewJSON(RightsRecordJSON):
+    """The rights in force (the record, or the defaults when none is recorded), then the
+    record itself and who recorded it."""
+
+    recorded: RightsRecordJSON | None
+    by: str | None
+    reason: str | None
+    at: str | None
+    suggestions: SuggestionsJSON
+    history: list[RightsChangeJSON]
+
+
+class ClearanceViewJSON(TypedDict):
+    use: str
+    by: str
+    reason: str
+    until: str | None
+    at: str
+
+
+class VersionViewJSON(TypedDict):
+    version: int
+    card_sha256: str
+    source: str
+    revision: str | None
+    declared_license: str | None
+    needs_review: bool
+    ingested_at: str
+    license_changed: bool
+
+
+class DatasetViewJSON(TypedDict):
+    """One dataset (``register show --format json``)."""
+
+    schema_version: int
+    id: str
+    pretty_name: str | None
+    source: str
+    revision: str | None
+    version: int
+    card_sha256: str
+    ingested_at: str
+    updated_at: str
+    license: LicenseViewJSON
+    rights: RightsViewJSON
+    clearances: list[ClearanceViewJSON]
+    metadata: dict[str, Any]
+    history: list[VersionViewJSON]
+
+
+class DatasetSummaryJSON(TypedDict):
+    """One dataset of ``register list``."""
+
+    id: str
+    license: str | None
+    needs_review: bool
+    rights_needs_review: bool
+    review_reasons: list[str]
+    source: str
+    revision: str | None
+    version: int
+    pretty_name: str | None
+    personal_data: PersonalData
+    retain_until: str | None
+    license_changed: bool
+    previous_license: str | None
+
+
+class DatasetListJSON(TypedDict):
+    """``register list --format json``."""
+
+    datasets: list[DatasetSummaryJSON]
+
+
+class AuditEntryJSON(TypedDict):
+    """One audit event; ``before``/``after`` hold the fields the action changed."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    dataset_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    hash: str
+
+
+class AuditLogJSON(TypedDict):
+    """``register audit log --format json``."""
+
+    events: list[AuditEntryJSON]
+
+
+# --------------------------------------------------------------------------- the views
+
+
 @dataclass(frozen=True)
 class LicenseDecisionView:
     """One concluded-license decision."""
@@ -43,7 +230,7 @@ class LicenseDecisionView:
     reason: str
     at: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LicenseDecisionJSON:
         return {"expression": self.expression, "previous": self.previous, "by": self.by,
                 "reason": self.reason, "at": self.at}
 
@@ -52,7 +239,7 @@ class LicenseDecisionView:
 class LicenseView:
     """The license of a dataset: the card's fields, declared, concluded and effective."""
 
-    raw: dict[str, Any]
+    raw: RawLicenseJSON
     declared: str | None
     declared_needs_review: bool
     concluded: str | None
@@ -66,7 +253,7 @@ class LicenseView:
     confidence: float
     decisions: tuple[LicenseDecisionView, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LicenseViewJSON:
         return {
             "raw": self.raw, "declared": self.declared,
             "declared_needs_review": self.declared_needs_review,
@@ -82,13 +269,13 @@ class LicenseView:
 class RightsChangeView:
     """One entry of the rights history."""
 
-    rights: dict[str, Any] | None
-    previous: dict[str, Any] | None
+    rights: RightsRecordJSON | None
+    previous: RightsRecordJSON | None
     by: str
     reason: str
     at: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RightsChangeJSON:
         return {"rights": self.rights, "previous": self.previous, "by": self.by,
                 "reason": self.reason, "at": self.at}
 
@@ -97,15 +284,15 @@ class RightsChangeView:
 class RightsView:
     """Rights: the fields in force (defaults when nothing is recorded), then the record."""
 
-    in_force: dict[str, Any]
-    recorded: dict[str, Any] | None
+    in_force: RightsRecordJSON
+    recorded: RightsRecordJSON | None
     by: str | None
     reason: str | None
     at: str | None
-    suggestions: dict[str, Any]
+    suggestions: SuggestionsJSON
     history: tuple[RightsChangeView, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RightsViewJSON:
         return {
             **self.in_force, "recorded": self.recorded, "by": self.by, "reason": self.reason,
             "at": self.at, "suggestions": self.suggestions,
@@ -123,7 +310,7 @@ class ClearanceView:
     until: str | None
     at: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ClearanceViewJSON:
         return {"use": self.use, "by": self.by, "reason": self.reason, "until": self.until,
                 "at": self.at}
 
@@ -141,7 +328,7 @@ class VersionView:
     ingested_at: str
     license_changed: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VersionViewJSON:
         return {
             "version": self.version, "card_sha256": self.card_sha256, "source": self.source,
             "revision": self.revision, "declared_license": self.declared_license,
@@ -212,7 +399,7 @@ class DatasetView:
             history=tuple(history),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DatasetViewJSON:
         return {
             "schema_version": self.schema_version, "id": self.id,
             "pretty_name": self.pretty_name, "source": self.source, "revision": self.revision,
@@ -267,13 +454,14 @@ class DatasetSummary:
             previous_license=row.previous_license,
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DatasetSummaryJSON:
         return {
             "id": self.id, "license": self.license, "needs_review": self.needs_review,
             "rights_needs_review": self.rights_needs_review,
             "review_reasons": self.review_reasons, "source": self.source,
             "revision": self.revision, "version": self.version,
-            "pretty_name": self.pretty_name, "personal_data": self.personal_data,
+            "pretty_name": self.pretty_name,
+            "personal_data": cast(PersonalData, self.personal_data),
             "retain_until": self.retain_until, "license_changed": self.license_changed,
             "previous_license": self.previous_license,
         }
@@ -288,8 +476,8 @@ class AuditEntry:
     actor: str
     action: str
     dataset_id: str | None
-    before: Any
-    after: Any
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     reason: str | None
     hash: str
 
@@ -298,7 +486,7 @@ class AuditEntry:
         return cls(r.seq, r.at, r.actor, r.action, r.dataset_id, _loads(r.before_json),
                    _loads(r.after_json), r.reason, r.hash)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AuditEntryJSON:
         return {"seq": self.seq, "at": self.at, "actor": self.actor, "action": self.action,
                 "dataset_id": self.dataset_id, "before": self.before, "after": self.after,
                 "reason": self.reason, "hash": self.hash}

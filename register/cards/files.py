@@ -50,11 +50,7 @@ from register.cards.frontmatter import (  # noqa: F401  (public names re-exporte
     FrontMatter,
     read_front_matter,
 )
-from register.cards.sections import (  # noqa: F401  (re-exported for older imports)
-    _license_section,
-    _sections,
-    _suggest_rights,
-)
+from register.cards.sections import card_sections, license_section, suggest_rights
 from register.errors import CardError
 
 __all__ = [
@@ -386,8 +382,8 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
                 names = ", ".join(map(str, value))
                 warnings.append(f"'{key}' is a per-config mapping ({names})")
     raw["infos_license"] = _infos_licenses(infos, infos_name, warnings) if infos else []
-    sections = _sections(fm.body)
-    raw["license_section"] = _license_section(sections)
+    sections = card_sections(fm.body)
+    raw["license_section"] = license_section(sections)
 
     metadata: dict[str, Any] = {}
     for key in METADATA_KEYS:
@@ -399,7 +395,7 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
     if configs:
         metadata["config_names"] = configs
 
-    suggestions = _suggest_rights(data, sections)
+    suggestions = suggest_rights(data, sections)
     return CardDocument(
         dataset_id=dataset_id,
         source=source,

@@ -14,6 +14,8 @@ from typing import Any
 
 from register.check.facts import SENSITIVE_CATEGORIES
 
+__all__ = ["card_sections", "license_section", "suggest_rights"]
+
 # --------------------------------------------------------------------------- card sections
 
 _PLACEHOLDER = re.compile(
@@ -51,7 +53,7 @@ def _sections_reference(body: str) -> list[tuple[int, str, str]]:
     above.  Candidate headings are found from their title words with str.find, which is
     several times faster than a line-by-line regex over the whole card.
 
-    The reference implementation of :func:`_sections`, used as such for the rare body whose
+    The reference implementation of :func:`card_sections`, used as such for the rare body whose
     lower-casing changes its length (U+0130): positions in ``low`` then drift from ``body``
     and the result depends on that drift, which the fast path does not reproduce."""
     low = body.lower()
@@ -91,7 +93,7 @@ _HEAD_UPTO_AT = {n: re.compile(rf"#{{1,{n}}}[ \t]") for n in range(1, 7)}
 _TITLE_WORDS_B = tuple(word.encode("ascii") for word in _TITLE_WORDS)
 
 
-def _sections(body: str) -> list[tuple[int, str, str]]:
+def card_sections(body: str) -> list[tuple[int, str, str]]:
     """(level, title, text) of the licensing and personal-data sections: Markdown ATX
     headings outside fenced code blocks; a section runs to the next heading of its level or
     above.  Same result as :func:`_sections_reference`, with less work per card: title words
@@ -214,7 +216,7 @@ def _meaningful(text: str) -> str | None:
 _LICENSE_TITLE = re.compile(r"\blicen[cs](e|es|ing)\b", re.IGNORECASE)
 
 
-def _license_section(sections: list[tuple[int, str, str]]) -> str | None:
+def license_section(sections: list[tuple[int, str, str]]) -> str | None:
     for _level, title, text in sections:
         if _LICENSE_TITLE.search(title):
             found = _meaningful(text)
@@ -275,7 +277,7 @@ def _snippet(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def _suggest_rights(data: dict[str, Any], sections: list[tuple[int, str, str]],
+def suggest_rights(data: dict[str, Any], sections: list[tuple[int, str, str]],
                     ) -> dict[str, Any]:
     """Unconfirmed rights suggestions with their evidence.  Never a legal fact."""
     out: dict[str, Any] = {}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal, cast
+
+from typing_extensions import TypedDict
 
 from register.check.uses import USES as USES  # the intended uses (home: check/uses.py)
 
@@ -32,6 +34,33 @@ OBLIGATION_KINDS: tuple[str, ...] = (
 )
 
 
+# The vocabularies above spelled for the type checker and the JSON Schemas (a test pins that
+# they agree).
+PersonalData = Literal["yes", "no", "unknown"]
+SensitiveCategory = Literal[
+    "biometric", "health", "genetic", "racial-ethnic", "political", "religious",
+    "trade-union", "sex-life", "criminal", "children", "location", "confidential-business",
+]
+LawfulBasis = Literal[
+    "consent", "contract", "legal-obligation", "vital-interests", "public-task",
+    "legitimate-interests", "not-applicable",
+]
+
+
+class RightsRecordJSON(TypedDict):
+    """A rights record as JSON (``RightsRecord.to_dict()``; dates as ISO text)."""
+
+    personal_data: PersonalData
+    sensitive: list[SensitiveCategory]
+    dpia: str | None
+    lawful_basis: LawfulBasis | None
+    consent_purposes: list[str]
+    collected_in: list[str]
+    allowed_regions: list[str]
+    collected_on: str | None
+    retain_until: str | None
+
+
 def worst(verdicts: list[str] | tuple[str, ...]) -> str:
     """The worst of several verdicts (``allowed`` for none)."""
     rank = {v: i for i, v in enumerate(VERDICTS)}
@@ -43,7 +72,7 @@ class RightsRecord:
     """What the organization recorded about a dataset's rights (SPEC ``rights set``).
 
     ``allowed_regions`` keeps what the user wrote (ISO codes, ``EU``, ``EEA``, ``any``);
-    :func:`register.rights.record.expand_regions` expands groups when a check needs members.
+    :func:`register.rights.regions.expand_regions` expands groups when a check needs members.
     An empty ``allowed_regions`` means no regional restriction was recorded.
     """
 
@@ -57,12 +86,12 @@ class RightsRecord:
     collected_on: date | None = None
     retain_until: date | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RightsRecordJSON:
         return {
-            "personal_data": self.personal_data,
-            "sensitive": list(self.sensitive),
+            "personal_data": cast(PersonalData, self.personal_data),
+            "sensitive": cast("list[SensitiveCategory]", list(self.sensitive)),
             "dpia": self.dpia,
-            "lawful_basis": self.lawful_basis,
+            "lawful_basis": cast("LawfulBasis | None", self.lawful_basis),
             "consent_purposes": list(self.consent_purposes),
             "collected_in": list(self.collected_in),
             "allowed_regions": list(self.allowed_regions),

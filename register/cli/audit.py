@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from register.cli._common import FormatOption, emit, info, open_register, parse_date
 from register.render.formats import to_json
+
+if TYPE_CHECKING:
+    from register.views import AuditLogJSON
 
 app = typer.Typer(help="Show and verify the tamper-evident audit trail.", no_args_is_help=True)
 
@@ -32,8 +35,9 @@ def log(
     """
     with open_register(ctx) as reg:
         entries = reg.audit_log(dataset_id=dataset, since=parse_date(since, "--since"))
-    events = [e.to_dict() for e in entries]
-    emit({"events": events}, events, LOG_COLUMNS, fmt, title=f"{len(events)} event(s)")
+    data: AuditLogJSON = {"events": [e.to_dict() for e in entries]}
+    events = [dict(e) for e in data["events"]]
+    emit(data, events, LOG_COLUMNS, fmt, title=f"{len(events)} event(s)")
 
 
 @app.command("verify")

@@ -12,7 +12,7 @@ from register.render.cells import cell_text
 from register.render.formats import OutputFormat, to_json
 
 if TYPE_CHECKING:
-    from register.views import DatasetView
+    from register.views import DatasetListJSON, DatasetView
 
 LIST_COLUMNS = [
     "id",
@@ -76,8 +76,9 @@ def list_datasets(
             region=region,
             expiring_within=expiring_within,
         )
-    rows = [s.to_dict() for s in summaries]
-    emit({"datasets": rows}, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
+    data: DatasetListJSON = {"datasets": [s.to_dict() for s in summaries]}
+    rows = [dict(r) for r in data["datasets"]]
+    emit(data, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
 
 
 def show(

@@ -49,7 +49,10 @@ def normalize(
 def _one_line(obj: dict[str, Any]) -> str:
     import json
 
-    return json.dumps({"schema_version": 1, **obj}, sort_keys=True, ensure_ascii=False) + "\n"
+    from register.versions import SCHEMA_VERSION
+
+    return json.dumps({"schema_version": SCHEMA_VERSION, **obj}, sort_keys=True,
+                      ensure_ascii=False) + "\n"
 
 
 @app.command("show")

@@ -19,8 +19,9 @@ One interface, chosen by :class:`ExportFormat`::
   exports hold the text verbatim (they are data formats, not spreadsheets).
 
 The Register sheet / csv columns are :data:`REGISTER_COLUMNS`; the editable ones are exactly
-the importer's columns (:data:`register.rights.record.EDITABLE_COLUMNS`), so an exported workbook or
-csv can be edited and imported back (``register import xlsx``, ``register rights import``).
+the importer's columns (:data:`register.rights.columns.EDITABLE_COLUMNS`), so an exported
+workbook or csv can be edited and imported back (``register import xlsx``,
+``register rights import``).
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
 
 
 def _check_editable_columns() -> None:  # the import round trip depends on this
-    from register.rights.record import EDITABLE_COLUMNS
+    from register.rights.columns import EDITABLE_COLUMNS
 
     names = {c.name for c in REGISTER_COLUMNS if c.editable} | {"id"}
     if names != set(EDITABLE_COLUMNS):  # pragma: no cover - a programming error
@@ -266,7 +267,7 @@ def iter_register_rows(
     """
     from register.check.facts import RightsRecord
     from register.check.review import attention_items, dataset_review, effective_license
-    from register.rights.record import record_cells
+    from register.rights.columns import record_cells
     from register.store.queries import iter_export_rows
 
     kb = reg.kb

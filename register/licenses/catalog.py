@@ -37,7 +37,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
+
+from typing_extensions import TypedDict
 
 from register.errors import LicenseDataError
 from register.safe_yaml import load_yaml_file
@@ -49,6 +51,52 @@ NON_LICENSE_FILES = frozenset({"aliases.yaml", "MANIFEST.yaml"})
 EXTRA_OBLIGATION_KINDS = ("naming", "user-threshold")
 #: A knowledge-base file (one license, or the alias table) larger than this is refused.
 MAX_LICENSE_BYTES = 1024 * 1024
+
+
+ShareAlikeScope = Literal["none", "distribution", "service"]
+ExtraObligation = Literal["naming", "user-threshold"]
+
+
+class LicenseSourceJSON(TypedDict):
+    url: str
+    version: str | None
+    reviewed: str | None
+
+
+class TermsJSON(TypedDict):
+    commercial_use: bool
+    attribution: bool
+    notice: bool
+    license_text: bool
+    share_alike: ShareAlikeScope
+    share_alike_compatible: list[str]
+    no_derivatives: bool
+    research_only: bool
+    use_restrictions: bool
+    training_restriction: bool
+    redistribution_prohibited: bool
+    results_carveout: bool
+    extra_obligations: list[ExtraObligation]
+
+
+class AliasesJSON(TypedDict):
+    hub_ids: list[str]
+    names: list[str]
+    urls: list[str]
+
+
+class LicenseTermsJSON(TypedDict):
+    """One knowledge-base entry (``register license show --format json``)."""
+
+    id: str
+    name: str
+    family: str
+    terms: TermsJSON
+    sources: list[LicenseSourceJSON]
+    aliases: AliasesJSON
+    notes: str
+    needs_review: bool
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -92,7 +140,7 @@ class LicenseTerms:
     def is_share_alike(self) -> bool:
         return self.share_alike != "none"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LicenseTermsJSON:
         return {
             "id": self.id,
             "name": self.name,
@@ -102,7 +150,7 @@ class LicenseTerms:
                 "attribution": self.attribution,
                 "notice": self.notice,
                 "license_text": self.license_text,
-                "share_alike": self.share_alike,
+                "share_alike": cast(ShareAlikeScope, self.share_alike),
                 "share_alike_compatible": list(self.share_alike_compatible),
                 "no_derivatives": self.no_derivatives,
                 "research_only": self.research_only,
@@ -110,7 +158,8 @@ class LicenseTerms:
                 "training_restriction": self.training_restriction,
                 "redistribution_prohibited": self.redistribution_prohibited,
                 "results_carveout": self.results_carveout,
-                "extra_obligations": list(self.extra_obligations),
+                "extra_obligations": cast("list[ExtraObligation]",
+                                          list(self.extra_obligations)),
             },
             "sources": [
                 {"url": s.url, "version": s.version, "reviewed": s.reviewed} for s in self.sources

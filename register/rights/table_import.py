@@ -1,6 +1,6 @@
 """Reading rights tables (``.csv`` / ``.xlsx``).
 
-The column names and cell format are documented in :mod:`register.rights.record`.  Reading is
+The column names and cell format are documented in :mod:`register.rights.columns`.  Reading is
 validate-everything: :func:`read_rights_table` walks every row and returns every problem
 (sheet, row as the user sees it with the header on row 1, column) beside the rows that are
 valid, so the importer can refuse the whole file and say exactly what to fix.
@@ -27,19 +27,21 @@ from typing import Any
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
 from register.render.cells import unescape_cell
-from register.rights.record import (
+from register.rights.columns import (
     BY_COLUMN,
-    CLEAR_MARKERS,
     DATE_COLUMNS,
     EDITABLE_COLUMNS,
     ID_COLUMN,
     REASON_COLUMN,
+)
+from register.rights.record import (
     RightsChange,
     change_problems,
     check_change,
     format_problems,
     parse_rights_values,
 )
+from register.rights.values import CLEAR_MARKERS
 
 __all__ = [
     "MAX_BYTES",

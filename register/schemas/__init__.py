@@ -32,6 +32,13 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "check": ("register.check.result:CheckResultJSON", "register check --format json"),
     "license-normalize": ("register.licenses.normalize:NormalizationJSON",
                           "register license normalize --format json (each line)"),
+    "show": ("register.views:DatasetViewJSON", "register show --format json"),
+    "list": ("register.views:DatasetListJSON", "register list --format json"),
+    "audit-log": ("register.views:AuditLogJSON", "register audit log --format json"),
+    "audit-verify": ("register.store.audit:VerifyReportJSON",
+                     "register audit verify --format json"),
+    "license-show": ("register.licenses.catalog:LicenseTermsJSON",
+                     "register license show --format json"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
+from typing_extensions import TypedDict
 
 from register.store.tables import AuditEvent, ClearanceRow, Dataset
 
@@ -90,6 +91,16 @@ class AuditWriter:
             self._pending = []
 
 
+class VerifyReportJSON(TypedDict):
+    """``register audit verify --format json``."""
+
+    ok: bool
+    events: int
+    first_bad_event: int | None
+    problem: str | None
+    head_hash: str
+
+
 @dataclass
 class VerifyReport:
     ok: bool
@@ -98,7 +109,7 @@ class VerifyReport:
     problem: str | None = None
     head_hash: str = GENESIS_HASH
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerifyReportJSON:
         return {
             "ok": self.ok, "events": self.events, "first_bad_event": self.first_bad_seq,
             "problem": self.problem, "head_hash": self.head_hash,

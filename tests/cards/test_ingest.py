@@ -3,7 +3,7 @@
 * Parsing: every fixture card (good and bad) parses to the ``CardDocument.to_dict()`` (or the
   error) recorded in ``fixtures/cards-parsed.json`` by the parser before it was optimised.
   Regenerate that file only for an intended change of parsing behaviour.
-* The shortcuts inside the parser match their reference versions: ``_sections`` against
+* The shortcuts inside the parser match their reference versions: ``card_sections`` against
   ``_sections_reference``, the YAML node builder against PyYAML's SafeLoader, the string
   discovery against pathlib.
 * Writing: ``register.store.decisions.write_ingest_batch`` (tuples, one executemany per
@@ -38,7 +38,7 @@ from register.cards.files import (
     read_front_matter,
 )
 from register.cards.frontmatter import _load_yaml_checked
-from register.cards.sections import _sections, _sections_reference
+from register.cards.sections import _sections_reference, card_sections
 from register.errors import RegisterError
 from register.store.audit import AuditWriter, verify
 from register.store.tables import DATASETS, VERSIONS
@@ -84,11 +84,11 @@ def _bodies() -> list[str]:
 
 def test_sections_match_reference_on_fixtures() -> None:
     bodies = _bodies()
-    assert sum(bool(_sections(b)) for b in bodies) > 5
+    assert sum(bool(card_sections(b)) for b in bodies) > 5
     for body in bodies:
-        assert _sections(body) == _sections_reference(body)
+        assert card_sections(body) == _sections_reference(body)
         # the same cards with non-ASCII text around (the UTF-8 search path)
-        assert _sections("\u00e9\u4e2d " + body) == _sections_reference("\u00e9\u4e2d " + body)
+        assert card_sections("\u00e9\u4e2d " + body) == _sections_reference("\u00e9\u4e2d " + body)
 
 
 _MD_PIECES = st.sampled_from([
@@ -104,7 +104,7 @@ _MD_PIECES = st.sampled_from([
 @given(st.lists(_MD_PIECES, max_size=40).map("".join))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_sections_match_reference_on_generated_markdown(body: str) -> None:
-    assert _sections(body) == _sections_reference(body)
+    assert card_sections(body) == _sections_reference(body)
 
 
 _YAML_DOCS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from register.rights.record import RIGHTS_COLUMNS
+from register.rights.columns import RIGHTS_COLUMNS
 from tests.cli_helpers import run_cli
 
 ROW = {

@@ -19,7 +19,8 @@ from register.exports import REGISTER_COLUMNS, export_register
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
 from register.render.cells import FORMULA_TRIGGERS
-from register.rights.record import EDITABLE_COLUMNS, parse_rights_options
+from register.rights.columns import EDITABLE_COLUMNS
+from register.rights.record import parse_rights_options
 from register.store.engine import run_write
 from register.store.tables import DATASETS
 

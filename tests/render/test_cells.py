@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from register.render.cells import LIST_SEPARATOR, cell_text, escape_cell, unescape_cell
-from register.rights.record import split_list
+from register.rights.values import split_list
 from tests.cli_helpers import run_cli
 
 

@@ -16,15 +16,14 @@ from register.check.facts import (
     RightsRecord,
 )
 from register.errors import RegisterError, ValidationError
+from register.rights.columns import RIGHTS_COLUMNS, record_cells
 from register.rights.record import (
-    RIGHTS_COLUMNS,
     RightsChange,
     apply_change,
     check_change,
     expiring_within,
     normalize_region_filter,
     parse_rights_options,
-    record_cells,
     rights_problems,
     usable_in_region,
     validate_record,

@@ -22,14 +22,8 @@ from register.check.facts import (
 from register.errors import ExportError, RegisterError, ValidationError
 from register.render.cells import FORMULA_TRIGGERS, escape_cell, unescape_cell
 from register.rights import table_import as tabular
-from register.rights.record import (
-    EDITABLE_COLUMNS,
-    RIGHTS_COLUMNS,
-    RightsChange,
-    apply_change,
-    record_cells,
-    validate_record,
-)
+from register.rights.columns import EDITABLE_COLUMNS, RIGHTS_COLUMNS, record_cells
+from register.rights.record import RightsChange, apply_change, validate_record
 from register.rights.table_import import load_rights_table, read_rights_table
 
 # --------------------------------------------------------------------------- writers

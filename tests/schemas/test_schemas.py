@@ -1,5 +1,7 @@
 """The JSON Schemas shipped in register/schemas: generated from the types, and real outputs
-(``register check -f json``, ``register license normalize -f json``) validate against them."""
+(``register check -f json``, ``register license normalize -f json``) validate against them.
+The read commands' outputs (``show``, ``list``, ``audit``, ``license show``) are in
+test_read_schemas.py."""
 
 from __future__ import annotations
 
