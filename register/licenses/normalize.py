@@ -15,16 +15,20 @@ in the text (a whole name, or a short sentence naming one license).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
-
-from typing_extensions import TypedDict
 
 from register.licenses.catalog import KnowledgeBase
 from register.licenses.expressions import spdx_licensing
 from register.licenses.findings import added_conditions, partial_name, scope_change
+from register.licenses.outcome import (
+    NormalizationJSON,
+    NormalizationResult,
+)
+from register.licenses.outcome import describe_ids as _describe
+from register.licenses.outcome import result as _result
+from register.licenses.outcome import review as _review
 from register.licenses.tables import (
     URL_IN_TEXT,
     Tables,
@@ -49,39 +53,6 @@ MAX_TEXT_CHARS = 20_000
 _CACHE_MAX_CHARS = 4_096
 
 
-class NormalizationJSON(TypedDict):
-    """One normalized license text (SPEC section 3)."""
-
-    input: str
-    expression: str | None
-    needs_review: bool
-    confidence: float
-    method: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class NormalizationResult:
-    """The outcome of normalizing one text (the SPEC section 3 JSON object)."""
-
-    input: str
-    expression: str | None
-    needs_review: bool
-    confidence: float
-    method: str
-    reason: str
-
-    def to_dict(self) -> NormalizationJSON:
-        return {
-            "input": self.input,
-            "expression": self.expression,
-            "needs_review": self.needs_review,
-            "confidence": self.confidence,
-            "method": self.method,
-            "reason": self.reason,
-        }
-
-
 def reset_caches() -> None:
     """Forget the cached tables and results (after the knowledge base changed)."""
     tables.cache_clear()
@@ -89,21 +60,6 @@ def reset_caches() -> None:
 
 
 # --------------------------------------------------------------------------- normalize
-
-
-def _result(
-    text: str, expression: str | None, review: bool, confidence: float, method: str, reason: str
-) -> NormalizationResult:
-    return NormalizationResult(text, expression, review, round(confidence, 2), method, reason)
-
-
-def _review(text: str, method: str, reason: str, expression: str | None = None,
-            confidence: float = 0.0) -> NormalizationResult:
-    return _result(text, expression, True, confidence, method, reason)
-
-
-def _describe(ids: Iterable[str]) -> str:
-    return ", ".join(sorted(set(ids)))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
