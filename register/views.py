@@ -33,6 +33,11 @@ def _loads(text: str | None, default: Any = None) -> Any:
     return json.loads(text) if text else default
 
 
+def _revoked(row: Any) -> dict[str, Any] | None:
+    at = getattr(row, "revoked_at", None)
+    return None if at is None else {"at": at, "by": row.revoked_by, "reason": row.revoked_reason}
+
+
 @dataclass(frozen=True)
 class LicenseDecisionView:
     """One concluded-license decision."""
@@ -122,10 +127,11 @@ class ClearanceView:
     reason: str
     until: str | None
     at: str
+    revoked: dict[str, Any] | None = None  # {"at", "by", "reason"} once revoked
 
     def to_dict(self) -> dict[str, Any]:
         return {"use": self.use, "by": self.by, "reason": self.reason, "until": self.until,
-                "at": self.at}
+                "at": self.at, "revoked": self.revoked}
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,7 @@ class DatasetView:
                                                h.by, h.reason, h.at) for h in rights_history)),
             clearances=tuple(ClearanceView(c.use, c.by, c.reason,
                                            c.until.isoformat() if c.until else None,
-                                           c.created_at) for c in clearances),
+                                           c.created_at, _revoked(c)) for c in clearances),
             metadata=_loads(row.metadata_json, {}),
             history=tuple(history),
         )
