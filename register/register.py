@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from register.actors import validate_actor
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
 from register.store import decisions, queries
-from register.store.audit import AuditWriter, VerifyReport, actor_or_default, validate_actor
+from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
 from register.store.engine import (
     HEAD_REVISION,

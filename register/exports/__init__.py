@@ -156,7 +156,7 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     *_rights_columns(),
     Column("reason", True, width=24, help="why this row's changes are made (audit trail)"),
     Column("by", True, width=12,
-           help="leave empty: changes are recorded under the importer's --by"),
+           help="stated by (recorded as such; the changes are the importer's, --by)"),
     Column("rights_by", width=12),
     Column("rights_reason", width=24),
     Column("suggestions", width=30, help="rights hints read from the card (unconfirmed)"),

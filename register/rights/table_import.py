@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from register.actors import actor_problem
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
 from register.render.cells import unescape_cell
@@ -78,6 +79,7 @@ class RightsRow:
     concluded_license: str | None = None
     concluded_reason: str | None = None
     reason: str | None = None
+    by: str | None = None  # "stated by" (the changes are recorded under the importer)
     sheet: str | None = None
     row_version: int | None = None
 
@@ -394,13 +396,11 @@ def _validate_row(
             column="concluded_license",
         )
 
-    if values.get(BY_COLUMN) is not None:
-        problems.add(
-            "the 'by' column is not accepted: changes are recorded under the importer "
-            "(--by of the import); leave it empty",
-            row=number,
-            column=BY_COLUMN,
-        )
+    by = values.get(BY_COLUMN)
+    if isinstance(by, str):  # only "stated by": the changes are recorded under the importer
+        message = actor_problem(by)
+        if message:
+            problems.add(message, row=number, column=BY_COLUMN)
 
     if len(problems.items) + problems.dropped == before and dataset_id is not None:
         out.append(
@@ -411,6 +411,7 @@ def _validate_row(
                 concluded_license=license_text,
                 concluded_reason=concluded_reason,
                 reason=reason,
+                by=by,
                 sheet=problems.sheet,
                 row_version=row_version,
             )

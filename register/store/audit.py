@@ -29,33 +29,17 @@ from sqlalchemy import Boolean, Date, Float, Integer, column, insert, select, ta
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from register.errors import UsageError
+from register.actors import validate_actor
 from register.store.tables import AuditEvent, ClearanceRow, Dataset
 
 GENESIS_HASH = "0" * 64
 CHAIN_FORMAT = 2
-MAX_ACTOR = 100
 _T = AuditEvent.__table__  # type: ignore[attr-defined]
 _CHAIN_TABLES = frozenset({"audit_event", "alembic_version"})
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def validate_actor(name: str, what: str = "--by") -> str:
-    """An actor name as given (stripped), or :class:`UsageError`: printable, no control
-    characters, no leading ``@``, at most :data:`MAX_ACTOR` characters."""
-    text = name.strip()
-    if not text:
-        raise UsageError(f"{what}: the name is empty")
-    if len(text) > MAX_ACTOR:
-        raise UsageError(f"{what}: the name is longer than {MAX_ACTOR} characters")
-    if not text.isprintable():
-        raise UsageError(f"{what}: the name contains control or non-printable characters")
-    if text.startswith("@"):
-        raise UsageError(f"{what}: the name may not start with '@'")
-    return text
 
 
 def default_actor() -> str:

@@ -269,17 +269,18 @@ def apply_rights_import(conn: Connection, rows: Sequence[tuple[RightsRow, str | 
     changed_rights = changed_licenses = unchanged = 0
     default_reason = f"import of {file_name}"
     for r, expr in rows:
+        stated = f" (stated by {r.by})" if r.by else ""  # a claim; the actor is the importer
         before = queries.rights_and_conclusion(conn, r.dataset_id)
         try:
-            apply_rights(conn, audit, r.dataset_id, r.change, r.reason or default_reason,
-                         actor)
+            apply_rights(conn, audit, r.dataset_id, r.change,
+                         (r.reason or default_reason) + stated, actor)
         except ValidationError as exc:
             raise ValidationError(
                 f"{path}: row {r.row}: {exc.message}; nothing was imported",
                 [ValidationProblem(exc.message, row=r.row)]) from exc
         did = queries.rights_json(conn, r.dataset_id) != before.rights_json
         changed_rights += did
-        why = r.concluded_reason or r.reason or ""
+        why = (r.concluded_reason or r.reason or "") + stated
         if expr == WITHDRAWN:
             if before.concluded_license is not None:
                 withdraw_license(conn, audit, r.dataset_id, why, actor,

@@ -138,8 +138,8 @@ def test_import_is_audited_row_by_row(seeded: Register, tmp_path: Path) -> None:
     table = tmp_path / "rights.csv"
     table.write_text(
         "id,personal_data,allowed_region,concluded_license,concluded_reason,reason,by\n"
-        "a,no,EU;US,,,contract,\n"
-        "b,yes,,MIT,vendor said so,intake,\n", encoding="utf-8")
+        "a,no,EU;US,,,contract,procurement\n"
+        "b,yes,,MIT,vendor said so,intake,procurement\n", encoding="utf-8")
     with pytest.raises(ValidationError):  # b: personal data yes without lawful basis is fine,
         # but an unknown id is not: the whole file is refused first
         bad = tmp_path / "bad.csv"
@@ -152,6 +152,10 @@ def test_import_is_audited_row_by_row(seeded: Register, tmp_path: Path) -> None:
     assert [e.action for e in new] == ["rights.set", "rights.set", "license.conclude",
                                          "import"]
     assert {e.actor for e in new} == {"importer"}  # the importer's --by, nobody else
+    # the sheet's "by" is only a claim, kept as such in the reasons
+    assert [e.reason for e in new[:3]] == ["contract (stated by procurement)",
+                                           "intake (stated by procurement)",
+                                           "vendor said so (stated by procurement)"]
     assert new[-1].after["file"] == "rights.csv"
     assert seeded.audit_verify().ok
 
