@@ -90,7 +90,7 @@ def _kind(col: Any) -> str:
     return "str"
 
 
-def cell_text(value: Any, kind: str) -> str | None:
+def stored_text(value: Any, kind: str) -> str | None:
     """A stored value as canonical text, from the driver's raw value (no type processing,
     so a corrupt value is text to compare, never an error)."""
     if value is None:
@@ -131,7 +131,7 @@ def read_rows(conn: Connection, tbl: Any, keys: Iterable[Any] | None = None, *,
         batches = [stmt.where(pk.in_(wanted[i:i + 500])) for i in range(0, len(wanted), 500)]
     for query in batches:
         for row in conn.execute(query):
-            cells = {name: cell_text(row[i], kind) for i, (name, kind) in enumerate(cols)}
+            cells = {name: stored_text(row[i], kind) for i, (name, kind) in enumerate(cols)}
             yield str(cells[pk.name]), cells
 
 
