@@ -243,7 +243,8 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
         }
         vid += 1
         version_rows.append({
-            "id": vid - 1, "dataset_id": doc.dataset_id, "version": version, "card_sha256": doc.card_sha256,
+            "id": vid - 1, "dataset_id": doc.dataset_id, "version": version,
+            "card_sha256": doc.card_sha256,
             "source": doc.source, "revision": doc.revision, "raw_license_json": raw_json,
             "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
             "metadata_json": meta_json, "ingested_at": now,

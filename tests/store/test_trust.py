@@ -21,6 +21,7 @@ from register.errors import ConflictError, UsageError, ValidationError
 from register.rights.record import parse_rights_options
 from register.store.audit import covered_tables
 from register.store.tables import DATASETS
+from tests.cli_helpers import run_cli
 
 
 def doc(dataset_id: str, license_id: str = "mit", body: str = ""):
@@ -157,8 +158,6 @@ def test_changed_schema_revision_is_named(seeded: Register) -> None:
 
 
 def test_cli_verify_names_a_corrupt_row(sqlite_reg: Register, capsys) -> None:
-    from tests.cli_helpers import run_cli
-
     reg = seed(sqlite_reg)
     sql(reg, "UPDATE clearance SET until = 'soon'")
     db = reg.engine.url.database
@@ -181,7 +180,7 @@ def test_anchor_still_catches_a_tail_rewrite(seeded: Register) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_verify_under_a_concurrent_writer(pg_url: str) -> None:
+def test_postgres_verify_under_a_concurrent_writer(pg_url: str, capsys) -> None:
     """100 verifies while another connection keeps writing: no false alarm; an edit is
     still caught."""
     with Register.open(pg_url) as reg:
@@ -203,11 +202,13 @@ def test_postgres_verify_under_a_concurrent_writer(pg_url: str) -> None:
         thread.start()
         try:
             alarms = [r.problem for r in (reg.audit_verify() for _ in range(100)) if not r.ok]
+            cli = [run_cli(capsys, "--db", pg_url, "audit", "verify") for _ in range(10)]
         finally:
             stop.set()
             thread.join()
         assert writes[0] > 0
         assert alarms == []
+        assert [r.err for r in cli if r.code != 0] == []
         sql(reg, "UPDATE dataset SET pretty_name = 'forged' WHERE id = 'b'")
         report = reg.audit_verify()
         assert (report.ok, report.table, report.column) == (False, "dataset", "pretty_name")
