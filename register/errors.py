@@ -114,6 +114,16 @@ class AuditError(RegisterError):
     """The audit trail is inconsistent (tampered)."""
 
 
+class ConflictError(RegisterError):
+    """A write based on a version of a dataset that has changed since (a stale export or
+    ``--expect-version``); nothing was written.  ``conflicts`` lists what changed."""
+
+    def __init__(self, message: str, conflicts: list[str], *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.conflicts = conflicts
+        self.problems = conflicts  # printed one per line by the CLI
+
+
 class CheckFailed(RegisterError):
     """Raised by ``require_allowed`` when a corpus check is blocked or needs review.
 

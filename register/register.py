@@ -14,24 +14,34 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from register.actors import validate_actor
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
 from register.store import decisions, queries
-from register.store.audit import AuditWriter, VerifyReport, default_actor
+from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
-from register.store.engine import migrate, open_engine, read_connection, run_write
+from register.store.engine import (
+    HEAD_REVISION,
+    migrate,
+    open_engine,
+    read_connection,
+    run_write,
+    snapshot,
+)
 from register.views import AuditEntry, DatasetSummary, DatasetView
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from register.check.policy import Policy
     from register.check.result import CheckResult
@@ -48,6 +58,19 @@ class Register:
     def __init__(self, engine: Engine, *, kb: KnowledgeBase | None = None) -> None:
         self.engine = engine
         self._kb = kb
+        self._bound = threading.local()  # the write transaction a recorded check reads in
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """The connection reads go through: the bound transaction of ``check --record``
+        (so the verdict is computed on exactly the state it is recorded against), or a new
+        read connection."""
+        conn = getattr(self._bound, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with read_connection(self.engine) as fresh:
+            yield fresh
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -89,7 +112,7 @@ class Register:
         progress: Callable[[int], None] | None = None, batch_size: int = 1000,
     ) -> IngestSummary:
         """Write parsed cards (and count the errors passed in the stream)."""
-        return ingest_documents(self.engine, items, actor=actor or default_actor(),
+        return ingest_documents(self.engine, items, actor=actor_or_default(actor),
                                 batch_size=batch_size, progress=progress, kb=self._kb)
 
     def ingest_paths(
@@ -184,14 +207,18 @@ class Register:
     # -- decisions ---------------------------------------------------------------------------
     def set_license(
         self, dataset_id: str, expression: str, *, reason: str, by: str | None = None,
+        expected_version: int | None = None,
     ) -> str:
-        """Record a concluded license (a human decision that overrides the declared one)."""
+        """Record a concluded license (a human decision that overrides the declared one).
+        ``expected_version``: the dataset's version token (:meth:`row_version`) the decision
+        is based on; a newer change is a :class:`~register.errors.ConflictError`."""
         canonical = validate_expression(expression)
         if not reason or not reason.strip():
             raise UsageError("a concluded license needs a reason (--reason)")
-        actor = by or default_actor()
+        actor = actor_or_default(by)
 
         def work(conn: Any) -> str:
+            decisions.check_version(conn, dataset_id, expected_version)
             row = queries.dataset_row(conn, dataset_id)
             audit = AuditWriter(conn, actor)
             decisions.conclude_license(conn, audit, dataset_id, canonical, reason, actor,
@@ -201,14 +228,45 @@ class Register:
 
         return run_write(self.engine, work)
 
+    def withdraw_license(
+        self, dataset_id: str, *, reason: str, by: str | None = None,
+        expected_version: int | None = None,
+    ) -> str:
+        """Withdraw the concluded license (the declared one applies again); returns the
+        withdrawn expression.  Audited, with its reason."""
+        if not reason or not reason.strip():
+            raise UsageError("withdrawing a concluded license needs a reason (--reason)")
+        actor = actor_or_default(by)
+
+        def work(conn: Any) -> str:
+            decisions.check_version(conn, dataset_id, expected_version)
+            row = queries.dataset_row(conn, dataset_id)
+            if row.concluded_license is None:
+                raise ValidationError(f"{dataset_id!r} has no concluded license to withdraw")
+            audit = AuditWriter(conn, actor)
+            decisions.withdraw_license(conn, audit, dataset_id, reason, actor,
+                                       row.concluded_license)
+            audit.flush()
+            return str(row.concluded_license)
+
+        return run_write(self.engine, work)
+
+    def row_version(self, dataset_id: str) -> int:
+        """The dataset's version token (the seq of its last audit event), to pass back as
+        ``expected_version`` (``--expect-version``); exports write it as ``row_version``."""
+        with read_connection(self.engine) as conn:
+            queries.dataset_row(conn, dataset_id)
+            return queries.row_versions(conn, [dataset_id]).get(dataset_id, 0)
+
     def set_rights(
         self, dataset_id: str, change: RightsChange, *, reason: str | None = None,
-        by: str | None = None,
+        by: str | None = None, expected_version: int | None = None,
     ) -> RightsRecord:
         """Apply a rights change (validated) and keep the previous value in history."""
-        actor = by or default_actor()
+        actor = actor_or_default(by)
 
         def work(conn: Any) -> RightsRecord:
+            decisions.check_version(conn, dataset_id, expected_version)
             audit = AuditWriter(conn, actor)
             record = decisions.apply_rights(conn, audit, dataset_id, change, reason, actor)
             audit.flush()
@@ -217,11 +275,17 @@ class Register:
         return run_write(self.engine, work)
 
     def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
-                      ) -> dict[str, Any]:
-        """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing."""
-        from register.rights.table_import import read_rights_table
+                      force: bool = False) -> dict[str, Any]:
+        """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing.
 
-        actor = by or default_actor()
+        Changes are recorded under ``by`` (the importer).  A row whose dataset changed since
+        the export (its ``row_version``) and that would change it is a conflict and nothing
+        is written (:class:`~register.errors.ConflictError` lists who changed what);
+        ``force`` applies such rows anyway, naming them in the import's audit event."""
+        from register.rights.table_import import read_rights_table
+        from register.rights.values import CLEAR_MARKERS
+
+        actor = actor_or_default(by)
         with read_connection(self.engine) as conn:
             stored = queries.rights_json_by_id(conn)
 
@@ -242,11 +306,17 @@ class Register:
             raise ValidationError(
                 f"{path}: {len(problems)} problem(s); nothing was imported", problems,
                 hint="fix the rows listed and import the file again")
-        planned = [(r, validate_expression(r.concluded_license) if r.concluded_license
-                    else None) for r in rows]
+        def planned_license(text: str | None) -> str | None:
+            if text is None:
+                return None
+            if text.lower() in CLEAR_MARKERS:
+                return decisions.WITHDRAWN
+            return validate_expression(text)
+
+        planned = [(r, planned_license(r.concluded_license)) for r in rows]
         summary = run_write(self.engine, partial(
             decisions.apply_rights_import, rows=planned, actor=actor,
-            file_name=Path(path).name, path=str(path)))
+            file_name=Path(path).name, path=str(path), force=force))
         return summary.to_dict()
 
     def clear(
@@ -257,7 +327,18 @@ class Register:
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
         return run_write(self.engine, partial(decisions.add_clearance, dataset_id=dataset_id,
-                                              use=use, reason=reason, by=by, until=until))
+                                              use=use, reason=reason, by=validate_actor(by),
+                                              until=until))
+
+    def revoke_clearance(self, dataset_id: str, *, use: str, reason: str, by: str) -> int:
+        """Revoke the clearance(s) of one id for one use: from now on they no longer apply
+        (audited, with the reason); returns how many were revoked."""
+        validate_use(use)
+        if not reason.strip() or not by.strip():
+            raise UsageError("revoking a clearance needs --reason and --by")
+        return run_write(self.engine, partial(decisions.revoke_clearance,
+                                              dataset_id=dataset_id, use=use, reason=reason,
+                                              by=validate_actor(by)))
 
     # -- checks ------------------------------------------------------------------------------
     def facts(
@@ -267,7 +348,7 @@ class Register:
         wanted: list[tuple[str, str | None]] = [
             (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
             for item in datasets]
-        with read_connection(self.engine) as conn:
+        with self._reading() as conn:
             return queries.facts(conn, wanted, strict=strict)
 
     def check(
@@ -313,7 +394,7 @@ class Register:
         model_id = str(base_model.get("id") or "base-model")
         raw = base_model.get("license")
         norm = normalize(str(raw), kb=self._kb) if raw else None
-        with read_connection(self.engine) as conn:
+        with self._reading() as conn:
             clear = queries.clearances_of(conn, model_id)
         return DatasetFacts(
             id=model_id, license=norm.expression if norm else None,
@@ -323,9 +404,27 @@ class Register:
         )
 
     def record_check(self, result: CheckResult, *, by: str | None = None) -> str:
-        """Store a check result with the register state it was computed on; returns its hash."""
+        """Store a check result computed earlier; returns the state hash.  Prefer
+        :meth:`check_and_record`, which computes and records in one transaction."""
         return run_write(self.engine, partial(decisions.record_check, result=result,
-                                              actor=by or default_actor()))
+                                              actor=actor_or_default(by)))
+
+    def check_and_record(self, compute: Callable[[], CheckResult], *, by: str | None = None,
+                         ) -> tuple[CheckResult, str]:
+        """Run ``compute`` (e.g. ``lambda: reg.check(...)``) and record its result in ONE
+        write transaction: the verdict is recorded against exactly the state it was
+        computed on.  Returns the result and the recorded state hash."""
+        actor = actor_or_default(by)
+
+        def work(conn: Connection) -> tuple[CheckResult, str]:
+            self._bound.conn = conn
+            try:
+                result = compute()
+            finally:
+                self._bound.conn = None
+            return result, decisions.record_check(conn, result, actor=actor)
+
+        return run_write(self.engine, work)
 
     # -- audit -------------------------------------------------------------------------------
     def audit_log(
@@ -338,9 +437,12 @@ class Register:
     def audit_verify(self, *, anchors: Sequence[str] = ()) -> VerifyReport:
         """Verify the chain and the state it implies.  ``anchors`` are head hashes noted
         earlier outside the register (e.g. printed by a previous verify, or stored by CI):
-        each must still be in the chain, which catches a rewrite of the whole tail."""
-        with read_connection(self.engine) as conn:
-            report = verify_chain(conn)
+        each must still be in the chain, which catches a rewrite of the whole tail.
+
+        Reads the chain and every table in one snapshot, so a concurrent writer is never
+        mistaken for tampering."""
+        with snapshot(self.engine) as conn:
+            report = verify_chain(conn, HEAD_REVISION)
             if not report.ok:
                 return report
             for anchor in anchors:

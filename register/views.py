@@ -135,12 +135,19 @@ class RightsViewJSON(RightsRecordJSON):
     history: list[RightsChangeJSON]
 
 
+class RevocationJSON(TypedDict):
+    at: str
+    by: str
+    reason: str
+
+
 class ClearanceViewJSON(TypedDict):
     use: str
     by: str
     reason: str
     until: str | None
     at: str
+    revoked: RevocationJSON | None
 
 
 class VersionViewJSON(TypedDict):
@@ -218,6 +225,11 @@ class AuditLogJSON(TypedDict):
 
 
 # --------------------------------------------------------------------------- the views
+
+
+def _revoked(row: Any) -> RevocationJSON | None:
+    at = getattr(row, "revoked_at", None)
+    return None if at is None else {"at": at, "by": row.revoked_by, "reason": row.revoked_reason}
 
 
 @dataclass(frozen=True)
@@ -309,10 +321,11 @@ class ClearanceView:
     reason: str
     until: str | None
     at: str
+    revoked: RevocationJSON | None = None  # {"at", "by", "reason"} once revoked
 
     def to_dict(self) -> ClearanceViewJSON:
         return {"use": self.use, "by": self.by, "reason": self.reason, "until": self.until,
-                "at": self.at}
+                "at": self.at, "revoked": self.revoked}
 
 
 @dataclass(frozen=True)
@@ -394,7 +407,7 @@ class DatasetView:
                                                h.by, h.reason, h.at) for h in rights_history)),
             clearances=tuple(ClearanceView(c.use, c.by, c.reason,
                                            c.until.isoformat() if c.until else None,
-                                           c.created_at) for c in clearances),
+                                           c.created_at, _revoked(c)) for c in clearances),
             metadata=_loads(row.metadata_json, {}),
             history=tuple(history),
         )

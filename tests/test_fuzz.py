@@ -488,11 +488,18 @@ def test_hostile_strings_through_the_api(reg: Register, value: str) -> None:
     assert _state(reg) == before
     out = only_register_errors(reg.set_license, "victim", value, reason="r")
     assert isinstance(out, RegisterError)
-    ok = only_register_errors(reg.set_license, "victim", "MIT", reason=value, by=value)
+    ok = only_register_errors(reg.set_license, "victim", "MIT", reason=value, by="fuzzer")
     if not isinstance(ok, RegisterError):
         assert reg.show("victim").license.concluded_reason == value
     elif "\x00" not in value:
         pytest.fail(f"reason {value!r} refused: {ok}")
+    # as an actor name: refused exactly when the one actor rule says so (issue 12)
+    from register.actors import actor_problem
+
+    named = only_register_errors(reg.set_license, "victim", "MIT", reason="r", by=value)
+    assert isinstance(named, RegisterError) == (actor_problem(value) is not None)
+    if actor_problem(value) is None:
+        assert reg.show("victim").license.concluded_by == value.strip()
     report = reg.audit_verify()
     assert report.ok, report.problem
     with reg.engine.connect() as conn:

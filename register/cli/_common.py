@@ -44,6 +44,19 @@ FormatOption = Annotated[
 ]
 
 
+ExpectVersionOption = Annotated[
+    int | None,
+    typer.Option("--expect-version", metavar="N",
+                 help="Refuse if the dataset changed after its version N (the row_version of "
+                      "an export); nothing is written."),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Apply rows whose dataset changed since the export anyway "
+                                  "(recorded in the audit trail)."),
+]
+
+
 NonCommercialOption = Annotated[
     bool, typer.Option("--non-commercial", help="The use is non-commercial.")
 ]
@@ -87,10 +100,11 @@ def info(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def run_rights_import(ctx: typer.Context, file: Path, by: str | None) -> None:
+def run_rights_import(ctx: typer.Context, file: Path, by: str | None,
+                      force: bool = False) -> None:
     """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
     with open_register(ctx) as reg:
-        summary = reg.import_rights(file, by=by)
+        summary = reg.import_rights(file, by=by, force=force)
     info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
          f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
 

@@ -93,19 +93,23 @@ def check(
         raise UsageError("give a CORPUS_FILE or --dataset ID")
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:  # one register for the check and its record
-        result = _run_check(
-            reg,
-            corpus_file,
-            dataset,
-            use=use,
-            non_commercial=non_commercial,
-            region=region,
-            on=on_date,
-            policy=policy,
-        )
-        if record:
-            state = reg.record_check(result, by=by)
+        def run() -> CheckResult:
+            return _run_check(
+                reg,
+                corpus_file,
+                dataset,
+                use=use,
+                non_commercial=non_commercial,
+                region=region,
+                on=on_date,
+                policy=policy,
+            )
+
+        if record:  # computed and recorded in one transaction, on one state
+            result, state = reg.check_and_record(run, by=by)
             info(f"recorded check (register state {state[:16]})")
+        else:
+            result = run()
     f = resolve_format(fmt)
     if f is OutputFormat.json:
         sys.stdout.write(to_json(result.to_dict()))
@@ -154,19 +158,46 @@ def notice(
 
 def clear(
     ctx: typer.Context,
-    dataset_id: Annotated[str, typer.Argument(metavar="ID", help="Dataset (or base model) id.")],
-    use: Annotated[str, typer.Option("--use", metavar="USE", help="The use cleared.")],
-    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is cleared.")],
-    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who clears it.")],
+    dataset_id: Annotated[
+        str,
+        typer.Argument(metavar="ID | revoke", help="Dataset (or base model) id; or 'revoke'."),
+    ],
+    revoke_id: Annotated[
+        str | None,
+        typer.Argument(metavar="[ID]", help="With 'revoke': the id whose clearance ends."),
+    ] = None,
+    use: Annotated[str, typer.Option("--use", metavar="USE", help="The use cleared.")] = "",
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why it is cleared (or revoked).")
+    ] = "",
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who clears it.")] = "",
     until: Annotated[
         str | None, typer.Option("--until", metavar="DATE", help="Last day the clearance is valid.")
     ] = None,
 ) -> None:
-    """Record a legal clearance that turns needs-review into allowed for one use.
+    """Record a legal clearance that turns needs-review into allowed for one use; or revoke it.
+
+    A newer clearance for the same id and use replaces the older one; 'clear revoke ID'
+    ends every clearance of ID for the use (both audited, with the reason).
 
     Example: register clear squad --use service --reason "bought" --by alice --until 2027-12-31
+
+    Example: register clear revoke squad --use service --reason "contract ended" --by alice
     """
+    for value, option in ((use, "--use"), (reason, "--reason"), (by, "--by")):
+        if not value:
+            raise UsageError(f"missing option '{option}'")
     validate_use(use)
+    if revoke_id is not None:
+        if dataset_id != "revoke":
+            raise UsageError(f"unexpected argument {revoke_id!r}",
+                             hint="register clear ID ... or register clear revoke ID ...")
+        if until is not None:
+            raise UsageError("--until does not apply to revoke")
+        with open_register(ctx) as reg:
+            n = reg.revoke_clearance(revoke_id, use=use, reason=reason, by=by)
+        info(f"{revoke_id}: {n} clearance(s) for {use} revoked by {by.strip()}")
+        return
     until_date = parse_date(until, "--until")
     with open_register(ctx) as reg:
         known = bool(reg.existing_ids([dataset_id]))

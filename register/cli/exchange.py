@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from register.check.uses import validate_use
-from register.cli._common import info, open_register, parse_date, run_rights_import
+from register.cli._common import ForceOption, info, open_register, parse_date, run_rights_import
 from register.errors import UsageError
 
 
@@ -64,14 +64,15 @@ def import_(
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who imports (default: OS user).")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Import an edited workbook (rights and concluded licenses); nothing is written if any
-    row is invalid.
+    row is invalid, or if a row's dataset changed since the export (unless --force).
 
     Example: register import xlsx register-reviewed.xlsx --by procurement
     """
     if fmt in ("xlsx", "csv"):
-        run_rights_import(ctx, file, by)
+        run_rights_import(ctx, file, by, force)
     elif fmt == "croissant":
         from register.cards.croissant import read_croissant
 

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from register.cli._common import FormatOption, emit, info, open_register, resolve_format
+from register.cli._common import (
+    ExpectVersionOption,
+    FormatOption,
+    emit,
+    info,
+    open_register,
+    resolve_format,
+)
 from register.errors import NotFoundError
 from register.render.formats import OutputFormat
 
@@ -104,11 +111,33 @@ def set_license(
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who decides (default: OS user).")
     ] = None,
+    expect_version: ExpectVersionOption = None,
 ) -> None:
     """Record a concluded license; it overrides the declared one everywhere.
 
     Example: register license set squad CC-BY-SA-4.0 --reason "checked the paper" --by alice
     """
     with open_register(ctx) as reg:
-        expr = reg.set_license(dataset_id, expression, reason=reason, by=by)
+        expr = reg.set_license(dataset_id, expression, reason=reason, by=by,
+                               expected_version=expect_version)
     info(f"{dataset_id}: concluded license {expr}")
+
+
+@app.command("withdraw")
+def withdraw_license(
+    ctx: typer.Context,
+    dataset_id: Annotated[str, typer.Argument(metavar="ID", help="Dataset id.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (required).")],
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who decides (default: OS user).")
+    ] = None,
+    expect_version: ExpectVersionOption = None,
+) -> None:
+    """Withdraw the concluded license: the declared one applies again (audited).
+
+    Example: register license withdraw squad --reason "the paper was retracted" --by alice
+    """
+    with open_register(ctx) as reg:
+        expr = reg.withdraw_license(dataset_id, reason=reason, by=by,
+                                    expected_version=expect_version)
+    info(f"{dataset_id}: concluded license {expr} withdrawn")

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from register.cli._common import info, open_register, run_rights_import
+from register.cli._common import (
+    ExpectVersionOption,
+    ForceOption,
+    info,
+    open_register,
+    run_rights_import,
+)
 
 app = typer.Typer(
     help="Record and import rights: consent, lawful basis, personal and "
@@ -82,6 +88,7 @@ def set_rights(
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who (default: OS user).")
     ] = None,
+    expect_version: ExpectVersionOption = None,
 ) -> None:
     """Record rights for a dataset; the previous values stay in its history.
 
@@ -105,7 +112,8 @@ def set_rights(
     if change.is_empty():
         raise UsageError("no rights option given", hint="see 'register rights set --help'")
     with open_register(ctx) as reg:
-        reg.set_rights(dataset_id, change, reason=reason, by=by)
+        reg.set_rights(dataset_id, change, reason=reason, by=by,
+                       expected_version=expect_version)
     fields = sorted([*change.given(), *change.clear])
     info(f"{dataset_id}: rights recorded ({', '.join(fields)})")
 
@@ -120,9 +128,14 @@ def import_rights(
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who imports (default: OS user).")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Import rights for many datasets; every row is validated before anything is written.
 
+    The changes are recorded under --by (a 'by' column is kept only as "stated by").  A row
+    whose dataset changed since the export (its row_version) is a conflict: nothing is
+    written, unless --force.
+
     Example: register rights import rights.xlsx --by procurement
     """
-    run_rights_import(ctx, file, by)
+    run_rights_import(ctx, file, by, force)

@@ -156,12 +156,15 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     Column("concluded_by", width=14),
     *_rights_columns(),
     Column("reason", True, width=24, help="why this row's changes are made (audit trail)"),
-    Column("by", True, width=12, help="who makes them (default: the importing user)"),
+    Column("by", True, width=12,
+           help="stated by (recorded as such; the changes are the importer's, --by)"),
     Column("rights_by", width=12),
     Column("rights_reason", width=24),
     Column("suggestions", width=30, help="rights hints read from the card (unconfirmed)"),
     Column("previous_license", width=18, help="declared license before the last change"),
     Column("last_change", kind="datetime", width=17, help="UTC"),
+    Column("row_version", kind="int", width=11,
+           help="version token (do not edit): the import refuses a row changed since"),
     Column("card_sha256", width=20),
 )
 
@@ -313,6 +316,7 @@ def iter_register_rows(
         cells["suggestions"] = _suggestion_text(row.suggestions_json)
         cells["previous_license"] = row.previous_license
         cells["last_change"] = _parse_ts(row.updated_at)
+        cells["row_version"] = row.row_version
         cells["card_sha256"] = row.card_sha256
         attention = attention_items(
             previous_license=row.previous_license, concluded=row.concluded_license,

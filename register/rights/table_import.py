@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from register.actors import actor_problem
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
 from register.render.cells import unescape_cell
@@ -46,6 +47,7 @@ from register.rights.values import CLEAR_MARKERS
 __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
+    "VERSION_COLUMN",
     "RightsRow",
     "load_rights_table",
     "read_rights_table",
@@ -56,6 +58,9 @@ MAX_UNCOMPRESSED = 500 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_PROBLEMS = 10_000
 REGISTER_SHEET = "Register"
+VERSION_COLUMN = "row_version"
+"""The version token an export writes per row (the seq of the dataset's last audit event);
+an import refuses a row whose dataset changed since (see :meth:`Register.import_rights`)."""
 
 # Header aliases (after lower-casing and turning spaces/hyphens into ``_``).
 _ALIASES = {
@@ -76,8 +81,9 @@ class RightsRow:
     concluded_license: str | None = None
     concluded_reason: str | None = None
     reason: str | None = None
-    by: str | None = None
+    by: str | None = None  # "stated by" (the changes are recorded under the importer)
     sheet: str | None = None
+    row_version: int | None = None
 
 
 # --------------------------------------------------------------------------- cells
@@ -287,7 +293,7 @@ def _read(
             header = {}
             for index, raw in enumerate(cells):
                 name = _header_name(raw)
-                if name not in EDITABLE_COLUMNS:
+                if name not in EDITABLE_COLUMNS and name != VERSION_COLUMN:
                     continue  # read-only / computed / unknown columns are ignored
                 if name in header:
                     problems.add("column appears twice", row=number, column=name)
@@ -330,6 +336,15 @@ def _validate_row(
     license_check: Callable[[str], str | None] | None,
 ) -> None:
     before = len(problems.items) + problems.dropped
+    values = dict(values)
+    token = values.pop(VERSION_COLUMN, None)
+    row_version: int | None = None
+    if token is not None:
+        try:
+            row_version = int(str(token))
+        except ValueError:
+            problems.add("not a version token (a whole number written by the export); "
+                         "leave it as exported", row=number, column=VERSION_COLUMN)
     dataset_id = values.get(ID_COLUMN)
     if dataset_id is None:
         problems.add("dataset id is empty", row=number, column=ID_COLUMN)
@@ -359,12 +374,12 @@ def _validate_row(
     reason = values.get(REASON_COLUMN)
     if isinstance(license_text, str):
         if license_text.lower() in CLEAR_MARKERS:
-            problems.add(
-                "removing a concluded license is not supported by import; "
-                "leave the cell empty to keep it",
-                row=number,
-                column="concluded_license",
-            )
+            if not concluded_reason and not reason:  # '-' withdraws the concluded license
+                problems.add(
+                    "withdrawing a concluded license needs a reason (concluded_reason or reason)",
+                    row=number,
+                    column="concluded_reason",
+                )
         else:
             if not concluded_reason and not reason:
                 problems.add(
@@ -384,8 +399,10 @@ def _validate_row(
         )
 
     by = values.get(BY_COLUMN)
-    if isinstance(by, str) and ("\n" in by or "\r" in by):
-        problems.add("must be a single line", row=number, column=BY_COLUMN)
+    if isinstance(by, str):  # only "stated by": the changes are recorded under the importer
+        message = actor_problem(by)
+        if message:
+            problems.add(message, row=number, column=BY_COLUMN)
 
     if len(problems.items) + problems.dropped == before and dataset_id is not None:
         out.append(
@@ -396,8 +413,9 @@ def _validate_row(
                 concluded_license=license_text,
                 concluded_reason=concluded_reason,
                 reason=reason,
-                by=values.get(BY_COLUMN),
+                by=by,
                 sheet=problems.sheet,
+                row_version=row_version,
             )
         )
 

@@ -21,13 +21,21 @@ from json.encoder import (  # type: ignore[attr-defined]
 )
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from register.check.facts import Clearance, RightsRecord
-from register.errors import ValidationError, ValidationProblem
+from register.errors import ConflictError, ValidationError, ValidationProblem
 from register.store import queries
-from register.store.audit import AuditWriter, head_hash, now_iso
+from register.store.audit import (
+    CHAIN_FORMAT,
+    AuditWriter,
+    event_hash,
+    head_hash,
+    now_iso,
+    read_rows,
+    row_digest,
+)
 from register.store.tables import (
     AUDIT_EVENTS,
     CHECKS,
@@ -46,12 +54,17 @@ if TYPE_CHECKING:
 __all__ = [
     "BatchResult",
     "ImportSummary",
+    "WITHDRAWN",
     "add_clearance",
+    "check_version",
     "apply_rights",
     "apply_rights_import",
     "conclude_license",
     "json_encoder",
+    "next_id",
     "record_check",
+    "revoke_clearance",
+    "withdraw_license",
     "write_ingest_batch",
 ]
 
@@ -97,6 +110,12 @@ canonical = json_encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=Fal
 # --------------------------------------------------------------------------- decisions
 
 
+def next_id(conn: Connection, table: Any) -> int:
+    """The next id of an integer-keyed table (ids are given, not generated, so the event
+    can name the row it wrote; the writer lock makes this safe)."""
+    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
 def conclude_license(conn: Connection, audit: AuditWriter, dataset_id: str, expr: str,
                      reason: str, actor: str, previous: str | None) -> None:
     """Record a concluded license, its decision row and its audit event."""
@@ -104,10 +123,31 @@ def conclude_license(conn: Connection, audit: AuditWriter, dataset_id: str, expr
     conn.execute(update(_D).where(_D.c.id == dataset_id).values(
         concluded_license=expr, concluded_by=actor, concluded_reason=reason,
         concluded_at=at, updated_at=at))
-    conn.execute(insert(_L).values(dataset_id=dataset_id, expression=expr,
+    lid = next_id(conn, _L)
+    conn.execute(insert(_L).values(id=lid, dataset_id=dataset_id, expression=expr,
                                    previous=previous, by=actor, reason=reason, at=at))
     audit.append("license.conclude", dataset_id, {"concluded_license": previous},
-                 {"concluded_license": expr}, reason, at=at, actor=actor)
+                 {"concluded_license": expr}, reason, at=at, actor=actor,
+                 rows=[(_D, dataset_id), (_L, lid)])
+
+
+WITHDRAWN = "-"
+"""The ``expression`` of a license decision that withdrew the concluded license."""
+
+
+def withdraw_license(conn: Connection, audit: AuditWriter, dataset_id: str, reason: str,
+                     actor: str, previous: str | None) -> None:
+    """Withdraw the concluded license (the declared one applies again), audited."""
+    at = now_iso()
+    conn.execute(update(_D).where(_D.c.id == dataset_id).values(
+        concluded_license=None, concluded_by=actor, concluded_reason=reason,
+        concluded_at=at, updated_at=at))
+    lid = next_id(conn, _L)
+    conn.execute(insert(_L).values(id=lid, dataset_id=dataset_id, expression=WITHDRAWN,
+                                   previous=previous, by=actor, reason=reason, at=at))
+    audit.append("license.withdraw", dataset_id, {"concluded_license": previous},
+                 {"concluded_license": None}, reason, at=at, actor=actor,
+                 rows=[(_D, dataset_id), (_L, lid)])
 
 
 def apply_rights(conn: Connection, audit: AuditWriter, dataset_id: str, change: RightsChange,
@@ -135,10 +175,12 @@ def apply_rights(conn: Connection, audit: AuditWriter, dataset_id: str, change: 
         rights_json=dumps(new), personal_data=record.personal_data,
         retain_until=record.retain_until, rights_by=actor, rights_reason=why,
         rights_at=at, updated_at=at))
+    rid = next_id(conn, _R)
     conn.execute(insert(_R).values(
-        dataset_id=dataset_id, rights_json=dumps(new),
+        id=rid, dataset_id=dataset_id, rights_json=dumps(new),
         previous_json=dumps(old) if old else None, by=actor, reason=why, at=at))
-    audit.append("rights.set", dataset_id, old, new, why, at=at, actor=actor)
+    audit.append("rights.set", dataset_id, old, new, why, at=at, actor=actor,
+                 rows=[(_D, dataset_id), (_R, rid)])
     return record
 
 
@@ -156,33 +198,108 @@ class ImportSummary:
                 "licenses_changed": self.licenses_changed, "unchanged": self.unchanged}
 
 
+def check_version(conn: Connection, dataset_id: str, expected: int | None) -> None:
+    """:class:`ConflictError` when the dataset changed after event ``expected`` (its
+    version token: the seq of its last audit event); ``None`` checks nothing."""
+    if expected is None:
+        return
+    queries.dataset_row(conn, dataset_id)  # NotFoundError first
+    current = queries.row_versions(conn, [dataset_id]).get(dataset_id, 0)
+    if current != expected:
+        raise ConflictError(
+            f"{dataset_id!r} changed since version {expected} (now {current}); nothing was "
+            "written", queries.changes_since(conn, dataset_id, expected),
+            hint="look at the changes listed, then retry with the current version")
+
+
+def _would_change(conn: Connection, r: RightsRow, expr: str | None) -> bool:
+    from register.rights.record import apply_change
+
+    stored = queries.rights_and_conclusion(conn, r.dataset_id)
+    current = RightsRecord.from_dict(json.loads(stored.rights_json)) \
+        if stored.rights_json else None
+    if expr == WITHDRAWN:
+        if stored.concluded_license is not None:
+            return True
+    elif expr is not None and expr != stored.concluded_license:
+        return True
+    if current is None and r.change.is_empty():
+        return False
+    try:
+        new = apply_change(current, r.change).to_dict()
+    except Exception:  # an invalid result is reported when the row is applied
+        return True
+    return new != (current.to_dict() if current else None)
+
+
+def import_conflicts(conn: Connection, rows: Sequence[tuple[RightsRow, str | None]],
+                     ) -> list[str]:
+    """Rows whose dataset changed since the export (their ``row_version``) and that would
+    change it: each with what happened since, by whom."""
+    tokens = [r for r, _e in rows if r.row_version is not None]
+    current = queries.row_versions(conn, [r.dataset_id for r in tokens])
+    out: list[str] = []
+    for r, expr in rows:
+        if r.row_version is None or current.get(r.dataset_id, 0) == r.row_version:
+            continue
+        if not _would_change(conn, r, expr):
+            continue  # the row agrees with the register: nothing is undone
+        changes = queries.changes_since(conn, r.dataset_id, r.row_version)
+        out.append(f"row {r.row} ({r.dataset_id}): changed since the export (row_version "
+                   f"{r.row_version}, now {current.get(r.dataset_id, 0)}): "
+                   + ("; ".join(changes) or "events removed"))
+    return out
+
+
 def apply_rights_import(conn: Connection, rows: Sequence[tuple[RightsRow, str | None]],
-                        *, actor: str, file_name: str, path: str) -> ImportSummary:
-    """Apply validated import rows (each with its canonical concluded license, if any) and
-    one ``import`` audit event; any invalid row raises and nothing is written."""
+                        *, actor: str, file_name: str, path: str,
+                        force: bool = False) -> ImportSummary:
+    """Apply validated import rows (each with its canonical concluded license, if any, or
+    :data:`WITHDRAWN`) and one ``import`` audit event; any invalid row raises and nothing
+    is written.  A row whose dataset changed since the export (``row_version``) is a
+    :class:`ConflictError` (nothing written) unless ``force``, which applies it and names
+    the overridden rows in the import event."""
+    conflicts = import_conflicts(conn, rows)
+    if conflicts and not force:
+        raise ConflictError(
+            f"{path}: {len(conflicts)} row(s) changed in the register since the export; "
+            "nothing was imported", conflicts,
+            hint="export again and redo the edits, or import with --force to override")
     audit = AuditWriter(conn, actor)
     changed_rights = changed_licenses = unchanged = 0
+    default_reason = f"import of {file_name}"
     for r, expr in rows:
-        row_actor = r.by or actor
+        stated = f" (stated by {r.by})" if r.by else ""  # a claim; the actor is the importer
         before = queries.rights_and_conclusion(conn, r.dataset_id)
         try:
-            apply_rights(conn, audit, r.dataset_id, r.change, r.reason, row_actor)
+            apply_rights(conn, audit, r.dataset_id, r.change,
+                         (r.reason or default_reason) + stated, actor)
         except ValidationError as exc:
             raise ValidationError(
                 f"{path}: row {r.row}: {exc.message}; nothing was imported",
                 [ValidationProblem(exc.message, row=r.row)]) from exc
         did = queries.rights_json(conn, r.dataset_id) != before.rights_json
         changed_rights += did
-        if expr is not None and expr != before.concluded_license:
-            conclude_license(conn, audit, r.dataset_id, expr,
-                             r.concluded_reason or r.reason or "", row_actor,
+        why = (r.concluded_reason or r.reason or "") + stated
+        if expr == WITHDRAWN:
+            if before.concluded_license is not None:
+                withdraw_license(conn, audit, r.dataset_id, why, actor,
+                                 before.concluded_license)
+                changed_licenses += 1
+                did = True
+        elif expr is not None and expr != before.concluded_license:
+            conclude_license(conn, audit, r.dataset_id, expr, why, actor,
                              before.concluded_license)
             changed_licenses += 1
             did = True
         unchanged += not did
-    audit.append("import", None, None,
-                 {"file": file_name, "rows": len(rows), "rights_changed": changed_rights,
-                  "licenses_changed": changed_licenses}, None)
+    after: dict[str, Any] = {"file": file_name, "rows": len(rows),
+                             "rights_changed": changed_rights,
+                             "licenses_changed": changed_licenses}
+    if conflicts:
+        after["forced_over"] = conflicts
+    audit.append("import", None, None, after, "forced over newer changes" if conflicts
+                 else None)
     audit.flush()
     return ImportSummary(len(rows), changed_rights, changed_licenses, unchanged)
 
@@ -191,14 +308,35 @@ def add_clearance(conn: Connection, dataset_id: str, *, use: str, reason: str, b
                   until: date | None) -> Clearance:
     """Record a clearance of one id for one use, and its audit event."""
     at = now_iso()
-    conn.execute(insert(_C).values(dataset_id=dataset_id, use=use, by=by, reason=reason,
-                                   until=until, created_at=at))
+    cid = next_id(conn, _C)
+    conn.execute(insert(_C).values(id=cid, dataset_id=dataset_id, use=use, by=by,
+                                   reason=reason, until=until, created_at=at))
     audit = AuditWriter(conn, by)
     audit.append("clearance.add", dataset_id, None,
                  {"use": use, "until": until.isoformat() if until else None, "by": by},
-                 reason, at=at)
+                 reason, at=at, rows=[(_C, cid)])
     audit.flush()
     return Clearance(dataset_id, use, by, reason, until, at)
+
+
+def revoke_clearance(conn: Connection, dataset_id: str, *, use: str, reason: str,
+                     by: str) -> int:
+    """Revoke every standing clearance of one id for one use (audited); returns how many.
+    None standing is a :class:`ValidationError`."""
+    ids = [r[0] for r in conn.execute(
+        select(_C.c.id).where(_C.c.dataset_id == dataset_id).where(_C.c.use == use)
+        .where(_C.c.revoked_at.is_(None)).order_by(_C.c.id))]
+    if not ids:
+        raise ValidationError(f"{dataset_id!r} has no standing clearance for use {use!r}")
+    at = now_iso()
+    conn.execute(update(_C).where(_C.c.id.in_(ids)).values(
+        revoked_at=at, revoked_by=by, revoked_reason=reason))
+    audit = AuditWriter(conn, by)
+    audit.append("clearance.revoke", dataset_id, {"use": use, "clearances": len(ids)},
+                 {"use": use, "revoked": True, "by": by}, reason, at=at,
+                 rows=[(_C, i) for i in ids])
+    audit.flush()
+    return len(ids)
 
 
 def record_check(conn: Connection, result: CheckResult, *, actor: str) -> str:
@@ -206,8 +344,9 @@ def record_check(conn: Connection, result: CheckResult, *, actor: str) -> str:
     state = hashlib.sha256((head_hash(conn) + dumps(
         [d.id for d in result.datasets])).encode()).hexdigest()
     at = now_iso()
+    kid = next_id(conn, _K)
     conn.execute(insert(_K).values(
-        at=at, by=actor, corpus_name=result.corpus, use=result.use,
+        id=kid, at=at, by=actor, corpus_name=result.corpus, use=result.use,
         verdict=result.verdict, policy=result.policy,
         state_hash=state, result_json=dumps(result.to_dict())))
     audit = AuditWriter(conn, actor)
@@ -216,7 +355,7 @@ def record_check(conn: Connection, result: CheckResult, *, actor: str) -> str:
         "verdict": result.verdict, "policy": result.policy,
         "state_hash": state,
         "datasets": sorted(d.id for d in result.datasets),
-    }, None, at=at)
+    }, None, at=at, rows=[(_K, kid)])
     audit.flush()
     return state
 
@@ -242,12 +381,12 @@ _NEW_COLUMNS = (
     "updated_at",
 )
 _VERSION_COLUMNS = (
-    "dataset_id", "version", "card_sha256", "source", "revision", "raw_license_json",
+    "id", "dataset_id", "version", "card_sha256", "source", "revision", "raw_license_json",
     "declared_license", "declared_needs_review", "metadata_json", "ingested_at",
 )
 _EVENT_COLUMNS = (
     "seq", "at", "actor", "action", "dataset_id", "before_json", "after_json", "reason",
-    "prev_hash", "hash",
+    "prev_hash", "hash", "format", "rows_json",
 )
 
 
@@ -265,7 +404,9 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
     existing = queries.ingest_state(conn, [d.dataset_id for d in docs])
     audit = AuditWriter(conn, actor)
     seq, prev = audit.seq, audit.prev
+    vid = next_id(conn, _V)
     now = now_iso()
+    pending: list[tuple[str, str, str | None, str, str | None, int]] = []
     new_rows: list[tuple[Any, ...]] = []
     upd_rows: list[dict[str, Any]] = []
     version_rows: list[tuple[Any, ...]] = []
@@ -282,7 +423,8 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
         version = 1 if old is None else old.version + 1
         source, revision, sha = doc.source, doc.revision, doc.card_sha256
         expression, needs_review = norm.expression, norm.needs_review
-        version_rows.append((ds_id, version, sha, source, revision, raw_json, expression,
+        vid += 1
+        version_rows.append((vid - 1, ds_id, version, sha, source, revision, raw_json, expression,
                              needs_review, meta_json, now))
         after_json = canonical({
             "version": version, "card_sha256": sha, "source": source, "revision": revision,
@@ -316,13 +458,7 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
             before_json = canonical({"version": old.version, "card_sha256": old.card_sha256,
                                      "declared_license": old.declared_license})
             reason = "declared license changed" if changed else None
-        seq += 1
-        digest = hashlib.sha256(canonical(
-            [seq, now, actor, action, ds_id, before_json, after_json, reason, prev]
-        ).encode("utf-8")).hexdigest()
-        events.append((seq, now, actor, action, ds_id, before_json, after_json, reason, prev,
-                       digest))
-        prev = digest
+        pending.append((action, ds_id, before_json, after_json, reason, vid - 1))
     insert_many(conn, _D, _NEW_COLUMNS, new_rows)
     for changed_rows in split_by_keys(upd_rows):
         keys = [k for k in changed_rows[0] if k != "b_id"]
@@ -331,6 +467,24 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
         )
         conn.execute(stmt, changed_rows)
     insert_many(conn, _V, _VERSION_COLUMNS, version_rows)
+    # each event binds the dataset row and the version row it wrote (read back)
+    ds_digests = {k: row_digest(_D.name, k, c)
+                  for k, c in read_rows(conn, _D, [p[1] for p in pending])}
+    v_digests = {k: row_digest(_V.name, k, c)
+                 for k, c in read_rows(conn, _V, [p[5] for p in pending])}
+    d_cols, v_cols = sorted(c.name for c in _D.columns), sorted(c.name for c in _V.columns)
+    for action, ds_id, before_json, after_json, reason, version_id in pending:
+        rows_json = canonical({
+            _D.name: {"columns": d_cols, "rows": {ds_id: ds_digests[ds_id]}},
+            _V.name: {"columns": v_cols,
+                      "rows": {str(version_id): v_digests[str(version_id)]}},
+        })
+        seq += 1
+        digest = event_hash(seq, now, actor, action, ds_id, before_json, after_json, reason,
+                            prev, rows_json, CHAIN_FORMAT)
+        events.append((seq, now, actor, action, ds_id, before_json, after_json, reason, prev,
+                       digest, CHAIN_FORMAT, rows_json))
+        prev = digest
     insert_many(conn, _E, _EVENT_COLUMNS, events)
     return part
 

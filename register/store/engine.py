@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from register.errors import StoreError
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 DEFAULT_TARGET = "register.db"
 LOCK_RETRY_SECONDS = 60.0
 _PG_LOCK_KEY = 0x5245474953  # "REGIS"
@@ -83,7 +83,7 @@ def _install_sqlite_hooks(engine: Engine, *, in_memory: bool) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")  # a committed decision survives power loss
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -137,6 +137,24 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
         raise StoreError(f"register read failed: {exc.orig}") from exc
 
 
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """One consistent read snapshot: a read-only REPEATABLE READ transaction on PostgreSQL,
+    one read transaction on SQLite (WAL: every SELECT in it sees the same commit)."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                with conn.begin():
+                    yield conn
+            else:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    conn.execute(text("SET TRANSACTION READ ONLY"))
+                    yield conn
+    except DBAPIError as exc:
+        raise StoreError(f"register read failed: {exc.orig}") from exc
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
@@ -145,6 +163,15 @@ def current_revision(engine: Engine) -> str | None:
             conn.rollback()
             return None
         return row[0] if row else None
+
+
+def _revision_in(conn: Connection) -> str | None:
+    try:
+        with conn.begin_nested():
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except (OperationalError, DBAPIError):
+        return None
+    return row[0] if row else None
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -158,8 +185,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
 
     def _upgrade(conn: Connection) -> None:
+        from register.store import audit
+
+        before = _revision_in(conn)
+        legacy = audit.legacy_problem(conn) if before in ("0001", "0002") else None
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        after = _revision_in(conn)
+        if (before is not None and after != before and after == HEAD_REVISION
+                and audit.head_hash(conn) != audit.GENESIS_HASH):
+            # bind every existing row (columns a migration added included) to the chain
+            writer = audit.AuditWriter(conn, "register")
+            writer.append("schema.upgrade", None, {"revision": before},
+                          {"revision": after, "legacy_problem": legacy}, None,
+                          rows_json=audit.state_digests(conn))
+            writer.flush()
 
     try:
         run_write(engine, _upgrade)

@@ -34,6 +34,8 @@ __all__ = [
     "CHUNK",
     "audit_entries",
     "audit_hash_known",
+    "changes_since",
+    "row_versions",
     "checksums",
     "chunks",
     "clearances_of",
@@ -168,9 +170,20 @@ def _clearance(c: Any) -> Clearance:
     return Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at)
 
 
+def _standing(rows: Sequence[Any]) -> list[Clearance]:
+    """The clearances that apply: per (id, use) only the newest one, and not if revoked."""
+    newest: dict[tuple[str, str], Any] = {}
+    for c in rows:
+        key = (c.dataset_id, c.use)
+        if key not in newest or c.id > newest[key].id:
+            newest[key] = c
+    return [_clearance(c) for c in sorted(newest.values(), key=lambda c: c.id)
+            if c.revoked_at is None]
+
+
 def clearances_of(conn: Connection, dataset_id: str) -> list[Clearance]:
-    """The clearances recorded for one id (a dataset or a base model)."""
-    return [_clearance(c) for c in conn.execute(select(_C).where(_C.c.dataset_id == dataset_id))]
+    """The clearances that apply to one id (a dataset or a base model)."""
+    return _standing(list(conn.execute(select(_C).where(_C.c.dataset_id == dataset_id))))
 
 
 def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
@@ -188,8 +201,8 @@ def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
             _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
         ).where(_D.c.id.in_(chunk))):
             rows[row.id] = row
-        for c in conn.execute(select(_C).where(_C.c.dataset_id.in_(chunk))):
-            clearances.setdefault(c.dataset_id, []).append(_clearance(c))
+        for c in _standing(list(conn.execute(select(_C).where(_C.c.dataset_id.in_(chunk))))):
+            clearances.setdefault(c.dataset_id, []).append(c)
     missing = [i for i in ids if i not in rows]
     if missing and strict:
         raise CorpusError(
@@ -249,6 +262,27 @@ def audit_entries(conn: Connection, *, dataset_id: str | None = None,
     return [AuditEntry.from_row(r) for r in conn.execute(stmt)]
 
 
+def row_versions(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Dataset id -> its version token: the seq of the last audit event about it."""
+    stmt = select(_A.c.dataset_id, func.max(_A.c.seq)).where(_A.c.dataset_id.is_not(None))
+    out: dict[str, int] = {}
+    if ids is None:
+        return {r[0]: int(r[1]) for r in conn.execute(stmt.group_by(_A.c.dataset_id))}
+    for chunk in chunks(list(dict.fromkeys(ids))):
+        out.update({r[0]: int(r[1]) for r in conn.execute(
+            stmt.where(_A.c.dataset_id.in_(chunk)).group_by(_A.c.dataset_id))})
+    return out
+
+
+def changes_since(conn: Connection, dataset_id: str, seq: int) -> list[str]:
+    """What happened to a dataset after event ``seq``: ``"event N: ACTION by WHO at WHEN"``."""
+    return [f"event {r.seq}: {r.action} by {r.actor} at {r.at}"
+            + (f" ({r.reason})" if r.reason else "")
+            for r in conn.execute(select(_A.c.seq, _A.c.action, _A.c.actor, _A.c.at, _A.c.reason)
+                                  .where(_A.c.dataset_id == dataset_id)
+                                  .where(_A.c.seq > seq).order_by(_A.c.seq))]
+
+
 def audit_hash_known(conn: Connection, digest: str) -> bool:
     """Whether an event with this hash is in the chain."""
     return conn.execute(select(_A.c.seq).where(_A.c.hash == digest)).first() is not None
@@ -268,16 +302,19 @@ def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
                      batch: int = 2000) -> Iterator[Any]:
     """The ``dataset`` rows the exports read, ordered by id, streamed (bounded memory);
     ``ids`` None: every dataset."""
-    cols = [_D.c[name] for name in _EXPORT_COLUMNS]
+    last = (select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
+            .where(_A.c.dataset_id.is_not(None)).group_by(_A.c.dataset_id).subquery())
+    cols = [*(_D.c[name] for name in _EXPORT_COLUMNS), last.c.row_version]
+    base = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
     with read_connection(engine) as conn:
         if ids is None:
             yield from conn.execution_options(stream_results=True).execute(
-                select(*cols).order_by(_D.c.id))
+                base.order_by(_D.c.id))
             return
         wanted = sorted(set(ids))
         for i in range(0, len(wanted), batch):
             chunk = wanted[i:i + batch]
-            yield from conn.execute(select(*cols).where(_D.c.id.in_(chunk)).order_by(_D.c.id))
+            yield from conn.execute(base.where(_D.c.id.in_(chunk)).order_by(_D.c.id))
 
 
 def metadata_and_rights(conn: Connection, ids: Sequence[str], *, batch: int = 2000,

@@ -101,6 +101,9 @@ class ClearanceRow(SQLModel, table=True):
     reason: str
     until: date | None = None
     created_at: str
+    revoked_at: str | None = None
+    revoked_by: str | None = None
+    revoked_reason: str | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -115,6 +118,8 @@ class AuditEvent(SQLModel, table=True):
     reason: str | None = None
     prev_hash: str
     hash: str
+    format: int = 1
+    rows_json: str | None = None
 
 
 class CheckRecord(SQLModel, table=True):
@@ -128,7 +133,6 @@ class CheckRecord(SQLModel, table=True):
     policy: str
     state_hash: str
     result_json: str
-
 
 
 # Core ``Table`` objects of the models above, for the queries and writes in this package.

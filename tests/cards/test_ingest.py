@@ -221,6 +221,8 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
     audit = AuditWriter(conn, actor)
     now = decisions_mod.now_iso()
     new_rows, upd_rows, version_rows = [], [], []
+    events: list[tuple[Any, ...]] = []  # appended once their rows are written (issue 12)
+    vid = decisions_mod.next_id(conn, v_table)
     for doc in docs:
         old = existing.get(doc.dataset_id)
         if old is not None and old.card_sha256 == doc.card_sha256:
@@ -239,8 +241,10 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
             "declared_method": norm.method,
             "suggestions_json": decisions_mod.dumps(doc.rights_suggestions), "updated_at": now,
         }
+        vid += 1
         version_rows.append({
-            "dataset_id": doc.dataset_id, "version": version, "card_sha256": doc.card_sha256,
+            "id": vid - 1, "dataset_id": doc.dataset_id, "version": version,
+            "card_sha256": doc.card_sha256,
             "source": doc.source, "revision": doc.revision, "raw_license_json": raw_json,
             "declared_license": norm.expression, "declared_needs_review": norm.needs_review,
             "metadata_json": meta_json, "ingested_at": now,
@@ -253,7 +257,7 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
             new_rows.append({"id": doc.dataset_id, "ingested_at": now, "concluded_license": None,
                              "license_changed_at": None, "previous_license": None,
                              "personal_data": "unknown", **fields})
-            audit.append("dataset.ingest", doc.dataset_id, None, after, at=now)
+            events.append(("dataset.ingest", doc.dataset_id, None, after, None, vid - 1))
         else:
             part.updated += 1
             changed = old.declared_license != norm.expression
@@ -266,8 +270,8 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
             upd_rows.append(row)
             before = {"version": old.version, "card_sha256": old.card_sha256,
                       "declared_license": old.declared_license}
-            audit.append("dataset.update", doc.dataset_id, before, after,
-                         "declared license changed" if changed else None, at=now)
+            events.append(("dataset.update", doc.dataset_id, before, after,
+                           "declared license changed" if changed else None, vid - 1))
     if new_rows:
         conn.execute(insert(d_table), new_rows)
     for rows in decisions_mod.split_by_keys(upd_rows):
@@ -276,6 +280,9 @@ def _reference_write_batch(conn: Any, docs: list[Any], actor: str,
             {k: bindparam(k) for k in keys}), rows)
     if version_rows:
         conn.execute(insert(v_table), version_rows)
+    for action, ds_id, before, after, reason, version_id in events:
+        audit.append(action, ds_id, before, after, reason, at=now,
+                     rows=[(d_table, ds_id), (v_table, version_id)])
     audit.flush()
     return part
 

@@ -122,7 +122,7 @@ def test_verify_names_dataset_changed_in_table(db: Path,
     assert code == 1
     report = json.loads(out)
     assert report["first_bad_event"] is None
-    assert "'org/private'" in err and "concluded license" in err
+    assert "'org/private'" in err and "column concluded_license" in err
 
 
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="sqlite3 shell not installed")
@@ -285,10 +285,10 @@ def test_anchor_detects_a_rewritten_tail(tmp_path: Path, capsys: pytest.CaptureF
     head = re.search(r"head ([0-9a-f]{64})", first.err).group(1)  # type: ignore[union-attr]
     # an insider rewrites the last event (reason) and recomputes its hash
     conn = sqlite3.connect(db)
-    seq, at, actor, action, ds, before, after, prev = conn.execute(
-        "SELECT seq, at, actor, action, dataset_id, before_json, after_json, prev_hash "
-        "FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
-    digest = event_hash(seq, at, actor, action, ds, before, after, "forged", prev)
+    seq, at, actor, action, ds, before, after, prev, rows, fmt = conn.execute(
+        "SELECT seq, at, actor, action, dataset_id, before_json, after_json, prev_hash, "
+        "rows_json, format FROM audit_event ORDER BY seq DESC LIMIT 1").fetchone()
+    digest = event_hash(seq, at, actor, action, ds, before, after, "forged", prev, rows, fmt)
     conn.execute("UPDATE audit_event SET reason='forged', hash=? WHERE seq=?", (digest, seq))
     conn.commit()
     conn.close()

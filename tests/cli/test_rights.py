@@ -43,7 +43,7 @@ def test_every_field_round_trips_through_csv(db: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     table = _write(tmp_path / "rights.csv", [
         {"id": "beans", **ROW, "reason": "supplier contract", "by": "procurement"}])
-    result = run_cli(capsys, "--db", db, "rights", "import", table)
+    result = run_cli(capsys, "--db", db, "rights", "import", table, "--by", "importer")
     assert result.code == 0, result.err
     rights = json.loads(run_cli(capsys, "--db", db, "show", "beans", "-f", "json").out)["rights"]
     assert rights["recorded"] == {
@@ -52,8 +52,9 @@ def test_every_field_round_trips_through_csv(db: Path, tmp_path: Path,
         "collected_in": ["DE", "FR"], "allowed_regions": ["CH", "EEA"],
         "collected_on": "2025-06-30", "retain_until": "2030-01-31",
     }
-    assert rights["history"][0]["by"] == "procurement"
-    assert rights["history"][0]["reason"] == "supplier contract"
+    # the importer is --by; the sheet's "by" is kept only as a claim (issue 12)
+    assert rights["history"][0]["by"] == "importer"
+    assert rights["history"][0]["reason"] == "supplier contract (stated by procurement)"
     # and back out through the csv export, then in again: a no-op
     out = tmp_path / "export.csv"
     assert run_cli(capsys, "--db", db, "export", "csv", out).code == 0

@@ -313,10 +313,13 @@ def test_round_trip_imports_exactly_the_edits(loaded: Register, tmp_path: Path) 
     assert cedr.pretty_name == before["cedr"].pretty_name
     aeslc = after["aeslc"]
     assert aeslc.license.concluded == "CC-BY-4.0"
-    assert aeslc.license.concluded_by == "alice"
+    assert aeslc.license.concluded_by == "procurement"  # the importer (issue 12)
+    assert aeslc.license.concluded_reason == \
+        "vendor contract 2026-11 grants CC BY (stated by alice)"
     assert aeslc.license.effective == "CC-BY-4.0"
     assert aeslc.rights.recorded["sensitive"] == ["confidential-business"]
-    assert aeslc.rights.by == "alice"
+    assert aeslc.rights.by == "procurement"
+    assert aeslc.rights.reason == "import of edit.xlsx (stated by alice)"
     events = loaded.audit_log()[audit_before:]
     actions = [(e.action, e.dataset_id) for e in events]
     assert sorted(a for a in actions if a[0] != "import") == sorted([

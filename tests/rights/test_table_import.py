@@ -340,10 +340,15 @@ def test_hooks_known_ids_current_and_license_check(tmp_path: Path) -> None:
     ]
 
 
-def test_concluded_license_cannot_be_cleared(tmp_path: Path) -> None:
+def test_concluded_license_withdrawal_needs_a_reason(tmp_path: Path) -> None:
+    """'-' withdraws the concluded license (issue 12), with a reason like any decision."""
     path = write_csv(tmp_path / "r.csv", ["id", "concluded_license"], [["a", "-"]])
     _, problems = read_rights_table(path)
-    assert [(p.row, p.column) for p in problems] == [(2, "concluded_license")]
+    assert [(p.row, p.column) for p in problems] == [(2, "concluded_reason")]
+    path = write_csv(tmp_path / "ok.csv", ["id", "concluded_license", "reason"],
+                     [["a", "-", "retracted"]])
+    rows, problems = read_rights_table(path)
+    assert problems == [] and rows[0].concluded_license == "-"
 
 
 def test_problem_list_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

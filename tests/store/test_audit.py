@@ -87,9 +87,10 @@ def test_chain_links_every_event_to_the_one_before(seeded: Register) -> None:
     for i, r in enumerate(rows(seeded), start=1):
         assert r["seq"] == i
         assert r["prev_hash"] == prev
+        assert r["format"] == 2 and r["rows_json"]
         assert r["hash"] == event_hash(r["seq"], r["at"], r["actor"], r["action"],
                                        r["dataset_id"], r["before_json"], r["after_json"],
-                                       r["reason"], prev)
+                                       r["reason"], prev, r["rows_json"], r["format"])
         prev = r["hash"]
     assert seeded.audit_verify().head_hash == prev
 
@@ -150,7 +151,11 @@ def test_import_is_audited_row_by_row(seeded: Register, tmp_path: Path) -> None:
     new = seeded.audit_log()[n:]
     assert [e.action for e in new] == ["rights.set", "rights.set", "license.conclude",
                                          "import"]
-    assert {e.actor for e in new[:3]} == {"procurement"}
+    assert {e.actor for e in new} == {"importer"}  # the importer's --by, nobody else
+    # the sheet's "by" is only a claim, kept as such in the reasons
+    assert [e.reason for e in new[:3]] == ["contract (stated by procurement)",
+                                           "intake (stated by procurement)",
+                                           "vendor said so (stated by procurement)"]
     assert new[-1].after["file"] == "rights.csv"
     assert seeded.audit_verify().ok
 
@@ -196,7 +201,8 @@ def test_rehashed_edit_breaks_the_next_link(seeded: Register) -> None:
     r = rows(seeded)[3]
     after = json.dumps({"concluded_license": "MIT"})
     forged = event_hash(r["seq"], r["at"], r["actor"], r["action"], r["dataset_id"],
-                        r["before_json"], after, r["reason"], r["prev_hash"])
+                        r["before_json"], after, r["reason"], r["prev_hash"], r["rows_json"],
+                        r["format"])
     sql(seeded, "UPDATE audit_event SET after_json = :j, hash = :h WHERE seq = 4",
         j=after, h=forged)
     report = seeded.audit_verify()
@@ -223,7 +229,9 @@ def test_deleted_last_event_is_found_through_the_state(seeded: Register) -> None
     sql(seeded, "DELETE FROM audit_event WHERE seq = :s", s=last)
     report = seeded.audit_verify()
     assert not report.ok
-    assert "'b'" in report.problem and "rights" in report.problem
+    assert "'b'" in report.problem
+    # the first column the lost rights event had changed (columns are compared in order)
+    assert (report.table, report.row, report.column) == ("dataset", "b", "personal_data")
 
 
 def test_inserted_event_is_named(seeded: Register) -> None:
@@ -232,10 +240,11 @@ def test_inserted_event_is_named(seeded: Register) -> None:
     sql(seeded, "UPDATE audit_event SET seq = seq - 99 WHERE seq > 100")
     r2 = rows(seeded)[1]
     forged = event_hash(3, r2["at"], "mallory", "license.conclude", "b", None,
-                        '{"concluded_license":"MIT"}', "forged", r2["hash"])
+                        '{"concluded_license":"MIT"}', "forged", r2["hash"], None, 2)
     sql(seeded, "INSERT INTO audit_event (seq, at, actor, action, dataset_id, before_json,"
-        " after_json, reason, prev_hash, hash) VALUES (3, :at, 'mallory', 'license.conclude',"
-        " 'b', NULL, '{\"concluded_license\":\"MIT\"}', 'forged', :p, :h)",
+        " after_json, reason, prev_hash, hash, format) VALUES (3, :at, 'mallory',"
+        " 'license.conclude', 'b', NULL, '{\"concluded_license\":\"MIT\"}', 'forged', :p,"
+        " :h, 2)",
         at=r2["at"], p=r2["hash"], h=forged)
     report = seeded.audit_verify()
     assert not report.ok and report.first_bad_seq == 4  # the real event 3 no longer links
@@ -247,18 +256,34 @@ def test_appended_forged_event_is_found_through_the_state(seeded: Register) -> N
     seq = last["seq"] + 1
     after = '{"concluded_license":"MIT"}'
     h = event_hash(seq, last["at"], "mallory", "license.conclude", "b", None, after, "x",
-                   last["hash"])
+                   last["hash"], None, 2)
     sql(seeded, "INSERT INTO audit_event (seq, at, actor, action, dataset_id, before_json,"
-        " after_json, reason, prev_hash, hash) VALUES (:s, :at, 'mallory', 'license.conclude',"
-        " 'b', NULL, :a, 'x', :p, :h)", s=seq, at=last["at"], a=after, p=last["hash"], h=h)
+        " after_json, reason, prev_hash, hash, format) VALUES (:s, :at, 'mallory',"
+        " 'license.conclude', 'b', NULL, :a, 'x', :p, :h, 2)",
+        s=seq, at=last["at"], a=after, p=last["hash"], h=h)
     report = seeded.audit_verify()
     assert not report.ok
     assert "'b'" in report.problem and "concluded license" in report.problem
 
 
+def test_appended_format_1_event_is_refused(seeded: Register) -> None:
+    """An old-format event after new-format ones was not written by the register."""
+    last = rows(seeded)[-1]
+    seq = last["seq"] + 1
+    h = event_hash(seq, last["at"], "mallory", "note", None, None, None, None, last["hash"])
+    sql(seeded, "INSERT INTO audit_event (seq, at, actor, action, prev_hash, hash, format)"
+        " VALUES (:s, :at, 'mallory', 'note', :p, :h, 1)",
+        s=seq, at=last["at"], p=last["hash"], h=h)
+    report = seeded.audit_verify()
+    assert not report.ok and report.first_bad_seq == seq
+    assert "chain format 1" in report.problem
+
+
 @pytest.mark.parametrize("statement,needle", [
-    ("UPDATE dataset SET concluded_license = 'MIT' WHERE id = 'b'", "concluded license"),
-    ("UPDATE dataset SET concluded_license = NULL WHERE id = 'org/c'", "concluded license"),
+    ("UPDATE dataset SET concluded_license = 'MIT' WHERE id = 'b'",
+     "row 'b', column concluded_license"),
+    ("UPDATE dataset SET concluded_license = NULL WHERE id = 'org/c'",
+     "row 'org/c', column concluded_license"),
     ("UPDATE dataset SET declared_license = 'MIT' WHERE id = 'b'", "declared_license"),
     ("UPDATE dataset SET rights_json = NULL WHERE id = 'a'", "rights"),
     ("UPDATE dataset SET card_sha256 = 'x' WHERE id = 'a'", "card_sha256"),
@@ -269,9 +294,10 @@ def test_appended_forged_event_is_found_through_the_state(seeded: Register) -> N
      " declared_reason, declared_confidence, declared_method, concluded_license, concluded_by,"
      " concluded_reason, concluded_at, license_changed_at, previous_license, rights_json,"
      " personal_data, retain_until, rights_by, rights_reason, rights_at, ingested_at,"
-     " updated_at, suggestions_json FROM dataset WHERE id = 'a'", "no ingest event"),
-    ("DELETE FROM clearance", "clearances"),
-    ("UPDATE clearance SET use = 'release-data'", "clearances"),
+     " updated_at, suggestions_json FROM dataset WHERE id = 'a'",
+     "table dataset, row 'ghost': not written by any event"),
+    ("DELETE FROM clearance", "table clearance, row '1': in the audit trail"),
+    ("UPDATE clearance SET use = 'release-data'", "table clearance, row '1', column use"),
 ])
 def test_tables_changed_behind_the_back(seeded: Register, statement: str, needle: str) -> None:
     sql(seeded, statement)

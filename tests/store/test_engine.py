@@ -12,7 +12,7 @@ from sqlalchemy import text
 from register import Register
 from register.cards.files import parse_card_bytes
 from register.errors import StoreError, UsageError
-from register.store.audit import AuditWriter
+from register.store.audit import GENESIS_HASH, AuditWriter, canonical, event_hash
 from register.store.engine import (
     HEAD_REVISION,
     current_revision,
@@ -143,13 +143,25 @@ def _write_at_0001(engine) -> None:
             "INSERT INTO license_decision (dataset_id, expression, previous, by, reason, at)"
             " VALUES ('legacy/ds', 'Apache-2.0', NULL, 'bob', 'read the repo', :at)"
         ), {"at": at})
-        audit = AuditWriter(conn, "migrator")
-        audit.append("dataset.ingest", "legacy/ds", None, {
-            "version": 1, "card_sha256": "ab" * 32, "source": "old://x", "revision": None,
-            "declared_license": "MIT", "needs_review": False}, at=at)
-        audit.append("license.conclude", "legacy/ds", {"concluded_license": None},
-                     {"concluded_license": "Apache-2.0"}, "read the repo", at=at, actor="bob")
-        audit.flush()
+        # chain format 1, as the register wrote it before revision 0003
+        prev = GENESIS_HASH
+        for seq, actor, action, before, after, reason in (
+            (1, "migrator", "dataset.ingest", None, {
+                "version": 1, "card_sha256": "ab" * 32, "source": "old://x", "revision": None,
+                "declared_license": "MIT", "needs_review": False}, None),
+            (2, "bob", "license.conclude", {"concluded_license": None},
+             {"concluded_license": "Apache-2.0"}, "read the repo"),
+        ):
+            b = None if before is None else canonical(before)
+            a = canonical(after)
+            h = event_hash(seq, at, actor, action, "legacy/ds", b, a, reason, prev)
+            conn.execute(text(
+                "INSERT INTO audit_event (seq, at, actor, action, dataset_id, before_json,"
+                " after_json, reason, prev_hash, hash) VALUES (:s, :at, :actor, :action,"
+                " 'legacy/ds', :b, :a, :r, :p, :h)"),
+                {"s": seq, "at": at, "actor": actor, "action": action, "b": b, "a": a,
+                 "r": reason, "p": prev, "h": h})
+            prev = h
 
     run_write(engine, work)
 
@@ -167,7 +179,8 @@ def test_upgrade_from_0001_keeps_everything(db_target: str) -> None:
 
     with Register.open(db_target) as reg:
         assert current_revision(reg.engine) == HEAD_REVISION
-        assert _table_counts(reg.engine) == counts
+        assert _table_counts(reg.engine) == {**counts,
+                                             "audit_event": counts["audit_event"] + 1}
         shown = reg.show("legacy/ds")
         assert shown.license.declared == "MIT"
         assert shown.license.concluded == "Apache-2.0"
@@ -176,11 +189,14 @@ def test_upgrade_from_0001_keeps_everything(db_target: str) -> None:
         assert [d.reason for d in shown.license.decisions] == ["read the repo"]
         report = reg.audit_verify()
         assert report.ok, report.problem
-        assert report.events == 2
+        assert report.events == 3  # the two old events and the upgrade's baseline
+        upgrade = reg.audit_log()[-1]
+        assert upgrade.action == "schema.upgrade"
+        assert upgrade.after == {"revision": HEAD_REVISION, "legacy_problem": None}
         # the upgraded register is fully usable: new writes extend the same chain
         reg.ingest_documents([_doc("new")], actor="t")
         reg.record_check(reg.check(["legacy/ds"], use="research"), by="carol")
-        assert reg.audit_verify().events == 4
+        assert reg.audit_verify().events == 5
         with reg.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM check_record")).scalar_one() == 1
 
