@@ -218,7 +218,7 @@ def test_required_keys_are_the_documented_ones() -> None:
     assert set(entry["required"]) == set(entry["properties"])
     verify = load_schema("audit-verify")
     assert set(verify["required"]) == {"schema_version", "ok", "events", "first_bad_event",
-                                       "problem", "head_hash"}
+                                       "problem", "head_hash", "table", "row", "column"}
     terms = load_schema("license-show")
     assert set(terms["required"]) == set(terms["properties"])
 
