@@ -43,7 +43,8 @@ def main() -> int:
     parser.add_argument("--tsv", default="/work/shared/devset/model-cards.tsv")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args()
-    rows = list(csv.DictReader(Path(args.tsv).open(encoding="utf-8"), delimiter="\t"))
+    with Path(args.tsv).open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
     score = {"auto-correct": 0, "safe": 0, "silent-wrong": 0}
     card_score = dict.fromkeys(score, 0)
     bases_ok = datasets_ok = 0

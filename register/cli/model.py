@@ -206,14 +206,17 @@ def print_trace(t: ModelTrace) -> None:
     lines += [f"  review: {r}" for r in eff["reasons"]]
     lines += [f"  note: {n}" for n in eff["notes"]]
     sys.stdout.write("\n".join(lines) + "\n")
-    depth = {n["id"]: n["depth"] for n in t.chain}
-    relation = {e["base"]: e["relation"] for e in t.edges}
-    chain_rows = [{"model": "  " * depth[n["id"]] + n["id"],
-                   "relation": relation.get(n["id"], "") if n["depth"] else "(this model)",
-                   "license": n["license"] if n["in_register"] else "(not in the register)",
-                   "needs_review": n["license_needs_review"] if n["in_register"] else True,
+    derived: dict[str, list[str]] = {}
+    for e in t.edges:
+        derived.setdefault(e["model"], []).append(f"{e['relation']} of {e['base']}")
+    chain_rows = [{"model": "  " * n["depth"] + n["id"],
+                   "derived": "; ".join(derived.get(n["id"], [])) or "(root)",
+                   "license": (n["license"] or "(none: its base's)") if n["in_register"]
+                   else f"{n['license'] or '?'} (not in the register)",
+                   "needs_review": n["license_needs_review"] if n["in_register"]
+                   else n["license"] is None,
                    "revision": n["revision"] or n["version"] or ""} for n in t.chain]
-    print_table(chain_rows, ["model", "relation", "license", "needs_review", "revision"],
+    print_table(chain_rows, ["model", "derived", "license", "needs_review", "revision"],
                 title="chain")
     if t.data:
         rows = [{"dataset": d["id"], "trained": f"{d['trained']} {d['model']}",

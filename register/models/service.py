@@ -170,7 +170,11 @@ def base_model_facts(engine: Engine, kb: KnowledgeBase, base_model: dict[str, An
             terms = terms_in(conn, lineage, kb, commercial=commercial,
                              skip_root_datasets=skip_root_datasets)
     if held:
-        reasons = [(LINEAGE_RULE, "needs-review", r) for r in terms.reasons]
+        steps = [f"{m} is a {r} of {b}" for m, b, r in lineage.edges]
+        origin = "; ".join(f"{lic} from {m}" for lic, m in terms.parts) or "none known"
+        reasons = [(LINEAGE_RULE, "allowed",
+                    f"lineage: {'; '.join(steps) or 'no base model'}; terms: {origin}")]
+        reasons += [(LINEAGE_RULE, "needs-review", r) for r in terms.reasons]
         if stated:
             reasons.append((LINEAGE_RULE, "allowed",
                             f"the corpus states {stated}; the register's terms are used"))
