@@ -357,6 +357,17 @@ class Register:
         with read_connection(self.engine) as conn:
             return model_queries.model_ids(conn)
 
+    def list_models(self) -> list[dict[str, Any]]:
+        """The models held: id, kind, declared license and review, bases, source."""
+        with read_connection(self.engine) as conn:
+            return [{"id": r.id, "kind": r.kind, "declared_license": r.declared_license,
+                     "declared_needs_review": bool(r.declared_needs_review),
+                     "declared_reason": r.declared_reason,
+                     "base_models": json.loads(r.base_models_json or "[]"),
+                     "base_model_relation": r.base_model_relation, "version": r.version,
+                     "source": r.source, "revision": r.revision}
+                    for r in model_queries.model_rows(conn)]
+
     def model_lineage(self, model_id: str) -> Lineage:
         """The model and its base_model chain (LineageError on a cycle)."""
         from register.models.service import lineage_of

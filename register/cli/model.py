@@ -81,9 +81,10 @@ def ingest(
 def list_models(ctx: typer.Context, fmt: FormatOption = None) -> None:
     """The models in the register with their declared license."""
     with open_register(ctx) as reg:
-        traces = [reg.trace_model(i).model for i in reg.model_ids()]
-    columns = ["id", "kind", "declared_license", "declared_needs_review", "source"]
-    emit(traces, traces, columns, fmt)
+        rows = reg.list_models()
+    columns = ["id", "kind", "declared_license", "declared_needs_review", "base_models",
+               "base_model_relation", "source"]
+    emit(rows, rows, columns, fmt)
 
 
 @app.command("record")

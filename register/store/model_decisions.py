@@ -148,7 +148,8 @@ def record_fine_tune(conn: Connection, tune: FineTune, *, actor: str) -> int:
     audit.append("model.record", tune.model_id,
                  {"version": old.version, "card_sha256": old.card_sha256}
                  if old is not None else None,
-                 {"version": version, "record": record_id, "base": tune.base_id,
+                 {"version": version, "card_sha256": tune.record_sha256,
+                  "declared_license": None, "record": record_id, "base": tune.base_id,
                   "corpus": tune.corpus_name, "use": tune.use,
                   "datasets": {d["id"]: d["card_sha256"] for d in tune.dataset_versions},
                   "check_hash": tune.check_hash, "check_verdict": tune.check_verdict,

@@ -176,3 +176,15 @@ def test_every_version_kept(sqlite_reg, tmp_path: Path) -> None:  # type: ignore
     assert sqlite_reg.audit_verify().ok
     actions = [e.action for e in sqlite_reg.audit_log()]
     assert actions == ["model.ingest", "model.update"]
+
+
+def test_list_models_works_with_a_cycle_in_the_register(sqlite_reg, tmp_path: Path,
+                                                       capsys) -> None:  # type: ignore[no-untyped-def]
+    write_card(tmp_path, "org/a", "license: mit\nbase_model: org/b\n")
+    write_card(tmp_path, "org/b", "license: mit\nbase_model: org/a\n")
+    sqlite_reg.ingest_models([tmp_path], recursive=True)
+    db = sqlite_reg.engine.url.database
+    run = run_cli(capsys, "--db", db, "model", "list", "--format", "json")
+    assert run.code == 0
+    assert [(m["id"], m["base_models"]) for m in json.loads(run.out)] == [
+        ("org/a", ["org/b"]), ("org/b", ["org/a"])]
