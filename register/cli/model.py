@@ -79,7 +79,10 @@ def ingest(
 
 @app.command("list")
 def list_models(ctx: typer.Context, fmt: FormatOption = None) -> None:
-    """The models in the register with their declared license."""
+    """The models in the register with their declared license and bases.
+
+    Example: register model list --format table
+    """
     with open_register(ctx) as reg:
         rows = reg.list_models()
     columns = ["id", "kind", "declared_license", "declared_needs_review", "base_models",
@@ -138,7 +141,8 @@ def check(
 ) -> None:
     """May this model be used so? Its whole chain and (recorded) training data are checked.
 
-    Same as: register check --base-model ID --use USE
+    Same as register check --base-model ID. Example: register model check acme/bot-v1
+    --use release-weights
     """
     from register.cli.check import print_check
     from register.render.checkview import CHECK_COLUMNS, check_row_dicts
@@ -164,7 +168,10 @@ def trace(
     fmt: FormatOption = None,
 ) -> None:
     """What model, from what base, trained on what data, under which check, with which
-    weights, approved by whom, deployed where."""
+    weights, approved by whom, deployed where.
+
+    Example: register model trace acme/bot-v1 --format json
+    """
     with open_register(ctx) as reg:
         t = reg.trace_model(model_id)
     if resolve_format(fmt) is OutputFormat.json:
@@ -180,7 +187,10 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")
                       ] = None,
 ) -> None:
-    """The SPDX 3.0.1 AI profile (JSON-LD) of a model, its ancestors and training data."""
+    """The SPDX 3.0.1 AI profile (JSON-LD) of a model, its ancestors and training data.
+
+    Example: register model export acme/bot-v1 -o bot.spdx.json
+    """
     with open_register(ctx) as reg:
         doc = reg.export_model_spdx(model_id)
     text = to_json(doc)
