@@ -136,3 +136,7 @@ class CheckFailed(RegisterError):
         self.result = result
         self.verdict = result.verdict
         self.exit_code = result.exit_code
+
+
+class LineageError(RegisterError):
+    """A model's ``base_model`` chain cannot be resolved (a cycle, or a base not held)."""

@@ -27,7 +27,7 @@ from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
-from register.store import decisions, queries
+from register.store import decisions, model_queries, queries
 from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
 from register.store.engine import (
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from register.check.policy import Policy
     from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase
+    from register.models.lineage import Lineage
+    from register.models.service import ModelIngestSummary
+    from register.models.trace import ModelTrace
     from register.rights.record import RightsChange
 
 
@@ -366,42 +369,37 @@ class Register:
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
         facts = self.facts(datasets, strict=strict)
-        base = self.base_model_facts(base_model) if base_model else None
         commercial = not (non_commercial or use == "research")
+        base = self.base_model_facts(base_model, commercial) if base_model else None
         return run_check(facts, use=use, commercial=commercial, region=region,
                          on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
 
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
-        **kwargs: Any,
+        base_model_id: str | None = None, **kwargs: Any,
     ) -> CheckResult:
         """Check a corpus file (its datasets, pinned revisions and base model), with
-        ``extra_datasets`` ids joining its datasets; the result names the corpus."""
+        ``extra_datasets`` ids joining its datasets and ``base_model_id`` replacing its base
+        model; the result names the corpus."""
         from register.check.corpus import load_corpus
 
         corpus = load_corpus(Path(corpus_file))
         listed = {e.id for e in corpus.datasets}
         entries: list[str | dict[str, Any]] = [e.to_dict() for e in corpus.datasets]
         entries += [i for i in dict.fromkeys(extra_datasets) if i not in listed]
-        result = self.check(
-            entries,
-            base_model=corpus.base_model.to_dict() if corpus.base_model else None, **kwargs)
+        base = corpus.base_model.to_dict() if corpus.base_model else None
+        if base_model_id:
+            base = {"id": base_model_id}
+        result = self.check(entries, base_model=base, **kwargs)
         return result.with_corpus(corpus.name)
 
-    def base_model_facts(self, base_model: dict[str, Any]) -> DatasetFacts:
-        from register.licenses.normalize import normalize
+    def base_model_facts(self, base_model: dict[str, Any], commercial: bool = True,
+                         ) -> DatasetFacts:
+        """The facts of a corpus's base model (``{id, license?}``): from the register's
+        model records and lineage when it holds the model, else the stated license."""
+        from register.models.service import base_model_facts
 
-        model_id = str(base_model.get("id") or "base-model")
-        raw = base_model.get("license")
-        norm = normalize(str(raw), kb=self._kb) if raw else None
-        with self._reading() as conn:
-            clear = queries.clearances_of(conn, model_id)
-        return DatasetFacts(
-            id=model_id, license=norm.expression if norm else None,
-            license_needs_review=norm.needs_review if norm else True,
-            license_reason=norm.reason if norm else "the corpus gives no base model license",
-            clearances=tuple(clear), is_base_model=True,
-        )
+        return base_model_facts(self.engine, self.kb, base_model, commercial=commercial)
 
     def record_check(self, result: CheckResult, *, by: str | None = None) -> str:
         """Store a check result computed earlier; returns the state hash.  Prefer
@@ -425,6 +423,94 @@ class Register:
             return result, decisions.record_check(conn, result, actor=actor)
 
         return run_write(self.engine, work)
+
+    # -- models ----------------------------------------------------------------------------
+    def ingest_models(
+        self, paths: Sequence[str | os.PathLike[str]], *, recursive: bool = False,
+        model_id: str | None = None, actor: str | None = None,
+    ) -> ModelIngestSummary:
+        """Ingest model cards (README.md files or model directories, whose weights are hashed)."""
+        from register.models.service import ingest_model_cards, iter_model_cards
+
+        cards = iter_model_cards(paths, recursive=recursive, model_id=model_id)
+        return ingest_model_cards(self.engine, cards, actor=actor_or_default(actor),
+                                  kb=self._kb)
+
+    def ingest_models_hub(
+        self, ids: Sequence[str], *, revision: str | None = None,
+        with_ancestors: bool = False, actor: str | None = None,
+    ) -> ModelIngestSummary:
+        """Fetch model cards from the Hub (and, ``with_ancestors``, their base_model chains)."""
+        from register.models.hub import fetch_model_cards
+        from register.models.service import ingest_model_cards
+
+        with read_connection(self.engine) as conn:
+            held = set(model_queries.model_ids(conn))
+        cards = fetch_model_cards(list(ids), revision, with_ancestors=with_ancestors,
+                                  skip=held)
+        return ingest_model_cards(self.engine, cards, actor=actor_or_default(actor),
+                                  kb=self._kb, batch_size=1)
+
+    def model_ids(self) -> list[str]:
+        with read_connection(self.engine) as conn:
+            return model_queries.model_ids(conn)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        """The models held: id, kind, declared license and review, bases, source."""
+        with read_connection(self.engine) as conn:
+            return [{"id": r.id, "kind": r.kind, "declared_license": r.declared_license,
+                     "declared_needs_review": bool(r.declared_needs_review),
+                     "declared_reason": r.declared_reason,
+                     "base_models": json.loads(r.base_models_json or "[]"),
+                     "base_model_relation": r.base_model_relation, "version": r.version,
+                     "source": r.source, "revision": r.revision}
+                    for r in model_queries.model_rows(conn)]
+
+    def model_lineage(self, model_id: str) -> Lineage:
+        """The model and its base_model chain (LineageError on a cycle)."""
+        from register.models.service import lineage_of
+
+        return lineage_of(self.engine, model_id)
+
+    def check_model(self, model_id: str, *, use: str, **kwargs: Any) -> CheckResult:
+        """Check a model for a use: its whole chain, and for a recorded fine-tune the exact
+        dataset versions it was trained on."""
+        datasets = [{"id": d["id"], "revision": d.get("revision")}
+                    for d in self.model_training_data(model_id)]
+        return self.check(datasets, use=use, base_model={"id": model_id}, **kwargs)
+
+    def model_training_data(self, model_id: str) -> list[dict[str, Any]]:
+        """The dataset versions of a recorded model's latest fine-tune record ([] if none)."""
+        with read_connection(self.engine) as conn:
+            records = model_queries.model_records(conn, model_id)
+        if not records:
+            return []
+        return list(json.loads(records[-1].dataset_versions_json))
+
+    def record_model(
+        self, name: str, *, base: str, corpus: str | os.PathLike[str],
+        weights: Sequence[str | os.PathLike[str]], owner: str, scope: str,
+        code_revision: str | None = None, use: str = "release-weights", by: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a tuned model: base, exact dataset versions, check hash, weights (audited)."""
+        from register.models.service import record_model
+
+        validate_use(use)
+        return record_model(self, name, base=base, corpus_file=corpus, weights=weights,
+                            owner=owner, scope=scope, code_revision=code_revision, use=use,
+                            actor=actor_or_default(by))
+
+    def trace_model(self, model_id: str) -> ModelTrace:
+        """The whole story of a model: chain, data, check, weights, who, where."""
+        from register.models.trace import trace_model
+
+        return trace_model(self, model_id)
+
+    def export_model_spdx(self, model_id: str) -> dict[str, Any]:
+        """The SPDX 3.0.1 AI profile document (JSON-LD) of a model and its lineage."""
+        from register.models.spdx import model_spdx
+
+        return model_spdx(self.trace_model(model_id))
 
     # -- audit -------------------------------------------------------------------------------
     def audit_log(

@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/register ]; then
   .venv/bin/python -m pip install --quiet -e .
 fi
 R=".venv/bin/register --db demo-register.db"
-rm -f demo-register.db demo-register.db-wal demo-register.db-shm
+rm -rf demo-register.db demo-register.db-wal demo-register.db-shm demo-weights
 export REGISTER_USER=demo
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
@@ -54,6 +54,34 @@ set -e
 
 step "register notice data/corpus-support-bot.yaml --use service"
 $R notice data/corpus-support-bot.yaml --use service
+
+step "register model ingest data/model-cards --recursive     # real model cards: a Llama 3 base, a GGUF chain"
+$R model ingest data/model-cards --recursive
+
+mkdir -p demo-weights && printf 'demo weights' > demo-weights/model.safetensors
+step "register model record acme/llama-bot-v1 --base NousResearch/Meta-Llama-3-8B --corpus data/corpus-llama-bot.yaml --weights demo-weights --owner alice --scope 'customer support bot, EU' --code-revision 3f2a9c1"
+$R model record acme/llama-bot-v1 --base NousResearch/Meta-Llama-3-8B \
+  --corpus data/corpus-llama-bot.yaml --weights demo-weights --owner alice \
+  --scope "customer support bot, EU" --code-revision 3f2a9c1 --format table
+
+step "register check --base-model acme/llama-bot-v1 --use release-weights"
+set +e
+$R check --base-model acme/llama-bot-v1 --use release-weights --format table
+echo "exit code: $?"
+set -e
+
+step "register model trace acme/llama-bot-v1"
+$R model trace acme/llama-bot-v1 --format table
+
+step "register model trace TheBloke/Luna-AI-Llama2-Uncensored-GGUF     # a CC-BY-SA claim on a Llama 2 model"
+$R model trace TheBloke/Luna-AI-Llama2-Uncensored-GGUF --format table
+
+step "register model record NousResearch/Meta-Llama-3-8B --base acme/llama-bot-v1 ...     # a cycle"
+set +e
+$R model record NousResearch/Meta-Llama-3-8B --base acme/llama-bot-v1 \
+  --corpus data/corpus-llama-bot.yaml --weights demo-weights --owner a --scope s
+echo "exit code: $?"
+set -e
 
 step "register audit verify"
 $R audit verify

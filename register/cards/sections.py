@@ -398,3 +398,8 @@ def _is_country(code: str) -> bool:
     except ImportError:  # pragma: no cover - pycountry is a dependency
         return True
     return pycountry.countries.get(alpha_2=code) is not None
+
+
+def license_section(body: str) -> str | None:
+    """The licensing section of a card's Markdown body (None: none, or a placeholder)."""
+    return _license_section(_sections(body))

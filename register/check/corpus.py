@@ -4,7 +4,7 @@ A corpus is a YAML mapping (SPEC section 4)::
 
     name: support-bot-v2
     description: optional free text
-    base_model: {id: meta-llama/Llama-2-7b-hf, license: LicenseRef-scancode-llama-2-license-2023}
+    base_model: meta-llama/Llama-2-7b-hf   # or {id: ..., license: ...}
     datasets:
       - squad
       - {id: org/name, revision: 3f2a9c1}
@@ -13,6 +13,10 @@ Validation is strict: unknown keys, wrong types, empty or duplicate ids are erro
 the file and the field.  YAML is read by :func:`register.safe_yaml.load_yaml_file`: safe
 types, a size cap, duplicate keys refused (two ``datasets:`` keys are an error, not the last
 one winning) and no aliases (which also rules out "billion laughs" alias bombs).
+
+``base_model`` names the model by id; its license comes from the model register
+(:mod:`register.models`).  An inline ``license`` still works for a base the register does not
+hold, and the check marks it "stated, not verified".
 """
 
 from __future__ import annotations
@@ -44,10 +48,11 @@ class CorpusEntry:
 
 @dataclass(frozen=True)
 class BaseModel:
-    """The model a corpus fine-tunes; its license is checked like a dataset's."""
+    """The model a corpus fine-tunes; its license is checked like a dataset's (``license``
+    None: from the model register)."""
 
     id: str
-    license: str
+    license: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "license": self.license}
@@ -128,16 +133,18 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
 
     base_model = None
     bm = data.get("base_model")
-    if bm is not None:
+    if isinstance(bm, str):
+        base_model = BaseModel(id=_check_id(bm, origin, "base_model"))
+    elif bm is not None:
         if not isinstance(bm, dict):
-            raise _fail(origin, "base_model", "must be a mapping {id, license}")
+            raise _fail(origin, "base_model", "must be a model id or a mapping {id, license}")
         _check_keys(bm, _BASE_KEYS, origin, "base_model")
-        for key in _BASE_KEYS:
-            if key not in bm:
-                raise _fail(origin, f"base_model.{key}", "is required")
+        if "id" not in bm:
+            raise _fail(origin, "base_model.id", "is required")
         base_model = BaseModel(
             id=_check_id(bm["id"], origin, "base_model.id"),
-            license=validate_license_expression(bm["license"], origin, "base_model.license"),
+            license=validate_license_expression(bm["license"], origin, "base_model.license")
+            if "license" in bm else None,
         )
 
     if "datasets" not in data:

@@ -175,7 +175,11 @@ def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
     if facts.license_needs_review and not bare_duplicate:
         why = f": {facts.license_reason}" if facts.license_reason else ""
         base_found.append(("1", ctx.policy.unknown_license, f"license needs review{why}"))
-    if not is_base:
+    if is_base:  # rule 14: what the model's lineage adds (register.models.lineage)
+        base_found.extend(
+            (str(rule), str(verdict), str(msg))
+            for rule, verdict, msg in facts.extra.get("lineage", ()))
+    else:
         found, warns = ctx.rights(facts.rights or RightsRecord())
         base_found.extend(found)
         for w in warns:

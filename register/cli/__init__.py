@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from register.cli import audit, check, datasets, exchange, ingest, license, rights
+from register.cli import audit, check, datasets, exchange, ingest, license, model, rights
 from register.cli._common import State
 from register.errors import RegisterError
 
@@ -54,6 +54,7 @@ app.add_typer(rights.app, name="rights")
 check.register(app)
 exchange.register(app)
 app.add_typer(audit.app, name="audit")
+app.add_typer(model.app, name="model")
 
 
 def _hoist_globals(args: list[str]) -> list[str]:

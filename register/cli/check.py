@@ -40,11 +40,16 @@ def register(app: typer.Typer) -> None:
 
 
 def _run_check(
-    reg: Register, corpus_file: Path | None, dataset: list[str] | None, **kwargs: Any
+    reg: Register, corpus_file: Path | None, dataset: list[str] | None,
+    base_model: str | None = None, **kwargs: Any
 ) -> CheckResult:
     if corpus_file is not None:  # extra --dataset options join the corpus file's datasets
-        return reg.check_corpus(corpus_file, extra_datasets=dataset or (), **kwargs)
-    return reg.check(list(dict.fromkeys(dataset or [])), **kwargs)
+        return reg.check_corpus(corpus_file, extra_datasets=dataset or (),
+                                base_model_id=base_model, **kwargs)
+    if base_model and not dataset:  # the model alone: its chain and its recorded data
+        return reg.check_model(base_model, **kwargs)
+    return reg.check(list(dict.fromkeys(dataset or [])),
+                     base_model={"id": base_model} if base_model else None, **kwargs)
 
 
 def check(
@@ -65,6 +70,13 @@ def check(
             help="research, internal, service, release-weights or release-data.",
         ),
     ] = "",
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            "--base-model", metavar="ID",
+            help="Base model id (from the model register); alone: check that model.",
+        ),
+    ] = None,
     non_commercial: NonCommercialOption = False,
     region: RegionOption = None,
     on: OnOption = None,
@@ -89,8 +101,8 @@ def check(
             "--use is required (research, internal, service, release-weights, release-data)"
         )
     validate_use(use)
-    if corpus_file is None and not dataset:
-        raise UsageError("give a CORPUS_FILE or --dataset ID")
+    if corpus_file is None and not dataset and not base_model:
+        raise UsageError("give a CORPUS_FILE, --dataset ID or --base-model ID")
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:  # one register for the check and its record
         def run() -> CheckResult:
@@ -98,6 +110,7 @@ def check(
                 reg,
                 corpus_file,
                 dataset,
+                base_model,
                 use=use,
                 non_commercial=non_commercial,
                 region=region,

@@ -67,8 +67,8 @@ datasets:
         ("name: x\ndatasets: [{id: a, rev: abc}]\n", "datasets[0].rev: unknown field"),
         ("name: x\ndatasets: [{id: a, revision: 1234567}]\n", "datasets[0].revision: must be"),
         ("name: x\nuse: service\ndatasets: [a]\n", "use: unknown field"),
-        ("name: x\nbase_model: m\ndatasets: [a]\n", "base_model: must be a mapping"),
-        ("name: x\nbase_model: {id: m}\ndatasets: [a]\n", "base_model.license: is required"),
+        ("name: x\nbase_model: [m]\ndatasets: [a]\n", "base_model: must be a model id or"),
+        ("name: x\nbase_model: {license: MIT}\ndatasets: [a]\n", "base_model.id: is required"),
         (
             "name: x\nbase_model: {id: m, license: 'MIT AND'}\ndatasets: [a]\n",
             "base_model.license: not a valid license expression",
@@ -136,3 +136,14 @@ def test_parse_corpus_accepts_scenario_shapes() -> None:
         if sc.get("base_model"):  # a scenario may add a clearance for it: not a corpus field
             data["base_model"] = {k: sc["base_model"][k] for k in ("id", "license")}
         assert parse_corpus(data, origin=str(path)).name == sc["name"]
+
+
+def test_base_model_by_id_takes_its_license_from_the_register(tmp_path: Path) -> None:
+    """Issue 14: ``base_model: ID`` (or ``{id}``) is valid; the license is looked up later."""
+    for text in ("name: x\nbase_model: org/m\ndatasets: [a]\n",
+                 "name: x\nbase_model: {id: org/m}\ndatasets: [a]\n"):
+        f = tmp_path / "c.yaml"
+        f.write_text(text)
+        corpus = load_corpus(f)
+        assert corpus.base_model is not None
+        assert (corpus.base_model.id, corpus.base_model.license) == ("org/m", None)

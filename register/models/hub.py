@@ -1,0 +1,130 @@
+"""Model cards from the Hugging Face Hub, through ``huggingface_hub``.
+
+:func:`fetch_model_cards` resolves each model's revision to a commit sha
+(``HfApi.model_info`` with file metadata: the weight files' sha256 come from the Hub's LFS
+metadata), downloads its ``README.md`` at that sha (``hf_hub_download``) and parses it with
+:func:`register.models.cards.parse_model_bytes`.  With ``with_ancestors`` the ``base_model``
+ids of each fetched card are fetched too (breadth first, each once; ids in ``skip``, the
+models the register already holds, are not fetched again).  ``HF_ENDPOINT`` / ``HF_TOKEN`` as
+for datasets (:mod:`register.cards.hub`).  Errors are per model (yielded, the batch goes on),
+except an unreachable Hub, which raises :class:`~register.errors.HubError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+from register.cards.files import CARD_NAME, MAX_CARD_BYTES, read_limited, validate_dataset_id
+from register.cards.hub import hub_endpoint
+from register.errors import CardError, HubError, RegisterError
+from register.models.cards import WEIGHT_SUFFIXES, ModelCard, WeightFile, parse_model_bytes
+
+__all__ = ["fetch_model_cards"]
+
+_TIMEOUT = 30.0
+MAX_ANCESTORS = 64
+
+
+class HubUnreachable(Exception):
+    """The Hub cannot be reached at all (every further model would fail)."""
+
+
+def fetch_model_cards(
+    ids: list[str], revision: str | None = None, *, with_ancestors: bool = False,
+    skip: Collection[str] = (), token: str | None = None, endpoint: str | None = None,
+) -> Iterator[ModelCard | CardError | HubError]:
+    """Yield, per model (and ancestor), its :class:`ModelCard` or the error that stopped it.
+    ``revision`` applies to the ids given, ancestors are read at their main revision."""
+    from huggingface_hub import HfApi
+
+    ep = hub_endpoint(endpoint)
+    tok: str | bool | None = token or os.environ.get("HF_TOKEN") or None
+    api = HfApi(endpoint=ep, token=tok)
+    todo: list[tuple[str, str | None]] = [(i, revision) for i in dict.fromkeys(ids)]
+    seen = {i for i, _r in todo}
+    fetched = 0
+    while todo:
+        model_id, rev = todo.pop(0)
+        try:
+            validate_dataset_id(model_id, path=model_id)
+            card = _fetch_one(api, model_id, rev, ep)
+        except HubUnreachable as exc:
+            raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
+                           hint="check the network, HF_ENDPOINT and any proxy") from None
+        except (CardError, HubError) as exc:
+            yield exc
+            continue
+        fetched += 1
+        yield card
+        if with_ancestors and fetched < MAX_ANCESTORS:
+            for base in card.base_models:
+                if base not in seen and base not in skip:
+                    seen.add(base)
+                    todo.append((base, None))
+
+
+def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> ModelCard:
+    source = f"{endpoint}/{model_id}"
+    info = _call(lambda: api.model_info(model_id, revision=revision, files_metadata=True,
+                                        timeout=_TIMEOUT), model_id, revision)
+    sha = getattr(info, "sha", None) or revision
+    weights: list[WeightFile] = []
+    names: set[str] = set()
+    for s in getattr(info, "siblings", None) or []:
+        names.add(s.rfilename)
+        if s.rfilename.lower().endswith(WEIGHT_SUFFIXES):
+            lfs = getattr(s, "lfs", None)
+            sha256 = getattr(lfs, "sha256", None) if lfs is not None else None
+            size = getattr(lfs, "size", None) if lfs is not None else getattr(s, "size", None)
+            weights.append(WeightFile(s.rfilename, sha256, size))
+    if getattr(info, "siblings", None) is not None and CARD_NAME not in names:
+        raise CardError(source, f"the model repository has no {CARD_NAME}")
+    path = _call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
+                 model_id, revision, filename=CARD_NAME)
+    readme = read_limited(Path(path), MAX_CARD_BYTES, "card")
+    gated = getattr(info, "gated", None)
+    return parse_model_bytes(readme, model_id, source, sha, weights=weights,
+                             hub_data={"gated": gated})
+
+
+def _call(fn: Any, model_id: str, revision: str | None, *, filename: str | None = None,
+          ) -> Any:
+    """Run a huggingface_hub call, turning its errors into one-line HubErrors."""
+    from huggingface_hub import errors as hf_errors
+
+    what = f"{model_id}/{filename}" if filename else model_id
+    try:
+        return fn()
+    except RegisterError:
+        raise
+    except hf_errors.GatedRepoError:
+        raise HubError(f"{model_id}: the model is gated; accept its conditions on the Hub "
+                       "and set HF_TOKEN", hint="export HF_TOKEN=hf_...") from None
+    except hf_errors.RepositoryNotFoundError:
+        raise HubError(f"{model_id}: model not found on the Hub (or private without a "
+                       "valid HF_TOKEN)") from None
+    except hf_errors.RevisionNotFoundError:
+        raise HubError(f"{model_id}: revision {revision!r} not found") from None
+    except hf_errors.LocalEntryNotFoundError as exc:
+        raise HubUnreachable(_one_line(exc.__cause__ or exc)) from None
+    except hf_errors.EntryNotFoundError:
+        raise CardError(what, "file not found in the model repository") from None
+    except hf_errors.HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
+                       f"{_one_line(exc)}") from None
+    except (ConnectionError, TimeoutError) as exc:
+        raise HubUnreachable(_one_line(exc)) from None
+    except OSError as exc:
+        raise HubError(f"{what}: {_one_line(exc)}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
+            raise HubUnreachable(_one_line(exc)) from None
+        raise HubError(f"{what}: unexpected answer from the Hub: {_one_line(exc)}") from None
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
