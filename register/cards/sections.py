@@ -14,7 +14,7 @@ from typing import Any
 
 from register.check.facts import SENSITIVE_CATEGORIES
 
-__all__ = ["card_sections", "license_section", "suggest_rights"]
+__all__ = ["card_sections", "license_section", "license_section_of", "suggest_rights"]
 
 # --------------------------------------------------------------------------- card sections
 
@@ -400,6 +400,6 @@ def _is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None
 
 
-def license_section(body: str) -> str | None:
+def license_section_of(body: str) -> str | None:
     """The licensing section of a card's Markdown body (None: none, or a placeholder)."""
-    return _license_section(_sections(body))
+    return license_section(card_sections(body))

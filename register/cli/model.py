@@ -144,8 +144,8 @@ def check(
     Same as register check --base-model ID. Example: register model check acme/bot-v1
     --use release-weights
     """
-    from register.cli.check import print_check
     from register.render.checkview import CHECK_COLUMNS, check_row_dicts
+    from register.render.checkview import print_check_report as print_check
     from register.render.formats import to_csv
 
     with open_register(ctx) as reg:

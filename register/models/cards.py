@@ -46,7 +46,7 @@ from register.cards.files import (
     validate_dataset_id,
 )
 from register.cards.frontmatter import read_front_matter
-from register.cards.sections import license_section
+from register.cards.sections import license_section_of
 from register.errors import CardError
 
 __all__ = [
@@ -153,7 +153,7 @@ def parse_model_bytes(readme: bytes, model_id: str, source: str, revision: str |
     for key in ("license", "license_name", "license_link"):
         if key in data and data[key] is not None:
             raw[key] = to_jsonable(data[key])
-    raw["license_section"] = license_section(fm.body)
+    raw["license_section"] = license_section_of(fm.body)
     relation = data.get("base_model_relation")
     if relation is not None:
         relation = str(relation).strip().lower()

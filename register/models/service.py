@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Connection, Engine
-
 from register.check.facts import DatasetFacts
 from register.errors import CardError, HubError, LineageError, UsageError
 from register.models.cards import ModelCard, discover_models, parse_model_path
@@ -32,6 +30,8 @@ from register.store.engine import read_connection, run_write
 from register.store.model_queries import loads
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
     from register.licenses.catalog import KnowledgeBase
 
 __all__ = [

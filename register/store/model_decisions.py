@@ -74,8 +74,10 @@ def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
         norm = normalize(card)
         version = 1 if old is None else old.version + 1
         values = _card_values(card, norm)
-        conn.execute(insert(_MV).values(model_id=card.model_id, version=version,
-                                        ingested_at=now, **values))
+        mv_key: Any = conn.execute(insert(_MV).values(
+            model_id=card.model_id, version=version, ingested_at=now,
+            **values)).inserted_primary_key
+        rows = [(_M, card.model_id), (_MV, mv_key[0])]
         row = dict(values, version=version, declared_reason=norm.reason,
                    pipeline_tag=card.pipeline_tag, gated_json=dumps(card.gated),
                    updated_at=now)
@@ -83,7 +85,7 @@ def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
             conn.execute(insert(_M).values(id=card.model_id, kind="card", ingested_at=now,
                                            **row))
             audit.append("model.ingest", card.model_id, None, _event(card, version, norm),
-                         None, at=now)
+                         None, at=now, rows=rows)
             part.ingested += 1
         else:
             conn.execute(update(_M).where(_M.c.id == card.model_id).values(**row))
@@ -95,7 +97,7 @@ def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
                          {"version": old.version, "card_sha256": old.card_sha256,
                           "declared_license": old.declared_license},
                          _event(card, version, norm),
-                         "declared license changed" if changed else None, at=now)
+                         "declared license changed" if changed else None, at=now, rows=rows)
             part.updated += 1
         existing[card.model_id] = _Seen(card.card_sha256, version, norm.expression)
     audit.flush()
@@ -125,8 +127,9 @@ def record_fine_tune(conn: Connection, tune: FineTune, *, actor: str) -> int:
         "weights_json": dumps(weights),
         "metadata_json": dumps({"owner": tune.owner, "scope": tune.scope}),
     }
-    conn.execute(insert(_MV).values(model_id=tune.model_id, version=version, ingested_at=now,
-                                    **values))
+    mv_key: Any = conn.execute(insert(_MV).values(
+        model_id=tune.model_id, version=version, ingested_at=now,
+        **values)).inserted_primary_key
     row = dict(values, version=version, kind="recorded",
                declared_reason="recorded fine-tune: its terms are its base's and its data's",
                pipeline_tag=None, gated_json="null", updated_at=now)
@@ -156,6 +159,7 @@ def record_fine_tune(conn: Connection, tune: FineTune, *, actor: str) -> int:
                   "weights": {w["path"]: w["sha256"] for w in weights},
                   "owner": tune.owner, "scope": tune.scope,
                   "code_revision": tune.code_revision},
-                 tune.scope, at=now)
+                 tune.scope, at=now,
+                 rows=[(_M, tune.model_id), (_MV, mv_key[0]), (_MR, record_id)])
     audit.flush()
     return record_id
