@@ -83,8 +83,10 @@ def emit(
 
 
 def info(message: str) -> None:
-    """A progress or summary line (stderr)."""
-    sys.stderr.write(message + "\n")
+    """A progress or summary line (stderr), control characters made visible."""
+    from register.render.cells import terminal_text
+
+    sys.stderr.write(terminal_text(message) + "\n")
 
 
 def run_rights_import(ctx: typer.Context, file: Path, by: str | None) -> None:
