@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -220,9 +220,12 @@ class Register:
         return run_write(self.engine, work)
 
     def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
-                      ) -> dict[str, Any]:
-        """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing."""
-        from register.rights.table_import import read_rights_table
+                      warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing.
+
+        ``warn`` receives the warnings (edited cells of computed columns, which are ignored).
+        """
+        from register.rights.table_import import computed_edits, read_rights_table
 
         actor = by or default_actor()
         with read_connection(self.engine) as conn:
@@ -245,12 +248,24 @@ class Register:
             raise ValidationError(
                 f"{path}: {len(problems)} problem(s); nothing was imported", problems,
                 hint="fix the rows listed and import the file again")
+        if warn is not None:
+            edited = computed_edits(rows, self._export_cells)
+            if edited:
+                shown = ", ".join(edited[:20]) + (f" and {len(edited) - 20} more"
+                                                  if len(edited) > 20 else "")
+                warn(f"{path}: {len(edited)} edited cell(s) in computed (grey) columns are "
+                     f"ignored: {shown}")
         planned = [(r, validate_expression(r.concluded_license) if r.concluded_license
                     else None) for r in rows]
         summary = run_write(self.engine, partial(
             decisions.apply_rights_import, rows=planned, actor=actor,
             file_name=Path(path).name, path=str(path)))
         return summary.to_dict()
+
+    def _export_cells(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        from register.exports import iter_register_rows
+
+        return {row["id"]: row.cells for row in iter_register_rows(self, sorted(set(ids)))}
 
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,

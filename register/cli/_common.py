@@ -92,7 +92,7 @@ def info(message: str) -> None:
 def run_rights_import(ctx: typer.Context, file: Path, by: str | None) -> None:
     """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
     with open_register(ctx) as reg:
-        summary = reg.import_rights(file, by=by)
+        summary = reg.import_rights(file, by=by, warn=lambda m: info(f"Warning: {m}"))
     info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
          f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
 

@@ -53,7 +53,7 @@ _WIDE_TRIGGERS: tuple[str, ...] = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 _TRIGGERS = FORMULA_TRIGGERS + _WIDE_TRIGGERS
 _ESCAPE = "'"
 #: Blanks a spreadsheet may skip before reading a formula start.
-_BLANKS = " \u00a0\u3000\n\x0b\x0c"
+_BLANKS = " \u00a0\u3000\x0b\x0c"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -96,12 +96,13 @@ def _unescape_line(line: str) -> str:
     return line
 
 
-def _map_lines(value: str, func: Any) -> str:
+def _later_lines(value: str, func: Any) -> str:
+    """``value`` with ``func`` applied to every line but the first."""
     parts = _LINE_BREAK.split(value)
     if len(parts) == 1:
-        return str(func(value))
+        return value
     breaks = _LINE_BREAK.findall(value)
-    out = [func(parts[0])]
+    out = [parts[0]]
     for brk, part in zip(breaks, parts[1:], strict=True):
         out.append(brk)
         out.append(func(part))
@@ -112,12 +113,13 @@ def escape_cell(value: str) -> str:
     """Text safe to write into a spreadsheet or CSV cell: no formula can run.
 
     ``'=1+1'`` -> ``"'=1+1"``; a text starting with ``'`` is escaped too so that
-    ``unescape_cell(escape_cell(s)) == s`` for every string.  Each line of a multi-line
-    text is escaped alike.
+    ``unescape_cell(escape_cell(s)) == s`` for every string.  Each further line of a
+    multi-line text is escaped alike.
     """
     if not value:
         return value
-    return _map_lines(value, _escape_line)
+    head = _escape_line(value)[:-len(value)]  # "'" or ""
+    return head + _later_lines(value, _escape_line)
 
 
 def unescape_cell(value: str) -> str:
@@ -125,7 +127,7 @@ def unescape_cell(value: str) -> str:
     start of the text or of a line)."""
     if _ESCAPE not in value:
         return value
-    return _map_lines(value, _unescape_line)
+    return _later_lines(_unescape_line(value), _unescape_line)
 
 
 def csv_row(fields: Iterable[str]) -> str:
