@@ -80,6 +80,8 @@ __all__ = [
 MAX_CARD_BYTES = 5 * 1024 * 1024
 MAX_INFOS_BYTES = 64 * 1024 * 1024
 MAX_ID_LENGTH = 256
+#: Distinct ``license`` texts read from an infos file (a real one has a handful).
+MAX_INFOS_LICENSES = 200
 
 INFOS_NAMES: tuple[str, ...] = ("dataset_infos.json", "dataset_info.json")
 CARD_NAME = "README.md"
@@ -178,6 +180,7 @@ class Found:
     dataset_id: str
     abspath: str
     is_dir: bool | None
+    skip: str | None = None  # why the walk will not read it (reported as a failure)
 
 
 def discover_found(paths: Iterable[str | os.PathLike[str]], recursive: bool = False,
@@ -209,14 +212,36 @@ def _walk(directory: str, absdir: str, rel: str, root_name: str) -> Iterator[Fou
         return
     subdirs = []
     has_card = False
+    skip: str | None = None
+    linked: list[str] = []
     for entry in entries:
         name = entry.name
-        if name == CARD_NAME and entry.is_file():
-            has_card = True
-        elif not name.startswith(".") and entry.is_dir(follow_symlinks=False):
-            subdirs.append(name)
+        try:
+            if name == CARD_NAME:
+                if entry.is_symlink():
+                    skip = (f"{CARD_NAME} is a symlink; skipped (symlinks are not followed "
+                            "in a tree, as for directories)")
+                elif entry.is_file(follow_symlinks=False):
+                    has_card = True
+                elif not entry.is_dir(follow_symlinks=False):
+                    skip = f"{CARD_NAME} is not a regular file (a FIFO, device or socket); skipped"
+            elif not name.startswith("."):
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(name)
+                elif entry.is_symlink() and entry.is_dir() and os.path.lexists(
+                        os.path.join(entry.path, CARD_NAME)):
+                    linked.append(name)
+        except OSError:
+            continue
     if has_card:
         yield Found(directory, rel or root_name, absdir, True)
+    elif skip is not None:
+        yield Found(os.path.join(directory, CARD_NAME), rel or root_name, absdir, None, skip)
+    for name in linked:
+        yield Found(_child(directory, name), f"{rel}/{name}" if rel else name,
+                    _child(absdir, name), None,
+                    "a symlink to a dataset directory; skipped (symlinks are not followed "
+                    "in a tree)")
     for name in subdirs:
         yield from _walk(_child(directory, name), _child(absdir, name),
                          f"{rel}/{name}" if rel else name, root_name)
@@ -234,8 +259,19 @@ def read_limited(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
 
 
 def _read(path: str, limit: int, what: str) -> bytes:
+    try:  # stat first: a FIFO or a device is never opened (a FIFO would block)
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise CardError(path, "no such file") from None
+    except OSError as exc:
+        raise CardError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(before.st_mode):
+        raise CardError(path, f"{what} is a directory")
+    if not stat.S_ISREG(before.st_mode):
+        raise CardError(path, f"{what} is not a regular file (a FIFO, device or socket); "
+                              "skipped")
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise CardError(path, "no such file") from None
     except IsADirectoryError:
@@ -246,6 +282,8 @@ def _read(path: str, limit: int, what: str) -> bytes:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):  # as open() reports it
             raise CardError(path, f"{what} is a directory")
+        if not stat.S_ISREG(st.st_mode):  # replaced since the stat
+            raise CardError(path, f"{what} is not a regular file; skipped")
         size = st.st_size
         if size > limit:
             raise CardError(path, f"{what} is {size:,} bytes, over the "
@@ -316,7 +354,7 @@ def _read_again(card: str, dirname: str) -> bytes:
     try:
         return read_limited(Path(card), MAX_CARD_BYTES, "card")
     except CardError as exc:
-        if os.path.isfile(card):
+        if os.path.isfile(card) or os.path.lexists(card):
             raise
         if not os.path.exists(dirname):
             raise CardError(dirname, "no such file or directory") from None
@@ -339,6 +377,8 @@ def parse_path(path: str | os.PathLike[str], dataset_id: str, *,
 def parse_found(found: Found, dataset_id: str) -> CardDocument:
     """``parse_path(found.path, dataset_id, source=found.abspath)`` without a stat when the
     walk already saw a directory (errors are reported exactly as parse_path reports them)."""
+    if found.skip is not None:
+        raise CardError(found.path, found.skip)
     if found.is_dir:
         try:
             return parse_card_dir(found.path, dataset_id, source=found.abspath)
@@ -444,7 +484,9 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
 
     The file is scanned for ``"license": "<text>"`` members rather than fully decoded: infos
     files reach megabytes and only their license texts matter here.  A ``license`` inside a
-    JSON string is escaped and so not matched.
+    JSON string is escaped and so not matched.  Linear in the file size; at most
+    :data:`MAX_INFOS_LICENSES` distinct texts are kept (with a warning past it), since each is
+    normalized.
     """
     label = name or "infos file"
     head = infos[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -452,6 +494,7 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
         warnings.append(f"{label} is not a JSON object; ignored")
         return []
     out: list[str] = []
+    kept: set[str] = set()
     seen: set[bytes] = set()
     pos = 0
     find = infos.find
@@ -473,7 +516,12 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
         except (ValueError, UnicodeDecodeError):
             warnings.append(f"{label}: unreadable license text at byte {m.start(1)}; ignored")
             continue
-        if isinstance(text, str) and text.strip() and text not in out:
+        if isinstance(text, str) and text.strip() and text not in kept:
+            if len(out) >= MAX_INFOS_LICENSES:
+                warnings.append(f"{label}: more than {MAX_INFOS_LICENSES:,} distinct license "
+                                f"texts; only the first {MAX_INFOS_LICENSES:,} are read")
+                break
+            kept.add(text)
             out.append(text)
         pos = m.end()
     return out
