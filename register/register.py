@@ -26,6 +26,7 @@ from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
+from register.ids import dataset_id_problem
 from register.store import decisions, queries
 from register.store.audit import AuditWriter, VerifyReport, default_actor
 from register.store.audit import verify as verify_chain
@@ -181,6 +182,7 @@ class Register:
 
     def show(self, dataset_id: str) -> DatasetView:
         """One dataset: identity, license (raw, declared, concluded), rights, history."""
+        _check_dataset_arg(dataset_id)
         with read_connection(self.engine) as conn:
             return queries.dataset_view(conn, dataset_id)
 
@@ -189,6 +191,7 @@ class Register:
         self, dataset_id: str, expression: str, *, reason: str, by: str | None = None,
     ) -> str:
         """Record a concluded license (a human decision that overrides the declared one)."""
+        _check_dataset_arg(dataset_id)
         canonical = validate_expression(expression)
         if not reason or not reason.strip():
             raise UsageError("a concluded license needs a reason (--reason)")
@@ -209,6 +212,7 @@ class Register:
         by: str | None = None,
     ) -> RightsRecord:
         """Apply a rights change (validated) and keep the previous value in history."""
+        _check_dataset_arg(dataset_id)
         actor = by or default_actor()
 
         def work(conn: Any) -> RightsRecord:
@@ -271,6 +275,7 @@ class Register:
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,
     ) -> Clearance:
         """Record a legal clearance for one dataset (or base model id) and one use."""
+        _check_dataset_arg(dataset_id)
         validate_use(use)
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
@@ -381,3 +386,10 @@ def validate_expression(expression: str) -> str:
         raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
                          hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
             from None
+
+
+def _check_dataset_arg(dataset_id: str) -> None:
+    """A dataset id named by a caller follows the one id rule (:mod:`register.ids`)."""
+    problem = dataset_id_problem(dataset_id)
+    if problem is not None:
+        raise UsageError(problem)

@@ -56,6 +56,7 @@ from register.cards.sections import (  # noqa: F401  (re-exported for older impo
     _suggest_rights,
 )
 from register.errors import CardError
+from register.ids import MAX_ID_LENGTH, dataset_id_problem  # noqa: F401  (MAX_ID_LENGTH re-exported)
 
 __all__ = [
     "CARD_NAME",
@@ -79,7 +80,6 @@ __all__ = [
 
 MAX_CARD_BYTES = 5 * 1024 * 1024
 MAX_INFOS_BYTES = 64 * 1024 * 1024
-MAX_ID_LENGTH = 256
 #: Distinct ``license`` texts read from an infos file (a real one has a handful).
 MAX_INFOS_LICENSES = 200
 
@@ -122,26 +122,11 @@ class CardDocument:
 
 # --------------------------------------------------------------------------- dataset ids
 
-_BAD_ID_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
 def validate_dataset_id(dataset_id: str, *, path: str | None = None) -> str:
-    """Return ``dataset_id`` when it is safe (relative, no ``..``, no control chars)."""
-    where = path or repr(dataset_id)
-    if not isinstance(dataset_id, str) or not dataset_id.strip():
-        raise CardError(where, "dataset id is empty")
-    if len(dataset_id) > MAX_ID_LENGTH:
-        raise CardError(where, f"dataset id is longer than {MAX_ID_LENGTH} characters")
-    if _BAD_ID_CHARS.search(dataset_id):
-        raise CardError(where, f"dataset id {dataset_id!r} contains control characters or '\\'")
-    if dataset_id.startswith("/") or _DRIVE.match(dataset_id):
-        raise CardError(where, f"dataset id {dataset_id!r} is an absolute path")
-    parts = dataset_id.split("/")
-    if "" in parts or "." in parts or ".." in parts:
-        raise CardError(where, f"dataset id {dataset_id!r} has an empty, '.' or '..' segment")
-    if dataset_id != dataset_id.strip():
-        raise CardError(where, f"dataset id {dataset_id!r} has leading or trailing blanks")
+    """Return ``dataset_id`` when it follows the dataset-id rule (:mod:`register.ids`)."""
+    problem = dataset_id_problem(dataset_id)
+    if problem is not None:
+        raise CardError(path or repr(dataset_id), problem)
     return dataset_id
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
+from register.ids import dataset_id_problem
 from register.render.cells import unescape_cell
 from register.rights.record import (
     BY_COLUMN,
@@ -469,6 +470,8 @@ def _validate_row(
     dataset_id = values.get(ID_COLUMN)
     if dataset_id is None:
         problems.add("dataset id is empty", row=number, column=ID_COLUMN)
+    elif (id_problem := dataset_id_problem(dataset_id)) is not None:
+        problems.add(id_problem, row=number, column=ID_COLUMN)
     elif dataset_id in seen:
         problems.add(
             f"duplicate id {dataset_id!r} (also on row {seen[dataset_id]})",
