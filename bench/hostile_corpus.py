@@ -419,7 +419,8 @@ def _killed_export(c: Corpus, target: Path) -> Outcome:
     outcome = Outcome(f"killed xlsx export ({target.name})", None, 0.0)
     try:
         assert proc.stdout is not None
-        proc.stdout.readline()
+        if not proc.stdout.readline():
+            outcome.problems.append("the export wrote no row before it ended")
         time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=TIMEOUT)
