@@ -26,6 +26,15 @@ Decisions (documented here because the store and the CLI rely on them):
   but only when reading them as eight spaces gives the same license fields; otherwise error.
 * YAML syntax errors, front matter that is not a mapping, alias-expansion bombs, recursive
   aliases and files over :data:`MAX_CARD_BYTES` are errors.
+* Only regular files are read: each file is stat'ed before a non-blocking open, so a FIFO or
+  a device named ``README.md`` / ``dataset_infos.json`` is an error "not a regular file;
+  skipped" (never a hang).  In a recursive walk symlinks are not followed: a symlinked
+  dataset directory and a ``README.md`` that is a symlink (to ``/etc/passwd`` or another
+  dataset's card) are both reported as skipped with the reason.
+* An infos file is scanned in linear time and at most :data:`MAX_INFOS_LICENSES` distinct
+  license texts are kept (with a warning).
+* Dataset ids follow the one rule of :mod:`register.ids` (no whitespace, control, format or
+  bidi characters; at most 256 characters; relative, no ``..``).
 * ``license_section`` is None when the card has no licensing section or it holds only a
   template placeholder such as ``[More Information Needed]``.
 """
