@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
@@ -27,6 +27,7 @@ from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
+from register.ids import dataset_id_problem
 from register.store import decisions, model_queries, queries
 from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
@@ -204,6 +205,7 @@ class Register:
 
     def show(self, dataset_id: str) -> DatasetView:
         """One dataset: identity, license (raw, declared, concluded), rights, history."""
+        _check_dataset_arg(dataset_id)
         with read_connection(self.engine) as conn:
             return queries.dataset_view(conn, dataset_id)
 
@@ -215,6 +217,7 @@ class Register:
         """Record a concluded license (a human decision that overrides the declared one).
         ``expected_version``: the dataset's version token (:meth:`row_version`) the decision
         is based on; a newer change is a :class:`~register.errors.ConflictError`."""
+        _check_dataset_arg(dataset_id)
         canonical = validate_expression(expression)
         if not reason or not reason.strip():
             raise UsageError("a concluded license needs a reason (--reason)")
@@ -266,6 +269,7 @@ class Register:
         by: str | None = None, expected_version: int | None = None,
     ) -> RightsRecord:
         """Apply a rights change (validated) and keep the previous value in history."""
+        _check_dataset_arg(dataset_id)
         actor = actor_or_default(by)
 
         def work(conn: Any) -> RightsRecord:
@@ -278,14 +282,16 @@ class Register:
         return run_write(self.engine, work)
 
     def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
-                      force: bool = False) -> dict[str, Any]:
+                      force: bool = False,
+                      warn: Callable[[str], None] | None = None) -> dict[str, Any]:
         """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing.
+        ``warn`` receives the warnings (edited cells of computed columns, which are ignored).
 
         Changes are recorded under ``by`` (the importer).  A row whose dataset changed since
         the export (its ``row_version``) and that would change it is a conflict and nothing
         is written (:class:`~register.errors.ConflictError` lists who changed what);
         ``force`` applies such rows anyway, naming them in the import's audit event."""
-        from register.rights.table_import import read_rights_table
+        from register.rights.table_import import computed_edits, read_rights_table
         from register.rights.values import CLEAR_MARKERS
 
         actor = actor_or_default(by)
@@ -309,6 +315,14 @@ class Register:
             raise ValidationError(
                 f"{path}: {len(problems)} problem(s); nothing was imported", problems,
                 hint="fix the rows listed and import the file again")
+        if warn is not None:
+            edited = computed_edits(rows, self._export_cells)
+            if edited:
+                shown = ", ".join(edited[:20]) + (f" and {len(edited) - 20} more"
+                                                  if len(edited) > 20 else "")
+                warn(f"{path}: {len(edited)} edited cell(s) in computed (grey) columns are "
+                     f"ignored: {shown}")
+
         def planned_license(text: str | None) -> str | None:
             if text is None:
                 return None
@@ -322,10 +336,16 @@ class Register:
             file_name=Path(path).name, path=str(path), force=force))
         return summary.to_dict()
 
+    def _export_cells(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        from register.exports import iter_register_rows
+
+        return {row["id"]: row.cells for row in iter_register_rows(self, sorted(set(ids)))}
+
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,
     ) -> Clearance:
         """Record a legal clearance for one dataset (or base model id) and one use."""
+        _check_dataset_arg(dataset_id)
         validate_use(use)
         if not reason.strip() or not by.strip():
             raise UsageError("a clearance needs --reason and --by")
@@ -551,3 +571,10 @@ def validate_expression(expression: str) -> str:
         raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
                          hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
             from None
+
+
+def _check_dataset_arg(dataset_id: str) -> None:
+    """A dataset id named by a caller follows the one id rule (:mod:`register.ids`)."""
+    problem = dataset_id_problem(dataset_id)
+    if problem is not None:
+        raise UsageError(problem)

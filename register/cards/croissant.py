@@ -47,7 +47,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from register.cards.files import CardDocument, validate_dataset_id
+from register.cards.files import CardDocument, read_limited, validate_dataset_id
 from register.check.facts import SENSITIVE_CATEGORIES
 from register.errors import CardError
 
@@ -92,18 +92,27 @@ def read_croissant(path: str | Path, dataset_id: str | None = None) -> CardDocum
         if size > MAX_CROISSANT_BYTES:
             raise CardError(str(p), f"Croissant file is {size:,} bytes, over the "
                                     f"{MAX_CROISSANT_BYTES // 2**20} MB limit")
-        data = p.read_bytes()
     except FileNotFoundError:
         raise CardError(str(p), "no such file") from None
-    except IsADirectoryError:
-        raise CardError(str(p), "is a directory, not a Croissant file") from None
     except OSError as exc:
         raise CardError(str(p), f"cannot read ({exc.strerror or exc})") from None
+    if p.is_dir():
+        raise CardError(str(p), "is a directory, not a Croissant file")
+    # a regular file only (a FIFO is never opened: it would block), read non-blocking
+    data = read_limited(p, MAX_CROISSANT_BYTES, "Croissant file")
     return parse_croissant(data, where=str(p.resolve()), dataset_id=dataset_id)
 
 
 def parse_croissant(data: bytes, *, where: str, dataset_id: str | None = None) -> CardDocument:
-    """Parse Croissant JSON-LD bytes (``where`` names the file in errors and as source)."""
+    """Parse Croissant JSON-LD bytes (``where`` names the file in errors and as source).
+    JSON nested deeper than Python can follow is a one-line error, never a crash."""
+    try:
+        return _parse_croissant(data, where=where, dataset_id=dataset_id)
+    except RecursionError:
+        raise CardError(where, "JSON nested too deeply; refused") from None
+
+
+def _parse_croissant(data: bytes, *, where: str, dataset_id: str | None) -> CardDocument:
     duplicates: list[tuple[str, Any, Any]] = []
     try:
         doc = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_recording(duplicates))

@@ -26,6 +26,15 @@ Decisions (documented here because the store and the CLI rely on them):
   but only when reading them as eight spaces gives the same license fields; otherwise error.
 * YAML syntax errors, front matter that is not a mapping, alias-expansion bombs, recursive
   aliases and files over :data:`MAX_CARD_BYTES` are errors.
+* Only regular files are read: each file is stat'ed before a non-blocking open, so a FIFO or
+  a device named ``README.md`` / ``dataset_infos.json`` is an error "not a regular file;
+  skipped" (never a hang).  In a recursive walk symlinks are not followed: a symlinked
+  dataset directory and a ``README.md`` that is a symlink (to ``/etc/passwd`` or another
+  dataset's card) are both reported as skipped with the reason.
+* An infos file is scanned in linear time and at most :data:`MAX_INFOS_LICENSES` distinct
+  license texts are kept (with a warning).
+* Dataset ids follow the one rule of :mod:`register.ids` (no whitespace, control, format or
+  bidi characters; at most 256 characters; relative, no ``..``).
 * ``license_section`` is None when the card has no licensing section or it holds only a
   template placeholder such as ``[More Information Needed]``.
 """
@@ -52,6 +61,7 @@ from register.cards.frontmatter import (  # noqa: F401  (public names re-exporte
 )
 from register.cards.sections import card_sections, license_section, suggest_rights
 from register.errors import CardError
+from register.ids import MAX_ID_LENGTH, dataset_id_problem  # noqa: F401  (MAX_ID_LENGTH re-exported)
 
 __all__ = [
     "CARD_NAME",
@@ -75,7 +85,8 @@ __all__ = [
 
 MAX_CARD_BYTES = 5 * 1024 * 1024
 MAX_INFOS_BYTES = 64 * 1024 * 1024
-MAX_ID_LENGTH = 256
+#: Distinct ``license`` texts read from an infos file (a real one has a handful).
+MAX_INFOS_LICENSES = 200
 
 INFOS_NAMES: tuple[str, ...] = ("dataset_infos.json", "dataset_info.json")
 CARD_NAME = "README.md"
@@ -116,26 +127,11 @@ class CardDocument:
 
 # --------------------------------------------------------------------------- dataset ids
 
-_BAD_ID_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
 def validate_dataset_id(dataset_id: str, *, path: str | None = None) -> str:
-    """Return ``dataset_id`` when it is safe (relative, no ``..``, no control chars)."""
-    where = path or repr(dataset_id)
-    if not isinstance(dataset_id, str) or not dataset_id.strip():
-        raise CardError(where, "dataset id is empty")
-    if len(dataset_id) > MAX_ID_LENGTH:
-        raise CardError(where, f"dataset id is longer than {MAX_ID_LENGTH} characters")
-    if _BAD_ID_CHARS.search(dataset_id):
-        raise CardError(where, f"dataset id {dataset_id!r} contains control characters or '\\'")
-    if dataset_id.startswith("/") or _DRIVE.match(dataset_id):
-        raise CardError(where, f"dataset id {dataset_id!r} is an absolute path")
-    parts = dataset_id.split("/")
-    if "" in parts or "." in parts or ".." in parts:
-        raise CardError(where, f"dataset id {dataset_id!r} has an empty, '.' or '..' segment")
-    if dataset_id != dataset_id.strip():
-        raise CardError(where, f"dataset id {dataset_id!r} has leading or trailing blanks")
+    """Return ``dataset_id`` when it follows the dataset-id rule (:mod:`register.ids`)."""
+    problem = dataset_id_problem(dataset_id)
+    if problem is not None:
+        raise CardError(path or repr(dataset_id), problem)
     return dataset_id
 
 
@@ -174,6 +170,7 @@ class Found:
     dataset_id: str
     abspath: str
     is_dir: bool | None
+    skip: str | None = None  # why the walk will not read it (reported as a failure)
 
 
 def discover_found(paths: Iterable[str | os.PathLike[str]], recursive: bool = False,
@@ -205,14 +202,36 @@ def _walk(directory: str, absdir: str, rel: str, root_name: str) -> Iterator[Fou
         return
     subdirs = []
     has_card = False
+    skip: str | None = None
+    linked: list[str] = []
     for entry in entries:
         name = entry.name
-        if name == CARD_NAME and entry.is_file():
-            has_card = True
-        elif not name.startswith(".") and entry.is_dir(follow_symlinks=False):
-            subdirs.append(name)
+        try:
+            if name == CARD_NAME:
+                if entry.is_symlink():
+                    skip = (f"{CARD_NAME} is a symlink; skipped (symlinks are not followed "
+                            "in a tree, as for directories)")
+                elif entry.is_file(follow_symlinks=False):
+                    has_card = True
+                elif not entry.is_dir(follow_symlinks=False):
+                    skip = f"{CARD_NAME} is not a regular file (a FIFO, device or socket); skipped"
+            elif not name.startswith("."):
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(name)
+                elif entry.is_symlink() and entry.is_dir() and os.path.lexists(
+                        os.path.join(entry.path, CARD_NAME)):
+                    linked.append(name)
+        except OSError:
+            continue
     if has_card:
         yield Found(directory, rel or root_name, absdir, True)
+    elif skip is not None:
+        yield Found(os.path.join(directory, CARD_NAME), rel or root_name, absdir, None, skip)
+    for name in linked:
+        yield Found(_child(directory, name), f"{rel}/{name}" if rel else name,
+                    _child(absdir, name), None,
+                    "a symlink to a dataset directory; skipped (symlinks are not followed "
+                    "in a tree)")
     for name in subdirs:
         yield from _walk(_child(directory, name), _child(absdir, name),
                          f"{rel}/{name}" if rel else name, root_name)
@@ -230,8 +249,19 @@ def read_limited(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
 
 
 def _read(path: str, limit: int, what: str) -> bytes:
+    try:  # stat first: a FIFO or a device is never opened (a FIFO would block)
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise CardError(path, "no such file") from None
+    except OSError as exc:
+        raise CardError(path, f"cannot read {what}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(before.st_mode):
+        raise CardError(path, f"{what} is a directory")
+    if not stat.S_ISREG(before.st_mode):
+        raise CardError(path, f"{what} is not a regular file (a FIFO, device or socket); "
+                              "skipped")
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise CardError(path, "no such file") from None
     except IsADirectoryError:
@@ -242,6 +272,8 @@ def _read(path: str, limit: int, what: str) -> bytes:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):  # as open() reports it
             raise CardError(path, f"{what} is a directory")
+        if not stat.S_ISREG(st.st_mode):  # replaced since the stat
+            raise CardError(path, f"{what} is not a regular file; skipped")
         size = st.st_size
         if size > limit:
             raise CardError(path, f"{what} is {size:,} bytes, over the "
@@ -312,7 +344,7 @@ def _read_again(card: str, dirname: str) -> bytes:
     try:
         return read_limited(Path(card), MAX_CARD_BYTES, "card")
     except CardError as exc:
-        if os.path.isfile(card):
+        if os.path.isfile(card) or os.path.lexists(card):
             raise
         if not os.path.exists(dirname):
             raise CardError(dirname, "no such file or directory") from None
@@ -335,6 +367,8 @@ def parse_path(path: str | os.PathLike[str], dataset_id: str, *,
 def parse_found(found: Found, dataset_id: str) -> CardDocument:
     """``parse_path(found.path, dataset_id, source=found.abspath)`` without a stat when the
     walk already saw a directory (errors are reported exactly as parse_path reports them)."""
+    if found.skip is not None:
+        raise CardError(found.path, found.skip)
     if found.is_dir:
         try:
             return parse_card_dir(found.path, dataset_id, source=found.abspath)
@@ -440,7 +474,9 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
 
     The file is scanned for ``"license": "<text>"`` members rather than fully decoded: infos
     files reach megabytes and only their license texts matter here.  A ``license`` inside a
-    JSON string is escaped and so not matched.
+    JSON string is escaped and so not matched.  Linear in the file size; at most
+    :data:`MAX_INFOS_LICENSES` distinct texts are kept (with a warning past it), since each is
+    normalized.
     """
     label = name or "infos file"
     head = infos[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -448,6 +484,7 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
         warnings.append(f"{label} is not a JSON object; ignored")
         return []
     out: list[str] = []
+    kept: set[str] = set()
     seen: set[bytes] = set()
     pos = 0
     find = infos.find
@@ -469,7 +506,12 @@ def _infos_licenses(infos: bytes, name: str | None, warnings: list[str]) -> list
         except (ValueError, UnicodeDecodeError):
             warnings.append(f"{label}: unreadable license text at byte {m.start(1)}; ignored")
             continue
-        if isinstance(text, str) and text.strip() and text not in out:
+        if isinstance(text, str) and text.strip() and text not in kept:
+            if len(out) >= MAX_INFOS_LICENSES:
+                warnings.append(f"{label}: more than {MAX_INFOS_LICENSES:,} distinct license "
+                                f"texts; only the first {MAX_INFOS_LICENSES:,} are read")
+                break
+            kept.add(text)
             out.append(text)
         pos = m.end()
     return out

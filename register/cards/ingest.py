@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from register.errors import RegisterError
+from register.errors import CardError, RegisterError
 from register.store import decisions
 from register.store.engine import run_write
 
@@ -215,6 +215,9 @@ def iter_documents(
                 yield exc
             continue
         ds_id = dataset_id or found.dataset_id
+        if found.skip is not None:
+            yield CardError(found.path, found.skip)
+            continue
         if known and _stored_checksum_matches(found, ds_id, known):
             yield Unchanged(ds_id)
             continue

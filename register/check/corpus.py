@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from register.errors import CorpusError
+from register.ids import dataset_id_problem
 from register.licenses.expressions import expression_syntax_error
 from register.safe_yaml import load_yaml_file
 
@@ -92,6 +93,15 @@ def _check_id(value: Any, origin: str, field: str) -> str:
         raise _fail(origin, field, "must not be empty")
     if any(ch.isspace() for ch in ident) or any(ord(ch) < 32 for ch in ident):
         raise _fail(origin, field, f"{ident!r} must not contain whitespace")
+    return ident
+
+
+def _check_dataset_id(value: Any, origin: str, field: str) -> str:
+    """:func:`_check_id` and the dataset-id rule (:mod:`register.ids`)."""
+    ident = _check_id(value, origin, field)
+    problem = dataset_id_problem(ident)
+    if problem is not None:
+        raise _fail(origin, field, problem)
     return ident
 
 
@@ -162,13 +172,13 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
             _check_keys(item, _ENTRY_KEYS, origin, field)
             if "id" not in item:
                 raise _fail(origin, f"{field}.id", "is required")
-            ident = _check_id(item["id"], origin, f"{field}.id")
+            ident = _check_dataset_id(item["id"], origin, f"{field}.id")
             revision = item.get("revision")
             if revision is not None:
                 revision = _check_id(revision, origin, f"{field}.revision")
             entry = CorpusEntry(ident, revision)
         else:
-            entry = CorpusEntry(_check_id(item, origin, field))
+            entry = CorpusEntry(_check_dataset_id(item, origin, field))
         if entry.id in seen:
             raise _fail(
                 origin,

@@ -15,6 +15,7 @@ import typer
 from register.cli import audit, check, datasets, exchange, ingest, license, model, rights
 from register.cli._common import State
 from register.errors import RegisterError
+from register.render.cells import terminal_text
 
 app = typer.Typer(
     name="register",
@@ -89,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     except RegisterError as exc:
         if debug:
             raise
-        sys.stderr.write(f"Error: {exc.message}\n")
+        sys.stderr.write(f"Error: {terminal_text(exc.message)}\n")
         if exc.hint:
-            sys.stderr.write(f"Hint: {exc.hint}\n")
+            sys.stderr.write(f"Hint: {terminal_text(exc.hint)}\n")
         for problem in getattr(exc, "problems", [])[:200]:
-            sys.stderr.write(f"  {problem}\n")
+            sys.stderr.write(f"  {terminal_text(str(problem))}\n")
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
@@ -112,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line unless --debug
         if debug:
             raise
-        sys.stderr.write(f"Error: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(f"Error: internal error: {type(exc).__name__}: "
+                         f"{terminal_text(str(exc))}\n")
         sys.stderr.write("Hint: rerun with --debug for the traceback and report it\n")
         return 1
     return rv if isinstance(rv, int) else 0

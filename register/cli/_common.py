@@ -96,15 +96,18 @@ def emit(
 
 
 def info(message: str) -> None:
-    """A progress or summary line (stderr)."""
-    sys.stderr.write(message + "\n")
+    """A progress or summary line (stderr), control characters made visible."""
+    from register.render.cells import terminal_text
+
+    sys.stderr.write(terminal_text(message) + "\n")
 
 
 def run_rights_import(ctx: typer.Context, file: Path, by: str | None,
                       force: bool = False) -> None:
     """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
     with open_register(ctx) as reg:
-        summary = reg.import_rights(file, by=by, force=force)
+        summary = reg.import_rights(file, by=by, force=force,
+                                    warn=lambda m: info(f"Warning: {m}"))
     info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
          f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
 

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 def export(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx, csv, json or spdx.")],
-    out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write.")],
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write (- is stdout).")],
     corpus: Annotated[
         Path | None,
         typer.Option(

@@ -11,6 +11,7 @@ import typer
 
 from register.cli._common import info, open_register
 from register.errors import UsageError
+from register.render.cells import terminal_text
 
 
 def register(app: typer.Typer) -> None:
@@ -92,7 +93,7 @@ def ingest(
     unchanged = sum(s.unchanged for s in summaries)
     failed = [e for s in summaries for e in s.failed]
     for error in failed:
-        sys.stderr.write(f"Error: {error}\n")
+        sys.stderr.write(f"Error: {terminal_text(str(error))}\n")
     for s in summaries:
         for ds_id, old, new in s.license_changes:
             info(f"license changed: {ds_id}: {old or 'none'} -> {new or 'none'}")

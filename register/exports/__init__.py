@@ -7,8 +7,9 @@ One interface, chosen by :class:`ExportFormat`::
     report.rows, report.warnings
 
 * Every exporter reads the register through :func:`iter_register_rows` (streamed from the
-  database, bounded memory) and writes to a temporary file beside ``out`` that replaces
-  ``out`` only when the export is complete (an interrupted export leaves no half file).
+  database, bounded memory) and writes to a temporary file that becomes ``out`` only when the
+  export is complete (an interrupted export leaves no half file): see :func:`atomic_output`
+  for ``-`` (stdout), devices, FIFOs, symlinks, hard links and file modes.
 * ``corpus`` limits the export to the corpus's datasets; with ``use`` the corpus check is run
   and exported too (the xlsx Check sheet, the check rows of the csv, the ``check`` member of
   the json).
@@ -27,9 +28,15 @@ workbook or csv can be edited and imported back (``register import xlsx``,
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
+import signal
+import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -357,7 +364,7 @@ def export_register(
         validate_use(use)
     _check_editable_columns()
     out_path = Path(out)
-    if out_path.is_dir():
+    if str(out) != "-" and out_path.is_dir():
         raise ExportError(f"{out_path}: is a directory", hint="give a file name to write")
     scope = _scope(reg, Path(corpus) if corpus is not None else None, use, on)
     module, _, name = _EXPORTERS[kind].partition(":")
@@ -371,20 +378,170 @@ def export_register(
     return report
 
 
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM / SIGHUP during an export: unwinds so that temporary files are removed."""
+
+
+@contextlib.contextmanager
+def _cleanup_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception while the block runs (main thread only),
+    so ``finally`` clauses remove the temporary files; the handlers are restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum: int, frame: Any) -> None:
+        raise _Interrupted(f"signal {signum}")
+
+    saved = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):
+            saved[sig] = signal.signal(sig, interrupted)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _scratch_tempdir() -> Iterator[str]:
+    """A private directory that is :mod:`tempfile`'s default while the block runs, so the
+    temporary files of openpyxl (and ours for streamed targets) are removed with it."""
+    scratch = tempfile.mkdtemp(prefix="register-export-")
+    saved = tempfile.tempdir
+    tempfile.tempdir = scratch
+    try:
+        yield scratch
+    finally:
+        tempfile.tempdir = saved
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _open_stream(path: Path, st: os.stat_result) -> int:
+    """A write descriptor on a FIFO or character device, opened in place."""
+    if stat.S_ISFIFO(st.st_mode):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                raise ExportError(f"{path}: a FIFO with no reader; refused",
+                                  hint="start the reader first, or give a file name") from None
+            raise
+        os.set_blocking(fd, True)
+        return fd
+    return os.open(path, os.O_WRONLY)
+
+
+def _copy_out(source: Path, fd: int) -> None:
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it when the block succeeds."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """A temporary path that becomes ``path`` when the block succeeds.
+
+    * ``-`` is standard output; a FIFO or a character device (``/dev/null``, a terminal) is
+      written in place once the export is complete; a block device, a socket or a directory
+      is refused.
+    * A regular target is replaced atomically: the temporary file beside it is fsynced and
+      renamed over it.  A symlink is followed (the file it names is replaced, the link stays);
+      a file with several hard links is refused (replacing it would silently break them).
+      The new file keeps the mode of the file it replaces, and a new file gets the usual
+      ``0666 & ~umask`` (not the 0600 of a temporary file).
+    * Nothing is left behind: the temporary file (and openpyxl's) are removed on errors,
+      Ctrl-C, SIGTERM and SIGHUP.
+    """
+    with _cleanup_on_signals(), _scratch_tempdir() as scratch:
+        if str(path) == "-":
+            tmp = Path(scratch) / "stdout"
+            yield tmp
+            sys.stdout.flush()
+            try:
+                _copy_out(tmp, sys.stdout.fileno())
+            except OSError as exc:
+                raise ExportError(f"standard output: cannot write ({exc.strerror or exc})"
+                                  ) from None
+            return
+        try:
+            st: os.stat_result | None = os.stat(path)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            yield from _in_place(path, st, scratch)
+            return
+        if st is not None and st.st_nlink > 1:
+            raise ExportError(f"{path}: the file has {st.st_nlink} hard links; replacing it "
+                              "would break them, so it is refused",
+                              hint="export to a new name, or remove the other links first")
+        yield from _replace(path, st)
+
+
+def _in_place(path: Path, st: os.stat_result, scratch: str) -> Iterator[Path]:
+    if stat.S_ISDIR(st.st_mode):
+        raise ExportError(f"{path}: is a directory", hint="give a file name to write")
+    if not (stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)):
+        raise ExportError(f"{path}: not a regular file, FIFO or character device; refused")
+    tmp = Path(scratch) / "out"
+    yield tmp
+    try:
+        fd = _open_stream(path, st)
+        try:
+            _copy_out(tmp, fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _replace(path: Path, st: os.stat_result | None) -> Iterator[Path]:
+    real = Path(os.path.realpath(path))
+    directory = real.parent
     if not directory.is_dir():
         raise ExportError(f"{path}: directory {directory} does not exist")
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    os.close(fd)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot create a file in {directory} "
+                          f"({exc.strerror or exc})") from None
     tmp = Path(name)
     try:
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
+        if st is not None and hasattr(os, "fchown"):
+            with contextlib.suppress(OSError):
+                os.fchown(fd, st.st_uid, st.st_gid)
+        os.close(fd)
+        fd = -1
         yield tmp
-        os.replace(tmp, path)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, real)
+        _fsync_dir(str(directory))
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
     finally:
+        if fd >= 0:
+            os.close(fd)
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

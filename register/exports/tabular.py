@@ -20,7 +20,6 @@ Written incrementally (bounded memory).
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +31,7 @@ from register.exports import (
     ExportScope,
     iter_register_rows,
 )
-from register.render.cells import cell_text, escape_cell
+from register.render.cells import cell_text, csv_row, escape_cell, write_csv_rows
 from register.render.checkview import CHECK_COLUMNS, check_row_dicts, check_rows
 from register.versions import SCHEMA_VERSION
 
@@ -51,17 +50,16 @@ def _json_value(value: Any) -> Any:
 
 def write_csv(reg: Register, path: Path, scope: ExportScope, report: ExportReport) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
         if scope.check is not None:
-            writer.writerow(CHECK_COLUMNS)
-            for row in check_row_dicts(scope.check):
-                writer.writerow([escape_cell(cell_text(row[c])) for c in CHECK_COLUMNS])
+            write_csv_rows(handle, [CHECK_COLUMNS])
+            write_csv_rows(handle, ([escape_cell(cell_text(row[c])) for c in CHECK_COLUMNS]
+                                    for row in check_row_dicts(scope.check)))
             report.rows = len(scope.check.datasets)
             return
         names = [c.name for c in REGISTER_COLUMNS]
-        writer.writerow(names)
+        handle.write(csv_row(names))
         for dataset in iter_register_rows(reg, scope.ids):
-            writer.writerow([escape_cell(cell_text(dataset[n])) for n in names])
+            handle.write(csv_row([escape_cell(cell_text(dataset[n])) for n in names]))
             report.rows += 1
 
 

@@ -25,9 +25,11 @@ adding one's own notes; the import ignores computed columns anyway.
 
 Safety and limits (nothing is silently lost; every change is a report warning):
 
-* text starting with ``= + - @``, tab or CR is escaped
-(:func:`register.render.cells.escape_cell`),
-  so no cell is ever a formula;
+* text a spreadsheet could run as a formula (``= + - @``, tab or CR first, also after blanks
+  or in full width: :func:`register.render.cells.needs_formula_guard`) is a string cell with
+  the ``quotePrefix`` style, so no cell is ever a formula and the value read back (openpyxl,
+  pandas, Excel) is the original text; the import keeps such cells verbatim and still undoes
+  the leading ``'`` of workbooks written by older versions;
 * characters XML cannot hold (control characters) are replaced by U+FFFD;
 * a cell over 32,767 characters is cut with a visible ``[truncated ...]`` marker;
 * hyperlinks stop at 65,530 per sheet (the cells keep their text).
@@ -63,7 +65,7 @@ from register.exports import (
     iter_register_rows,
 )
 from register.licenses.expressions import license_keys
-from register.render.cells import LIST_SEPARATOR, cell_text, escape_cell
+from register.render.cells import LIST_SEPARATOR, cell_text, needs_formula_guard
 from register.render.checkview import CHECK_COLUMNS, check_rows
 
 if TYPE_CHECKING:
@@ -143,7 +145,6 @@ class _Writer:
         if ILLEGAL_CHARACTERS_RE.search(value):
             value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             self.replaced.append(where)
-        value = escape_cell(value)
         if len(value) > MAX_CELL_CHARS:
             total = len(value)
             cut = MAX_CELL_CHARS - len(TRUNCATION_MARK.format(total, total)) - 4
@@ -169,7 +170,7 @@ class _Writer:
                                  f"limit); cells from {where} on keep their text without a link")
             return text
         self.links[title] += 1
-        cell = WriteOnlyCell(ws, value=text)
+        cell = _guarded(ws, text) if isinstance(text, str) else WriteOnlyCell(ws, value=text)
         cell.hyperlink = url
         cell.font = _LINK
         return cell
@@ -185,6 +186,24 @@ class _Writer:
             more = len(items) - MAX_LISTED_WARNINGS
             self.report.warn(f"{len(items)} cell(s) {what}: {shown}"
                              + (f" and {more} more" if more > 0 else ""))
+
+
+def _guarded(ws: WriteOnlyWorksheet, text: str) -> Any:
+    """A string cell holding ``text`` exactly; formula-like text (and text starting with
+    ``'``) gets the ``quotePrefix`` style, so no spreadsheet runs it and the import keeps it
+    verbatim."""
+    cell = WriteOnlyCell(ws, value=None)
+    cell.value = text
+    cell.data_type = "s"
+    if needs_formula_guard(text) or text.startswith("'"):
+        cell.quotePrefix = True
+    return cell
+
+
+def _append(ws: WriteOnlyWorksheet, values: Sequence[Any]) -> None:
+    """``ws.append(values)`` with every formula-like text as a guarded string cell."""
+    ws.append([_guarded(ws, v) if isinstance(v, str) and v and (
+        needs_formula_guard(v) or v.startswith("'")) else v for v in values])
 
 
 def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column], *, marked: bool) -> None:
@@ -207,7 +226,7 @@ def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column], *, marked: bool) 
         elif col.help:
             cell.comment = Comment(col.help, "register", width=260, height=80)
         cells.append(cell)
-    ws.append(cells)
+    _append(ws, cells)
 
 
 def _display_len(value: Any) -> int:
@@ -315,7 +334,7 @@ def _register_rows(
             cell = WriteOnlyCell(ws, value="yes")
             cell.fill = _REVIEW_FILL
             out[review_at] = cell
-        ws.append(out)
+        _append(ws, out)
         for lid in set(license_keys(row["declared_license"])) | set(
                 license_keys(row["concluded_license"])):
             seen_licenses[lid] += 1
@@ -337,7 +356,7 @@ class ReviewWriter:
     def _emit(self, ident: str, area: str, issue: str, detail: str | None,
               license: str | None) -> None:
         where = f"Review!{area} of {ident}"
-        self.ws.append([self.w.text(ident, where), area, self.w.text(issue, where),
+        _append(self.ws, [self.w.text(ident, where), area, self.w.text(issue, where),
                         self.w.text(detail, where) if detail else None,
                         self.w.text(license, where) if license else None])
         self.rows += 1
@@ -352,7 +371,7 @@ class ReviewWriter:
 
     def finish(self) -> None:
         if self.rows == 0:
-            self.ws.append([None, None, "nothing needs review", None, None])
+            _append(self.ws, [None, None, "nothing needs review", None, None])
         _finish_sheet(self.ws, REVIEW_COLUMNS, max(self.rows, 1))
 
 
@@ -394,9 +413,9 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
         if sources and sources.startswith(("https://", "http://")):
             at = [c.name for c in LICENSE_COLUMNS].index("sources")
             out[at] = w.link(ws, out[at], sources.split(LIST_SEPARATOR)[0], item["license"])
-        ws.append(out)
+        _append(ws, out)
     if not rows:
-        ws.append(["(no licenses)"])
+        _append(ws, ["(no licenses)"])
     _finish_sheet(ws, LICENSE_COLUMNS, max(len(rows), 1))
 
 
@@ -416,7 +435,7 @@ def _check(ws: WriteOnlyWorksheet, result: CheckResult, w: _Writer) -> None:
             if row.section == "verdict":
                 cell.font = _BOLD
             out[verdict_at] = cell
-        ws.append(out)
+        _append(ws, out)
     _finish_sheet(ws, columns, len(rows))
 
 
@@ -437,8 +456,8 @@ ABOUT_LINES: tuple[str, ...] = (
     "Review: what needs a human and why. Licenses: the terms the knowledge base holds for "
     "every license named. Check (when exported with --corpus and --use): the verdict and "
     "every finding.",
-    "Text that a spreadsheet could run as a formula is stored with a leading apostrophe; "
-    "the import removes it.",
+    "Text that a spreadsheet could run as a formula is stored as text (quote prefix), "
+    "never as a formula.",
 )
 
 
@@ -449,11 +468,11 @@ def _about(ws: WriteOnlyWorksheet, scope: ExportScope, report: ExportReport) -> 
         cell.alignment = _WRAP
         if i == 0:
             cell.font = Font(bold=True, size=13)
-        ws.append([cell])
+        _append(ws, [cell])
     if scope.corpus_name is not None or scope.ids is not None:
-        ws.append([escape_cell(f"Corpus: {scope.corpus_name or '(unnamed)'} "
-                               f"({len(scope.ids or ())} datasets)")])
-    ws.append([f"Datasets: {report.rows}"])
+        _append(ws, [f"Corpus: {scope.corpus_name or '(unnamed)'} "
+                 f"({len(scope.ids or ())} datasets)"])
+    _append(ws, [f"Datasets: {report.rows}"])
 
 
 # --------------------------------------------------------------------------- entry point

@@ -10,23 +10,51 @@ into text with :func:`cell_text` and escapes it with :func:`escape_cell`; the ri
   ``2026-11-27 10:00:00``); ``None`` is the empty cell; a mapping is sorted JSON.
 * Formula escaping: a text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
   would be run as a formula by a spreadsheet; :func:`escape_cell` prefixes it with ``'`` (and,
-  so the escaping is reversible, a text already starting with ``'``).
+  so the escaping is reversible, a text already starting with ``'``).  Leading blanks do not
+  hide a trigger (``" =1+1"``), nor do the full-width forms (``＝ ＋ － ＠``); a line of a
+  multi-line text is escaped the same way after its line break (``"ok\r'=cmd"``), for readers
+  that split records at line breaks.
+* CSV rows are written by :func:`csv_row` / :func:`write_csv_rows` only: QUOTE_MINIMAL with
+  ``\n`` line ends, and every field holding a CR or LF is quoted (``csv.writer`` with
+  ``lineterminator="\n"`` leaves a bare CR unquoted, which readers take as a record end).
+* :func:`terminal_text` is the text of a table cell on a terminal: C0/C1 control characters,
+  ``ESC`` sequences and bidi overrides are shown escaped (``\x1b``, ``\u202e``), never sent raw.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["FORMULA_TRIGGERS", "LIST_SEPARATOR", "cell_text", "escape_cell", "unescape_cell"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "LIST_SEPARATOR",
+    "cell_text",
+    "csv_row",
+    "escape_cell",
+    "needs_formula_guard",
+    "terminal_text",
+    "unescape_cell",
+    "write_csv_rows",
+]
 
 #: The separator of list values in every CSV / xlsx cell.
 LIST_SEPARATOR = ";"
 
 #: First characters that make a spreadsheet treat text as a formula.
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: Full-width forms some spreadsheets also read as formula starts.
+_WIDE_TRIGGERS: tuple[str, ...] = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGERS = FORMULA_TRIGGERS + _WIDE_TRIGGERS
 _ESCAPE = "'"
+#: Blanks a spreadsheet may skip before reading a formula start.
+_BLANKS = " \u00a0\u3000\x0b\x0c"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def cell_text(value: Any) -> str:
@@ -46,23 +74,88 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def needs_formula_guard(value: str) -> bool:
+    """True when a spreadsheet could read ``value`` (or, after blanks, its start) as a
+    formula: see the module docstring."""
+    if value.startswith(_TRIGGERS):
+        return True
+    rest = value.lstrip(_BLANKS)
+    return rest != value and rest.startswith(_TRIGGERS)
+
+
+def _escape_line(line: str) -> str:
+    if line and (needs_formula_guard(line) or line.startswith(_ESCAPE)):
+        return _ESCAPE + line
+    return line
+
+
+def _unescape_line(line: str) -> str:
+    if len(line) >= 2 and line[0] == _ESCAPE and (
+            line[1] == _ESCAPE or needs_formula_guard(line[1:])):
+        return line[1:]
+    return line
+
+
+def _later_lines(value: str, func: Any) -> str:
+    """``value`` with ``func`` applied to every line but the first."""
+    parts = _LINE_BREAK.split(value)
+    if len(parts) == 1:
+        return value
+    breaks = _LINE_BREAK.findall(value)
+    out = [parts[0]]
+    for brk, part in zip(breaks, parts[1:], strict=True):
+        out.append(brk)
+        out.append(func(part))
+    return "".join(out)
+
+
 def escape_cell(value: str) -> str:
     """Text safe to write into a spreadsheet or CSV cell: no formula can run.
 
     ``'=1+1'`` -> ``"'=1+1"``; a text starting with ``'`` is escaped too so that
-    ``unescape_cell(escape_cell(s)) == s`` for every string.
+    ``unescape_cell(escape_cell(s)) == s`` for every string.  Each further line of a
+    multi-line text is escaped alike.
     """
-    if value and (value.startswith(FORMULA_TRIGGERS) or value.startswith(_ESCAPE)):
-        return _ESCAPE + value
-    return value
+    if not value:
+        return value
+    head = _escape_line(value)[:-len(value)]  # "'" or ""
+    return head + _later_lines(value, _escape_line)
 
 
 def unescape_cell(value: str) -> str:
-    """Undo :func:`escape_cell` (a ``'`` followed by a trigger or another ``'``)."""
-    if (
-        len(value) >= 2
-        and value[0] == _ESCAPE
-        and (value[1] == _ESCAPE or value[1] in FORMULA_TRIGGERS)
-    ):
-        return value[1:]
-    return value
+    """Undo :func:`escape_cell` (a ``'`` followed by a trigger or another ``'``, at the
+    start of the text or of a line)."""
+    if _ESCAPE not in value:
+        return value
+    return _later_lines(_unescape_line(value), _unescape_line)
+
+
+def csv_row(fields: Iterable[str]) -> str:
+    """One CSV record: QUOTE_MINIMAL, ``\n``-terminated, every CR/LF-holding field quoted."""
+    buf = io.StringIO()
+    # "\r\n" as the terminator makes csv quote every field holding CR or LF; the record
+    # then ends in "\r\n" outside any quotes, replaced by the "\n" of every CSV output
+    csv.writer(buf, lineterminator="\r\n").writerow(list(fields))
+    return buf.getvalue()[:-2] + "\n"
+
+
+def write_csv_rows(handle: TextIO, rows: Iterable[Iterable[str]]) -> None:
+    """Write records with :func:`csv_row` (the only CSV writer of the package)."""
+    for row in rows:
+        handle.write(csv_row(row))
+
+
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(value: str) -> str:
+    """``value`` safe to print on a terminal: control characters (C0 except tab and line
+    feed, DEL, C1, so every ``ESC`` sequence) and bidi controls shown as ``\\xNN`` /
+    ``\\uNNNN``."""
+    return _TERMINAL_UNSAFE.sub(_visible, value)

@@ -8,7 +8,6 @@ written as plain text (never through a rich console, which would wrap lines).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any, TextIO
 
-from register.render.cells import cell_text, escape_cell
+from register.render.cells import cell_text, escape_cell, terminal_text, write_csv_rows
 from register.versions import SCHEMA_VERSION
 
 
@@ -41,10 +40,8 @@ def to_json(data: Any) -> str:
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([escape_cell(cell_text(row.get(c))) for c in columns])
+    write_csv_rows(buf, [columns])
+    write_csv_rows(buf, ([escape_cell(cell_text(row.get(c))) for c in columns] for row in rows))
     return buf.getvalue()
 
 
@@ -58,9 +55,10 @@ def print_table(
     out = stream or sys.stdout
     width = None if out.isatty() else shutil.get_terminal_size((160, 24)).columns
     console = Console(file=out, soft_wrap=False, width=max(width or 0, 160) if width else None)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=escape_markup(title) if title is not None else None, show_lines=False,
+                  header_style="bold")
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(escape_markup(col), overflow="fold")
     for row in rows:
         table.add_row(*(escape_markup(cell_text(row.get(c))) for c in columns),
                       style=(styles or {}).get(str(row.get("verdict", "")), None))
@@ -68,10 +66,11 @@ def print_table(
 
 
 def escape_markup(text: str) -> str:
-    """``text`` with rich markup escaped (printed literally)."""
+    """``text`` with rich markup escaped (printed literally) and terminal control
+    characters made visible (:func:`register.render.cells.terminal_text`)."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(terminal_text(text))
 
 
 VERDICT_STYLES = {

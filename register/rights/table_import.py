@@ -11,7 +11,16 @@ wrapped).  Limits: 50 MB on disk, 500 MB uncompressed inside an ``.xlsx``, 1,000
 at most 10,000 problems are listed individually (one last problem counts the rest).
 
 Cells written by the exporters are formula-escaped; the reader undoes it with
-:func:`register.render.cells.unescape_cell` (the one home of cell text).
+:func:`register.render.cells.unescape_cell` (the one home of cell text).  An xlsx cell with
+the ``quotePrefix`` style (how the exporter writes formula-like text) is read verbatim; older
+workbooks, whose formula-like text carries a literal leading ``'``, are unescaped as before.
+
+Workbooks: the sheet read is the one named ``Register`` (case-insensitive); a workbook without
+one is refused (never "the first sheet", which may be a Check or a user's own sheet).  A formula
+cell in an editable column with no cached value (a workbook written by a program that does not
+compute formulas) is a problem naming the cell, never read as "unchanged".  Cells of the
+computed (grey) columns are not imported; :func:`computed_edits` names the ones that differ
+from the register so that the importer can warn about them.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from __future__ import annotations
 import csv
 import zipfile
 from collections.abc import Callable, Collection, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +36,7 @@ from typing import Any
 from register.actors import actor_problem
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
+from register.ids import dataset_id_problem
 from register.render.cells import unescape_cell
 from register.rights.columns import (
     BY_COLUMN,
@@ -45,10 +55,12 @@ from register.rights.record import (
 from register.rights.values import CLEAR_MARKERS
 
 __all__ = [
+    "COMPUTED_COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
     "VERSION_COLUMN",
     "RightsRow",
+    "computed_edits",
     "load_rights_table",
     "read_rights_table",
 ]
@@ -71,9 +83,24 @@ _ALIASES = {
 }
 
 
+class _Verbatim(str):
+    """Text of a ``quotePrefix`` xlsx cell: taken as it is (no formula unescaping)."""
+
+    __slots__ = ()
+
+
+#: Computed (grey) columns of the export, whose edits are ignored (and warned about).
+COMPUTED_COLUMNS: tuple[str, ...] = (
+    "pretty_name", "source", "revision", "version", "raw_license", "declared_license",
+    "effective_license", "needs_review", "review_reason", "concluded_by", "rights_by",
+    "rights_reason", "suggestions", "previous_license", "last_change", "card_sha256",
+)
+
+
 @dataclass(frozen=True)
 class RightsRow:
-    """One valid row of a rights table."""
+    """One valid row of a rights table; ``computed`` holds the row's computed-column cells
+    as ``(column, cell reference, text)`` (see :func:`computed_edits`)."""
 
     row: int
     dataset_id: str
@@ -84,6 +111,7 @@ class RightsRow:
     by: str | None = None  # "stated by" (the changes are recorded under the importer)
     sheet: str | None = None
     row_version: int | None = None
+    computed: tuple[tuple[str, str, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- cells
@@ -101,6 +129,8 @@ def _cell(value: Any, *, keep_date: bool) -> Any:
         text = "true" if value else "false"
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
+    elif isinstance(value, _Verbatim):
+        return str(value).strip() or None
     else:
         text = str(value)
     text = unescape_cell(text).strip()
@@ -163,15 +193,53 @@ class _Workbook:
             self.book.close()
             raise ExportError(f"{path}: the workbook has no worksheet")
         by_name = {ws.title.lower(): ws for ws in sheets}
-        self.sheet = by_name.get(REGISTER_SHEET.lower(), sheets[0])
+        found = by_name.get(REGISTER_SHEET.lower())
+        if found is None:
+            names = ", ".join(repr(ws.title) for ws in sheets[:10])
+            self.book.close()
+            raise ExportError(
+                f"{path}: the workbook has no {REGISTER_SHEET!r} sheet (it has {names})",
+                hint=f"import a workbook written by 'register export xlsx', or name the sheet "
+                     f"to import {REGISTER_SHEET!r}")
+        self.sheet = found
         self.sheet_name: str = self.sheet.title
+        self.uncached = self._uncached_formulas(path)
+
+    def _uncached_formulas(self, path: Path) -> set[tuple[int, int]]:
+        """``(row, column index)`` of the formula cells that have no cached value."""
+        member = getattr(self.sheet, "_worksheet_path", None)
+        if not member or not _has_formulas(path, member):
+            return set()
+        import openpyxl
+
+        out: set[tuple[int, int]] = set()
+        try:
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        except Exception:
+            return out
+        try:
+            sheet = formulas[self.sheet.title]
+            values = self.sheet.iter_rows(values_only=True)
+            for number, (cells, cached) in enumerate(
+                    zip(sheet.iter_rows(values_only=True), values, strict=False), start=1):
+                for index, cell in enumerate(cells):
+                    if (isinstance(cell, str) and cell.startswith("=")
+                            and (index >= len(cached) or cached[index] is None)):
+                        out.add((number, index))
+                        if len(out) >= MAX_PROBLEMS:
+                            return out
+        except Exception:
+            return out
+        finally:
+            formulas.close()
+        return out
 
     def rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         try:
             if hasattr(self.sheet, "reset_dimensions"):
                 self.sheet.reset_dimensions()  # do not trust a writer's <dimension>
-            for number, cells in enumerate(self.sheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
+            for number, cells in enumerate(self.sheet.iter_rows(), start=1):
+                yield number, [_cell_value(c) for c in cells]
         except RegisterError:
             raise
         except Exception as exc:
@@ -181,6 +249,54 @@ class _Workbook:
 
     def close(self) -> None:
         self.book.close()
+
+
+def _cell_value(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    if isinstance(value, str) and value:
+        style = getattr(cell, "style_array", None)
+        if style is not None and style.quotePrefix:
+            return _Verbatim(value)
+    return value
+
+
+def _has_formulas(path: Path, member: str) -> bool:
+    """True when the sheet XML holds a formula element (scanned in chunks)."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                    return True
+                tail = chunk[-3:]
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return False
+
+
+def computed_edits(rows: Collection[RightsRow],
+                   current: Callable[[Collection[str]], dict[str, dict[str, Any]]],
+                   ) -> list[str]:
+    """The computed-column cells of ``rows`` whose text differs from the register's
+    (``current(ids)`` -> id -> column -> value, as exported): ``["D5 (revision)", ...]``."""
+    from register.render.cells import cell_text
+
+    wanted = [r for r in rows if r.computed]
+    if not wanted:
+        return []
+    stored = current([r.dataset_id for r in wanted])
+    out = []
+    for row in wanted:
+        cells = stored.get(row.dataset_id)
+        if cells is None:
+            continue
+        for column, ref, text in row.computed:
+            have = cell_text(cells.get(column)).strip()
+            if column == "last_change":
+                have, text = have[:16], text[:16]
+            if have != text:
+                out.append(f"{ref} ({column})")
+    return out
 
 
 # --------------------------------------------------------------------------- the table
@@ -268,7 +384,8 @@ def read_rights_table(
     problems = _Problems(book.sheet_name if book else None)
     out: list[RightsRow] = []
     try:
-        _read(path, rows, problems, out, known_ids, current, license_check, max_rows)
+        _read(path, rows, problems, out, known_ids, current, license_check, max_rows,
+              book.uncached if book is not None else ())
     finally:
         rows.close()
         if book is not None:
@@ -285,14 +402,18 @@ def _read(
     current: Callable[[str], RightsRecord | None] | None,
     license_check: Callable[[str], str | None] | None,
     max_rows: int,
+    uncached: Collection[tuple[int, int]] = (),
 ) -> None:
     header: dict[str, int] | None = None
+    computed: dict[str, int] = {}
     seen: dict[str, int] = {}
     for number, cells in rows:
         if header is None:
             header = {}
             for index, raw in enumerate(cells):
                 name = _header_name(raw)
+                if name in COMPUTED_COLUMNS and name not in computed:
+                    computed[name] = index
                 if name not in EDITABLE_COLUMNS and name != VERSION_COLUMN:
                     continue  # read-only / computed / unknown columns are ignored
                 if name in header:
@@ -317,12 +438,30 @@ def _read(
         }
         if all(v is None for v in values.values()):
             continue  # blank line
+        for name, index in header.items():
+            if (number, index) in uncached:
+                problems.add(f"cell {_ref(index, number)} holds a formula with no computed "
+                             "value; type the value, or open and save the workbook in a "
+                             "spreadsheet application", row=number, column=name)
+        before = len(out)
         _validate_row(number, values, problems, out, seen, known_ids, current, license_check)
+        if computed and len(out) > before:
+            cells_text = tuple(
+                (name, _ref(index, number),
+                 str(_cell(cells[index], keep_date=False) or "") if index < len(cells) else "")
+                for name, index in computed.items())
+            out[-1] = replace(out[-1], computed=cells_text)
 
     if header is None:
         problems.add(
             "the file is empty (expected a header row with an 'id' column)", row=None, column=None
         )
+
+
+def _ref(index: int, number: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(index + 1)}{number}"
 
 
 def _validate_row(
@@ -348,6 +487,8 @@ def _validate_row(
     dataset_id = values.get(ID_COLUMN)
     if dataset_id is None:
         problems.add("dataset id is empty", row=number, column=ID_COLUMN)
+    elif (id_problem := dataset_id_problem(dataset_id)) is not None:
+        problems.add(id_problem, row=number, column=ID_COLUMN)
     elif dataset_id in seen:
         problems.add(
             f"duplicate id {dataset_id!r} (also on row {seen[dataset_id]})",

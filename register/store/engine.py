@@ -63,10 +63,13 @@ def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -
                 )
             if not path.parent.is_dir():
                 raise StoreError(f"{path}: directory {path.parent} does not exist")
+        read_only = path is not None and _read_only(path)
+        if read_only and path is not None:
+            url = _read_only_url(path)
         engine = create_engine(
             url, connect_args={"timeout": 30, "isolation_level": None}, future=True
         )
-        _install_sqlite_hooks(engine, in_memory=path is None)
+        _install_sqlite_hooks(engine, in_memory=path is None, read_only=read_only)
         return engine
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
@@ -75,11 +78,33 @@ def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -
     return engine
 
 
-def _install_sqlite_hooks(engine: Engine, *, in_memory: bool) -> None:
+def _read_only(path: Path) -> bool:
+    """An existing register file we cannot write (read-only mount, file or directory)."""
+    try:
+        return path.is_file() and not (os.access(path, os.W_OK)
+                                       and os.access(path.parent, os.W_OK))
+    except OSError:
+        return False
+
+
+def _read_only_url(path: Path) -> str:
+    """A read-only SQLite URI for ``path``: reads work, every write fails with "readonly".
+    When the directory cannot hold the WAL index either (a read-only mount) and no WAL
+    is pending, the file is opened ``immutable``."""
+    from urllib.parse import quote
+
+    wal = Path(str(path) + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    immutable = not os.access(path.parent, os.W_OK) and not pending
+    return (f"sqlite:///file:{quote(str(path))}?mode=ro"
+            f"{'&immutable=1' if immutable else ''}&uri=true")
+
+
+def _install_sqlite_hooks(engine: Engine, *, in_memory: bool, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        if not in_memory:
+        if not in_memory and not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -120,6 +145,10 @@ def run_write(engine: Engine, work: Callable[[Connection], T]) -> T:
             with write_transaction(engine) as conn:
                 return work(conn)
         except OperationalError as exc:
+            if "readonly" in str(exc.orig).lower() or "read-only" in str(exc.orig).lower():
+                raise StoreError(f"register write failed: the register is read-only "
+                                 f"({exc.orig})", hint="reads work; to change it, use a "
+                                 "writable copy of the register file") from None
             if not is_locked_error(exc) or time.monotonic() > deadline:
                 raise StoreError(f"register write failed: {exc.orig}") from exc
             time.sleep(delay + random.random() * delay)
@@ -156,7 +185,12 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    try:
+        conn = engine.connect()
+    except DBAPIError as exc:
+        raise StoreError(f"cannot open the register: {exc.orig}",
+                         hint="check that --db names a register file you can read") from None
+    with conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
         except (OperationalError, DBAPIError):
@@ -205,5 +239,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         run_write(engine, _upgrade)
     except StoreError:
         raise
+    except DBAPIError as exc:  # cannot open the file at all (e.g. a /proc path)
+        raise StoreError(f"cannot open the register: {exc.orig}") from None
     except Exception as exc:
         raise StoreError(f"cannot migrate the register schema: {exc}") from exc

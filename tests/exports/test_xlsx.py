@@ -18,7 +18,7 @@ from register.errors import ValidationError
 from register.exports import REGISTER_COLUMNS, export_register
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
-from register.render.cells import FORMULA_TRIGGERS
+from register.render.cells import FORMULA_TRIGGERS, needs_formula_guard
 from register.rights.columns import EDITABLE_COLUMNS
 from register.rights.record import parse_rights_options
 from register.store.engine import run_write
@@ -174,14 +174,19 @@ def test_hostile_card_puts_no_formula_in_any_export(
                 for cell in row:
                     assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
                     if isinstance(cell.value, str):
-                        assert not cell.value.startswith(FORMULA_TRIGGERS), cell.value
+                        # formula-like text is a string cell marked quotePrefix (the value
+                        # is the original text, issue 13)
+                        if needs_formula_guard(cell.value):
+                            assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
                         seen_hostile |= "HYPERLINK" in cell.value
         assert seen_hostile
     reg_ws = openpyxl.load_workbook(full)["Register"]
     header = _header(reg_ws)
     r = _row_of(reg_ws, "evil")
-    assert reg_ws.cell(r, header["pretty_name"]).value == "'" + HOSTILE_NAME
-    assert reg_ws.cell(r, header["dpia"]).value == "'=1+1"
+    assert reg_ws.cell(r, header["pretty_name"]).value == HOSTILE_NAME
+    assert reg_ws.cell(r, header["pretty_name"]).quotePrefix
+    assert reg_ws.cell(r, header["dpia"]).value == "=1+1"
+    assert reg_ws.cell(r, header["dpia"]).quotePrefix
     # the same in CSV
     for args in ({}, {"corpus": corpus, "use": "service"}):
         csv_out = tmp_path / "out.csv"

@@ -179,10 +179,15 @@ def test_register_sheet_is_preferred(tmp_path: Path) -> None:
     assert row.sheet == "Register"
 
 
-def test_first_sheet_when_no_register_sheet(tmp_path: Path) -> None:
+def test_no_register_sheet_is_refused(tmp_path: Path) -> None:
+    # issue 13: the first sheet (maybe a Check sheet) is never read in place of "Register"
     path = write_xlsx(tmp_path / "r.xlsx", ["id", "personal_data"], [["x", "no"]], sheet="Data")
-    [row], _ = read_rights_table(path)
-    assert row.sheet == "Data"
+    with pytest.raises(ExportError, match="no 'Register' sheet .*'Data'"):
+        read_rights_table(path)
+    named = write_xlsx(tmp_path / "n.xlsx", ["id", "personal_data"], [["x", "no"]],
+                       sheet="register")
+    [row], _ = read_rights_table(named)
+    assert row.sheet == "register"
 
 
 def test_csv_bom_and_semicolon_delimiter(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def replicate(root: Path, n: int) -> Path:
         dest = root / f"copy-{i // len(cards):05d}" / src.name
         dest.mkdir(parents=True)
         for f in src.iterdir():
-            os.symlink(f.resolve(), dest / f.name)
+            shutil.copyfile(f, dest / f.name)  # (symlinked cards are skipped: issue 13)
     return root
 
 
