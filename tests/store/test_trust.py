@@ -7,6 +7,8 @@ and the column (a new column is covered without touching this file)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,8 +36,13 @@ def sql(reg: Register, statement: str, **params: Any) -> None:
         conn.execute(text(statement), params)
 
 
+MODEL_CARDS = Path(__file__).parents[1] / "fixtures" / "model-cards"
+LLAMA = "NousResearch/Meta-Llama-3-8B"
+
+
 def seed(reg: Register) -> Register:
-    """A row in every table: two versions, a decision, rights, a clearance, a check."""
+    """A row in every table: two versions, a decision, rights, a clearance, a check, a model
+    card and a fine-tune recorded on it."""
     reg.ingest_documents([doc("a"), doc("b", "apache-2.0"), doc("org/c", "unknown")],
                          actor="ingester")
     reg.ingest_documents([doc("a", "mit", "v2")], actor="ingester")
@@ -46,6 +53,16 @@ def seed(reg: Register) -> Register:
     reg.clear("org/c", use="service", reason="counsel ok", by="carol",
               until=date.today() + timedelta(days=30))
     reg.check_and_record(lambda: reg.check(["a", "b"], use="research"), by="dave")
+    reg.ingest_models([MODEL_CARDS / "NousResearch__Meta-Llama-3-8B"], actor="ingester")
+    work = Path(tempfile.mkdtemp(prefix="trust-seed-"))
+    corpus = work / "corpus.yaml"
+    corpus.write_text(f"name: tuned\nbase_model: {LLAMA}\ndatasets: [a, b]\n",
+                      encoding="utf-8")
+    (work / "out").mkdir()
+    (work / "out" / "adapter_model.safetensors").write_bytes(b"trained weights")
+    reg.record_model("acme/tuned", base=LLAMA, corpus=corpus, weights=[work / "out"],
+                     owner="erin", scope="seed", by="erin")
+    shutil.rmtree(work)
     assert reg.audit_verify().ok
     return reg
 
@@ -107,7 +124,7 @@ def test_every_column_of_every_table_is_bound(seeded: Register, table_name: str,
 def test_every_table_is_covered() -> None:
     names = {t.name for t in covered_tables()}
     assert {"dataset", "dataset_version", "license_decision", "rights_entry", "clearance",
-            "check_record"} <= names
+            "check_record", "model", "model_version", "model_record"} <= names
     assert "audit_event" not in names
 
 
