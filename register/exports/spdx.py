@@ -68,7 +68,7 @@ from register.exports import ExportReport, ExportScope, iter_register_rows
 if TYPE_CHECKING:
     from register.register import Register
 
-__all__ = ["SPDX_CONTEXT", "dataset_type", "write_spdx"]
+__all__ = ["SPDX_CONTEXT", "dataset_type", "serialize_document", "write_spdx"]
 
 SPDX_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 NO_ASSERTION_LICENSE = "https://spdx.org/rdf/3.0.1/terms/ExpandedLicensing/NoAssertionLicense"
@@ -129,7 +129,6 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
 
     ns = f"https://spdx.org/spdxdocs/{TOOL_NAME}/{uuid.uuid4()}/"
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    objs = m.SHACLObjectSet()
     info = m.CreationInfo()
     info.specVersion = "3.0.1"
     info.created = now
@@ -222,6 +221,15 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
                                  default=str)))
     if not rows:
         report.warn("no datasets to export: the SPDX document has no packages")
+    path.write_bytes(serialize_document(doc, elements))
+
+
+def serialize_document(doc: Any, elements: list[Any]) -> bytes:
+    """The SPDX 3.0.1 JSON-LD of ``doc`` holding ``elements`` (spdx-python-model's serializer
+    validates it: an invalid document is an :class:`ExportError`)."""
+    from spdx_python_model import v3_0_1 as m
+
+    objs = m.SHACLObjectSet()
     for element in elements:
         doc.element.append(element)
         objs.add(element)
@@ -231,4 +239,4 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
         m.JSONLDSerializer().write(objs, buf, indent=2)
     except (ValueError, TypeError) as exc:
         raise ExportError(f"cannot write a valid SPDX 3.0.1 document: {exc}") from exc
-    path.write_bytes(buf.getvalue())
+    return buf.getvalue()

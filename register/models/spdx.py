@@ -17,14 +17,11 @@ Mapping:
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from register.errors import ExportError
 
 if TYPE_CHECKING:
     from register.models.trace import ModelTrace
@@ -40,6 +37,7 @@ def model_spdx(trace: ModelTrace) -> dict[str, Any]:
     from spdx_python_model import v3_0_1 as m
 
     from register import __version__
+    from register.exports.spdx import serialize_document
     from register.store.audit import default_actor
 
     ns = f"https://spdx.org/spdxdocs/{TOOL_NAME}/{uuid.uuid4()}/"
@@ -130,15 +128,5 @@ def model_spdx(trace: ModelTrace) -> dict[str, Any]:
                 d.get("license") if not d.get("license_needs_review") else None))
         relate(packages[d["model"]], m.RelationshipType.trainedOn, datasets[d["id"]],
                d.get("evidence"))
-    objs = m.SHACLObjectSet()
-    for element in elements:
-        doc.element.append(element)
-        objs.add(element)
-    objs.add(doc)
-    buf = io.BytesIO()
-    try:
-        m.JSONLDSerializer().write(objs, buf, indent=2)
-    except (ValueError, TypeError) as exc:
-        raise ExportError(f"cannot write a valid SPDX 3.0.1 document: {exc}") from exc
-    out: dict[str, Any] = json.loads(buf.getvalue())
+    out: dict[str, Any] = json.loads(serialize_document(doc, elements))
     return out
