@@ -36,13 +36,16 @@ from register.cards.files import (
 )
 from register.errors import CardError, HubError, RegisterError
 
-__all__ = ["DEFAULT_ENDPOINT", "dataset_url", "fetch_cards", "hub_endpoint", "search"]
+__all__ = [
+    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "fetch_cards", "hub_call", "hub_endpoint",
+    "one_line", "search",
+]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _TIMEOUT = 30.0
 
 
-class _Unreachable(Exception):
+class HubUnreachable(Exception):
     """The Hub could not be reached (connection refused, DNS, timeout)."""
 
 
@@ -101,7 +104,7 @@ def fetch_cards(
         try:
             validate_dataset_id(dataset_id, path=dataset_id)
             yield _fetch_one(api, dataset_id, revision, ep, tok, cache)
-        except _Unreachable as exc:
+        except HubUnreachable as exc:
             raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
                            hint="check the network, HF_ENDPOINT and any proxy") from None
         except (CardError, HubError) as exc:
@@ -111,7 +114,7 @@ def fetch_cards(
 def _fetch_one(api: Any, dataset_id: str, revision: str | None, endpoint: str,
                token: str | bool | None, cache_dir: str | None) -> CardDocument:
     source = f"{endpoint}/datasets/{dataset_id}"
-    info = _call(lambda: api.dataset_info(dataset_id, revision=revision, files_metadata=True,
+    info = hub_call(lambda: api.dataset_info(dataset_id, revision=revision, files_metadata=True,
                                           timeout=_TIMEOUT),
                  dataset_id, revision)
     sha = getattr(info, "sha", None) or revision
@@ -125,7 +128,7 @@ def _fetch_one(api: Any, dataset_id: str, revision: str | None, endpoint: str,
             raise CardError(source, f"card is {size:,} bytes, over the 5 MB limit")
 
     def download(filename: str, limit: int, what: str) -> bytes:
-        path = _call(lambda: api.hf_hub_download(
+        path = hub_call(lambda: api.hf_hub_download(
             dataset_id, filename, repo_type="dataset", revision=sha, cache_dir=cache_dir,
         ), dataset_id, revision, filename=filename)
         return read_limited(Path(path), limit, what)
@@ -173,9 +176,11 @@ def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
     return dataclasses.replace(doc, metadata=metadata, warnings=tuple(warnings))
 
 
-def _call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | None = None,
-          ) -> Any:
-    """Run a huggingface_hub call, turning its errors into one-line HubErrors."""
+def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | None = None,
+             kind: str = "dataset") -> Any:
+    """Run a huggingface_hub call on the ``kind`` repository ``dataset_id`` ("dataset" or
+    "model"), turning its errors into one-line HubErrors (:class:`HubUnreachable` when the
+    Hub cannot be reached)."""
     from huggingface_hub import errors as hf_errors
 
     what = f"{dataset_id}/{filename}" if filename else dataset_id
@@ -184,21 +189,21 @@ def _call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | Non
     except RegisterError:
         raise
     except hf_errors.GatedRepoError:
-        raise HubError(f"{dataset_id}: the dataset is gated; accept its conditions on the Hub "
+        raise HubError(f"{dataset_id}: the {kind} is gated; accept its conditions on the Hub "
                        "and set HF_TOKEN", hint="export HF_TOKEN=hf_...") from None
     except hf_errors.RepositoryNotFoundError as exc:
         status = _status(exc)
         extra = " (or it is private and no valid HF_TOKEN was given)" if status == 401 else ""
-        raise HubError(f"{dataset_id}: dataset not found on the Hub{extra}") from None
+        raise HubError(f"{dataset_id}: {kind} not found on the Hub{extra}") from None
     except hf_errors.RevisionNotFoundError:
         raise HubError(f"{dataset_id}: revision {revision!r} not found") from None
     except hf_errors.DisabledRepoError:
-        raise HubError(f"{dataset_id}: the dataset is disabled on the Hub") from None
+        raise HubError(f"{dataset_id}: the {kind} is disabled on the Hub") from None
     except hf_errors.LocalEntryNotFoundError as exc:
         # hf_hub_download could not fetch the file and has no cached copy: a network problem
-        raise _Unreachable(_one_line(exc.__cause__ or exc)) from None
+        raise HubUnreachable(one_line(exc.__cause__ or exc)) from None
     except hf_errors.EntryNotFoundError:
-        raise CardError(what, "file not found in the dataset repository") from None
+        raise CardError(what, f"file not found in the {kind} repository") from None
     except hf_errors.HfHubHTTPError as exc:
         status = _status(exc)
         if status in (401, 403):
@@ -206,13 +211,13 @@ def _call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | Non
         raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
                        f"{_server_message(exc)}") from None
     except (ConnectionError, TimeoutError) as exc:
-        raise _Unreachable(_one_line(exc)) from None
+        raise HubUnreachable(one_line(exc)) from None
     except OSError as exc:
-        raise HubError(f"{what}: {_one_line(exc)}") from None
+        raise HubError(f"{what}: {one_line(exc)}") from None
     except Exception as exc:  # httpx transport errors and the like
         if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
-            raise _Unreachable(_one_line(exc)) from None
-        raise HubError(f"{what}: unexpected answer from the Hub: {_one_line(exc)}") from None
+            raise HubUnreachable(one_line(exc)) from None
+        raise HubError(f"{what}: unexpected answer from the Hub: {one_line(exc)}") from None
 
 
 def _status(exc: Exception) -> int | None:
@@ -222,10 +227,10 @@ def _status(exc: Exception) -> int | None:
 
 def _server_message(exc: Exception) -> str:
     msg = getattr(exc, "server_message", None)
-    return _one_line(msg) if msg else _one_line(exc)
+    return one_line(msg) if msg else one_line(exc)
 
 
-def _one_line(exc: object) -> str:
+def one_line(exc: object) -> str:
     text = " ".join(str(exc).split())
     return text[:300] or type(exc).__name__
 
@@ -238,7 +243,7 @@ def search(query: str, limit: int = 20, *, token: str | None = None,
     ep = hub_endpoint(endpoint)
     api = _api(ep, _token(token))
     try:
-        return _call(lambda: [d.id for d in api.list_datasets(search=query, limit=limit)],
+        return hub_call(lambda: [d.id for d in api.list_datasets(search=query, limit=limit)],
                      f"search {query!r}", None)[:limit]  # type: ignore[no-any-return]
-    except _Unreachable as exc:
+    except HubUnreachable as exc:
         raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}") from None

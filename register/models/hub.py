@@ -18,18 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from register.cards.files import CARD_NAME, MAX_CARD_BYTES, read_limited, validate_dataset_id
-from register.cards.hub import hub_endpoint
-from register.errors import CardError, HubError, RegisterError
+from register.cards.hub import HubUnreachable, hub_call, hub_endpoint
+from register.errors import CardError, HubError
 from register.models.cards import WEIGHT_SUFFIXES, ModelCard, WeightFile, parse_model_bytes
 
 __all__ = ["fetch_model_cards"]
 
 _TIMEOUT = 30.0
 MAX_ANCESTORS = 64
-
-
-class HubUnreachable(Exception):
-    """The Hub cannot be reached at all (every further model would fail)."""
 
 
 def fetch_model_cards(
@@ -68,8 +64,8 @@ def fetch_model_cards(
 
 def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> ModelCard:
     source = f"{endpoint}/{model_id}"
-    info = _call(lambda: api.model_info(model_id, revision=revision, files_metadata=True,
-                                        timeout=_TIMEOUT), model_id, revision)
+    info = hub_call(lambda: api.model_info(model_id, revision=revision, files_metadata=True,
+                                           timeout=_TIMEOUT), model_id, revision, kind="model")
     sha = getattr(info, "sha", None) or revision
     weights: list[WeightFile] = []
     names: set[str] = set()
@@ -82,49 +78,9 @@ def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> 
             weights.append(WeightFile(s.rfilename, sha256, size))
     if getattr(info, "siblings", None) is not None and CARD_NAME not in names:
         raise CardError(source, f"the model repository has no {CARD_NAME}")
-    path = _call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
-                 model_id, revision, filename=CARD_NAME)
+    path = hub_call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
+                    model_id, revision, filename=CARD_NAME, kind="model")
     readme = read_limited(Path(path), MAX_CARD_BYTES, "card")
     gated = getattr(info, "gated", None)
     return parse_model_bytes(readme, model_id, source, sha, weights=weights,
                              hub_data={"gated": gated})
-
-
-def _call(fn: Any, model_id: str, revision: str | None, *, filename: str | None = None,
-          ) -> Any:
-    """Run a huggingface_hub call, turning its errors into one-line HubErrors."""
-    from huggingface_hub import errors as hf_errors
-
-    what = f"{model_id}/{filename}" if filename else model_id
-    try:
-        return fn()
-    except RegisterError:
-        raise
-    except hf_errors.GatedRepoError:
-        raise HubError(f"{model_id}: the model is gated; accept its conditions on the Hub "
-                       "and set HF_TOKEN", hint="export HF_TOKEN=hf_...") from None
-    except hf_errors.RepositoryNotFoundError:
-        raise HubError(f"{model_id}: model not found on the Hub (or private without a "
-                       "valid HF_TOKEN)") from None
-    except hf_errors.RevisionNotFoundError:
-        raise HubError(f"{model_id}: revision {revision!r} not found") from None
-    except hf_errors.LocalEntryNotFoundError as exc:
-        raise HubUnreachable(_one_line(exc.__cause__ or exc)) from None
-    except hf_errors.EntryNotFoundError:
-        raise CardError(what, "file not found in the model repository") from None
-    except hf_errors.HfHubHTTPError as exc:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-        raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
-                       f"{_one_line(exc)}") from None
-    except (ConnectionError, TimeoutError) as exc:
-        raise HubUnreachable(_one_line(exc)) from None
-    except OSError as exc:
-        raise HubError(f"{what}: {_one_line(exc)}") from None
-    except Exception as exc:
-        if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
-            raise HubUnreachable(_one_line(exc)) from None
-        raise HubError(f"{what}: unexpected answer from the Hub: {_one_line(exc)}") from None
-
-
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
