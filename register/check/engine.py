@@ -29,7 +29,8 @@ choice and conflicts (steps 4-5) in :mod:`register.check.sharealike`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -43,10 +44,9 @@ from register.check.result import (
     AppliedClearance,
     CheckResult,
     CheckWarning,
-    DatasetObligation,
-    DatasetVerdict,
+    DatasetTemplate,
+    DatasetVerdicts,
     Obligation,
-    Reason,
     as_kind,
     as_use,
     as_verdict,
@@ -156,8 +156,31 @@ def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | Non
     return None, expired
 
 
-def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
+@dataclass(frozen=True)
+class _Shape:
+    """What one shape of dataset evaluates to, once: its options and the warnings each
+    dataset of the shape adds (without its id)."""
+
+    options: list[Option]
+    warns: tuple[str, ...]  # rights warnings (rule 11), "pd-unknown" for rule 9's warning
+    expired: tuple[str, ...]  # expired clearances (rule 13)
+
+
+def _shape_key(facts: DatasetFacts, use: str, on: date) -> tuple[Any, ...]:
+    """Datasets with equal keys get equal options, reasons and warnings (before their id is
+    added).  Clearances for other uses play no part; one for this use joins the key."""
+    clearance, expired = _clearance(facts, use, on)
+    cleared = (
+        (clearance.use, clearance.by, clearance.reason, clearance.until)
+        if clearance is not None else None
+    )
+    return (facts.license, facts.license_needs_review, facts.license_reason, facts.rights,
+            cleared, tuple(expired))
+
+
+def _evaluate_shape(ctx: Context, facts: DatasetFacts, is_base: bool) -> _Shape:
     base_found: list[tuple[str, str, str]] = []
+    warns: list[str] = []
     expr = (facts.license or "").strip()
     options = license_options(expr) if expr else None
     if not expr:
@@ -180,16 +203,10 @@ def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
             (str(rule), str(verdict), str(msg))
             for rule, verdict, msg in facts.extra.get("lineage", ()))
     else:
-        found, warns = ctx.rights(facts.rights or RightsRecord())
+        found, rights_warns = ctx.rights(facts.rights or RightsRecord())
         base_found.extend(found)
-        for w in warns:
-            if w == "pd-unknown":
-                ctx.pd_unknown.append(facts.id)
-            else:
-                ctx.warnings.append(("11", (facts.id,), f"{facts.id}: {w}"))
+        warns.extend(rights_warns)
     clearance, expired = _clearance(facts, ctx.use, ctx.on)
-    for msg in expired:
-        ctx.warnings.append(("13", (facts.id,), f"{facts.id}: {msg}"))
 
     out: list[Option] = []
     for keys in options or [()]:
@@ -219,7 +236,27 @@ def _evaluate_entry(ctx: Context, facts: DatasetFacts, is_base: bool) -> Entry:
                     ("13", f"the {ctx.use} clearance by {clearance.by} cannot lift blocked")
                 )
         out.append(option)
-    return Entry(facts, is_base, out)
+    return _Shape(out, tuple(warns), tuple(expired))
+
+
+def _entry(ctx: Context, shapes: dict[tuple[Any, ...], _Shape], facts: DatasetFacts,
+           is_base: bool) -> Entry:
+    """The dataset's entry, its shape evaluated only the first time it is met."""
+    key = (is_base, *_shape_key(facts, ctx.use, ctx.on))
+    if is_base:  # the lineage findings are the base model's own
+        key = (*key, id(facts))
+    shape = shapes.get(key)
+    if shape is None:
+        shape = shapes[key] = _evaluate_shape(ctx, facts, is_base)
+    fid = facts.id
+    for w in shape.warns:
+        if w == "pd-unknown":
+            ctx.pd_unknown.append(fid)
+        else:
+            ctx.warnings.append(("11", (fid,), f"{fid}: {w}"))
+    for msg in shape.expired:
+        ctx.warnings.append(("13", (fid,), f"{fid}: {msg}"))
+    return Entry(fid, facts.license, is_base, shape.options)
 
 
 # --------------------------------------------------------------------------- the check
@@ -238,7 +275,7 @@ _KIND_TEXT = {
 
 
 def check(
-    facts: Sequence[DatasetFacts],
+    facts: Iterable[DatasetFacts],
     *,
     use: str,
     commercial: bool | None = None,
@@ -258,7 +295,8 @@ def check(
     kb = kb if kb is not None else default_kb()
     ctx = Context(use, commercial, canonical_region, on, policy, kb)
 
-    entries = [_evaluate_entry(ctx, f, False) for f in facts]
+    shapes: dict[tuple[Any, ...], _Shape] = {}
+    entries = [_entry(ctx, shapes, f, False) for f in facts]
     if base_model is not None:
         if use == "release-data":
             ctx.warnings.append(
@@ -271,58 +309,41 @@ def check(
                 )
             )
         else:
-            entries.append(_evaluate_entry(ctx, base_model, True))
+            entries.append(_entry(ctx, shapes, base_model, True))
     choose_options(entries, use)
 
     conflicts_out, conflict_reasons = conflict_findings(ctx, entries)
 
-    datasets_out: list[DatasetVerdict] = []
-    kinds: dict[str, tuple[set[str], set[str]]] = {}
+    # Each distinct (option chosen, OR note, conflict reasons) gives one template; a dataset
+    # is a row (id, license, template).
+    templates: dict[tuple[Any, ...], tuple[DatasetTemplate, tuple[str, ...]]] = {}
+    rows: list[tuple[str, str | None, DatasetTemplate]] = []
+    kind_ids: dict[str, set[str]] = {}
+    kind_licenses: dict[str, set[str]] = {}
     sa_accepts: list[tuple[str, frozenset[str]]] = []
     for e in entries:
         opt = e.options[e.chosen]
-        fid = e.facts.id
-        reasons = list(opt.reasons) + (e.extra_reasons or [])
-        verdict = opt.verdict
-        extra = conflict_reasons.get(fid)
-        if extra:
-            reasons.extend(extra)
-            verdict = "blocked"
-        obligations = []
-        for o in opt.obligations:
-            obligations.append(
-                DatasetObligation(as_kind(o.kind), o.rule, o.license, f"{fid}: {o.message}")
-            )
-            slot = kinds.setdefault(o.kind, (set(), set()))
-            slot[0].add(fid)
-            slot[1].add(o.license)
-        if any(o.kind == "share-alike" for o in opt.obligations):
-            sa_accepts.extend(opt.sa)
-        c = opt.cleared_by
-        datasets_out.append(
-            DatasetVerdict(
-                id=fid,
-                license=e.facts.license,
-                verdict=as_verdict(verdict),
-                reasons=tuple(
-                    Reason(r, f"{fid}: {m}")
-                    for r, m in sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))
-                ),
-                obligations=tuple(sorted(obligations, key=lambda o: (o.kind, o.license))),
-                chosen_option=opt.label if len(e.options) > 1 else None,
-                clearance=(
-                    AppliedClearance(as_use(c.use), c.by, c.reason, c.until)
-                    if c is not None
-                    else None
-                ),
-                base_model=e.is_base,
-            )
-        )
-    datasets_out.sort(key=lambda d: (not d.base_model, d.id, d.license or ""))
+        fid = e.id
+        extra = tuple(conflict_reasons.get(fid, ()))
+        key = (id(opt), e.extra_reasons, extra, e.is_base, len(e.options) > 1)
+        hit = templates.get(key)
+        if hit is None:
+            hit = templates[key] = _template(e, opt, extra)
+            for o in opt.obligations:
+                kind_licenses.setdefault(o.kind, set()).add(o.license)
+            if any(o.kind == "share-alike" for o in opt.obligations):
+                sa_accepts.extend(opt.sa)
+        template, kinds_of = hit
+        for kind in kinds_of:
+            kind_ids.setdefault(kind, set()).add(fid)
+        rows.append((fid, e.license, template))
+    rows.sort(key=lambda r: (not r[2].base_model, r[0], r[1] or ""))
+    datasets_out = DatasetVerdicts(rows)
+    kinds = {k: (kind_ids[k], kind_licenses[k]) for k in kind_ids}
 
     obligations_out = []
     for kind in sorted(kinds):
-        kind_ids, lics = kinds[kind]
+        ids_of_kind, lics = kinds[kind]
         text = _KIND_TEXT.get(kind, kind)
         if kind == "share-alike":
             feasible = meet(None, sa_accepts)
@@ -338,7 +359,7 @@ def check(
         obligations_out.append(
             Obligation(
                 kind=as_kind(kind),
-                datasets=tuple(sorted(kind_ids)),
+                datasets=tuple(sorted(ids_of_kind)),
                 licenses=tuple(sorted(lics)),
                 message=f"{text} ({', '.join(sorted(lics))})",
             )
@@ -360,18 +381,46 @@ def check(
     warnings_out.sort(key=lambda w: (_rule_key(w.rule), w.message, w.datasets))
 
     return CheckResult(
-        verdict=as_verdict(worst([d.verdict for d in datasets_out])),
+        verdict=as_verdict(worst({t.verdict for t, _ in templates.values()})),
         use=as_use(use),
         commercial=commercial,
         region=canonical_region,
         on=on,
         policy=policy.name,
-        datasets=tuple(datasets_out),
+        datasets=datasets_out,
         conflicts=tuple(sorted(conflicts_out, key=lambda c: (c.licenses, c.datasets))),
         obligations=tuple(obligations_out),
         warnings=tuple(warnings_out),
         schema_version=SCHEMA_VERSION,
     )
+
+
+def _template(
+    e: Entry, opt: Option, conflict: tuple[tuple[str, str], ...]
+) -> tuple[DatasetTemplate, tuple[str, ...]]:
+    """The verdict every dataset with this chosen option, OR note and conflicts gets, and
+    the obligation kinds it owes."""
+    reasons = list(opt.reasons) + list(e.extra_reasons)
+    verdict = opt.verdict
+    if conflict:
+        reasons.extend(conflict)
+        verdict = "blocked"
+    obligations = sorted(
+        ((as_kind(o.kind), o.rule, o.license, o.message) for o in opt.obligations),
+        key=lambda o: (o[0], o[2]),
+    )
+    c = opt.cleared_by
+    template = DatasetTemplate(
+        verdict=as_verdict(verdict),
+        reasons=tuple(sorted(set(reasons), key=lambda x: (_rule_key(x[0]), x[1]))),
+        obligations=tuple(obligations),
+        chosen_option=opt.label if len(e.options) > 1 else None,
+        clearance=(
+            AppliedClearance(as_use(c.use), c.by, c.reason, c.until) if c is not None else None
+        ),
+        base_model=e.is_base,
+    )
+    return template, tuple(dict.fromkeys(o.kind for o in opt.obligations))
 
 
 def _rule_key(rule: str) -> tuple[float, str]:

@@ -6,6 +6,7 @@ They carry no database or CLI concerns: the store builds them from rows, the che
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, cast
@@ -61,10 +62,12 @@ class RightsRecordJSON(TypedDict):
     retain_until: str | None
 
 
-def worst(verdicts: list[str] | tuple[str, ...]) -> str:
+_RANK: dict[str, int] = {v: i for i, v in enumerate(VERDICTS)}
+
+
+def worst(verdicts: Iterable[str]) -> str:
     """The worst of several verdicts (``allowed`` for none)."""
-    rank = {v: i for i, v in enumerate(VERDICTS)}
-    return max(verdicts, key=rank.__getitem__, default="allowed")
+    return max(verdicts, key=_RANK.__getitem__, default="allowed")
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ when a clearance applied), ``base_model`` (only ``true``, for the base model) an
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal, cast
+from typing import Literal, cast, overload
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -230,6 +231,84 @@ class DatasetVerdict:
 
 
 @dataclass(frozen=True)
+class DatasetTemplate:
+    """What every dataset of one shape gets: a :class:`DatasetVerdict` without the id.
+
+    ``reasons`` and ``obligations`` hold the messages without the ``"<id>: "`` prefix, already
+    in output order; :meth:`verdict_for` adds the dataset."""
+
+    verdict: Verdict
+    reasons: tuple[tuple[str, str], ...]  # (rule, message)
+    obligations: tuple[tuple[ObligationKind, str, str, str], ...]  # (kind, rule, license, msg)
+    chosen_option: str | None = None
+    clearance: AppliedClearance | None = None
+    base_model: bool = False
+
+    def verdict_for(self, dataset_id: str, license: str | None) -> DatasetVerdict:
+        pre = dataset_id + ": "
+        return DatasetVerdict(
+            id=dataset_id,
+            license=license,
+            verdict=self.verdict,
+            reasons=tuple(Reason(r, pre + m) for r, m in self.reasons),
+            obligations=tuple(
+                DatasetObligation(k, r, lic, pre + m) for k, r, lic, m in self.obligations
+            ),
+            chosen_option=self.chosen_option,
+            clearance=self.clearance,
+            base_model=self.base_model,
+        )
+
+
+class DatasetVerdicts(Sequence[DatasetVerdict]):
+    """The datasets of a check result, built on demand from ``(id, license, template)`` rows.
+
+    A 50,000-dataset check holds one small row per dataset and one template per shape, not
+    50,000 verdicts with their reasons; iterating yields equal :class:`DatasetVerdict`s, and
+    the sequence compares equal to a tuple of them."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[tuple[str, str | None, DatasetTemplate]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> DatasetVerdict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[DatasetVerdict, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> DatasetVerdict | tuple[DatasetVerdict, ...]:
+        if isinstance(index, slice):
+            return tuple(t.verdict_for(i, lic) for i, lic, t in self._rows[index])
+        i, lic, t = self._rows[index]
+        return t.verdict_for(i, lic)
+
+    def __iter__(self) -> Iterator[DatasetVerdict]:
+        for i, lic, t in self._rows:
+            yield t.verdict_for(i, lic)
+
+    def dicts(self) -> Iterator[DatasetVerdictJSON]:
+        """Each dataset's JSON object, one at a time (the streamed JSON output)."""
+        for i, lic, t in self._rows:
+            yield t.verdict_for(i, lic).to_dict()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, list, DatasetVerdicts)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"DatasetVerdicts({len(self)} datasets)"
+
+
+@dataclass(frozen=True)
 class Conflict:
     """A share-alike conflict (rule 5) between ``licenses``, held by ``datasets``."""
 
@@ -279,7 +358,7 @@ class CheckResult:
     region: str | None
     on: date
     policy: str
-    datasets: tuple[DatasetVerdict, ...] = ()
+    datasets: Sequence[DatasetVerdict] = ()
     conflicts: tuple[Conflict, ...] = ()
     obligations: tuple[Obligation, ...] = ()
     warnings: tuple[CheckWarning, ...] = ()

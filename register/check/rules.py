@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from register.check.facts import Clearance, DatasetFacts, RightsRecord, worst
+from register.check.facts import Clearance, RightsRecord, worst
 from register.check.policy import Policy
 from register.licenses.catalog import KnowledgeBase, LicenseTerms
 from register.rights.regions import ANY, expand_regions
@@ -54,13 +54,18 @@ class Option:
     cleared_by: Clearance | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    facts: DatasetFacts
+    """One dataset (or the base model) of a check.  ``options`` is shared by every dataset of
+    the same shape (license, review state, rights record, clearance), which is evaluated once;
+    ``chosen`` and ``extra_reasons`` are this dataset's OR resolution (rule 12)."""
+
+    id: str
+    license: str | None
     is_base: bool
     options: list[Option]
     chosen: int = 0
-    extra_reasons: list[tuple[str, str]] | None = None
+    extra_reasons: tuple[tuple[str, str], ...] = ()
 
 
 class Context:

@@ -25,43 +25,55 @@ def meet(
 
 
 def choose_options(entries: list[Entry], use: str) -> None:
-    """Rule 12: resolve each OR to its best option for the whole corpus."""
+    """Rule 12: resolve each OR to its best option for the whole corpus.
+
+    Datasets of one shape share their options: single-option shapes narrow the feasible
+    outbound set once each (intersection is idempotent), and an OR's ranking is computed
+    once per (shape, feasible set) it meets, in id order as if each dataset were ranked."""
     feasible: frozenset[str] | None = None
-    seen: set[str] = set()
+    done: set[int] = set()
     for e in entries:
-        if len(e.options) == 1:
-            fresh = [s for s in e.options[0].sa if s[0] not in seen]
-            seen.update(s[0] for s in fresh)
-            feasible = meet(feasible, fresh)
+        if len(e.options) == 1 and id(e.options) not in done:
+            done.add(id(e.options))
+            feasible = meet(feasible, e.options[0].sa)
     multi = sorted(
-        (e for e in entries if len(e.options) > 1),
-        key=lambda e: (e.facts.id, e.facts.license or ""),
+        (e for e in entries if len(e.options) > 1), key=lambda e: (e.id, e.license or "")
     )
+    memo: dict[tuple[int, frozenset[str] | None], tuple[int, tuple[tuple[str, str], ...]]] = {}
     for e in multi:
-        ranked = []
-        for i, opt in enumerate(e.options):
-            new = meet(feasible, opt.sa)
-            conflict = bool(opt.sa) and new is not None and not new
-            verdict = opt.verdict
-            if conflict and use in DISTRIBUTION_USES:
-                verdict = "blocked"
-            kinds = {o.kind for o in opt.obligations}
-            ranked.append((_RANK[verdict], conflict, len(kinds), i))
-        best = min(ranked)
-        e.chosen = best[3]
+        key = (id(e.options), feasible)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _rank(e, feasible, use)
+        e.chosen, e.extra_reasons = hit
         feasible = meet(feasible, e.options[e.chosen].sa)
-        lines = "; ".join(
-            f"{e.options[r[3]].label}: {e.options[r[3]].verdict}"
-            + (" with a share-alike conflict" if r[1] else "")
-            for r in ranked
-        )
-        e.extra_reasons = [
-            (
-                "12",
-                f"license {e.facts.license} is satisfied by its best option "
-                f"{e.options[e.chosen].label} ({lines})",
-            )
-        ]
+
+
+def _rank(
+    e: Entry, feasible: frozenset[str] | None, use: str
+) -> tuple[int, tuple[tuple[str, str], ...]]:
+    ranked = []
+    for i, opt in enumerate(e.options):
+        new = meet(feasible, opt.sa)
+        conflict = bool(opt.sa) and new is not None and not new
+        verdict = opt.verdict
+        if conflict and use in DISTRIBUTION_USES:
+            verdict = "blocked"
+        kinds = {o.kind for o in opt.obligations}
+        ranked.append((_RANK[verdict], conflict, len(kinds), i))
+    chosen = min(ranked)[3]
+    lines = "; ".join(
+        f"{e.options[r[3]].label}: {e.options[r[3]].verdict}"
+        + (" with a share-alike conflict" if r[1] else "")
+        for r in ranked
+    )
+    return chosen, (
+        (
+            "12",
+            f"license {e.license} is satisfied by its best option "
+            f"{e.options[chosen].label} ({lines})",
+        ),
+    )
 
 
 def conflicts(entries: list[Entry]) -> list[tuple[list[str], list[str]]]:
@@ -69,7 +81,7 @@ def conflicts(entries: list[Entry]) -> list[tuple[list[str], list[str]]]:
     by_license: dict[str, tuple[frozenset[str], set[str]]] = {}
     for e in entries:
         for lid, accept in e.options[e.chosen].sa:
-            by_license.setdefault(lid, (accept, set()))[1].add(e.facts.id)
+            by_license.setdefault(lid, (accept, set()))[1].add(e.id)
     lids = sorted(by_license)
     pairs = []
     for i, a in enumerate(lids):
