@@ -1,12 +1,11 @@
-"""Benchmark the corpus check engine alone (no store, no CLI).
+"""Synthetic corpora for the check engine benchmark (``bench/bench_check.py --engine``).
 
-    .venv/bin/python bench/bench_check_engine.py [--repeat 5]
+    .venv/bin/python bench/bench_check.py --engine   # the one entry point
 
-Builds synthetic corpora of 10 to 10,000 datasets with a mix of real licenses from the
-built-in knowledge base (permissive, share-alike, non-commercial, ND, OR expressions, AI
-licenses, NOASSERTION), a quarter of them with rights records and a few with clearances,
-and times ``register.check.engine.check`` for each use.  Prints the best wall time of the repeats
-in ms and per dataset in microseconds; the engine should grow linearly.
+:func:`corpus` builds corpora of any size with a mix of real licenses from the built-in
+knowledge base (permissive, share-alike, non-commercial, ND, OR expressions, AI licenses,
+NOASSERTION), a quarter of them with rights records and a few with clearances.  Running this
+file still times the engine alone (``--sizes``, ``--repeat``), as ``bench_check.py --engine``.
 """
 
 from __future__ import annotations
@@ -14,16 +13,13 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from register.check.engine import check  # noqa: E402
 from register.check.facts import USES, Clearance, DatasetFacts, RightsRecord  # noqa: E402
-from register.check.policy import default_policy  # noqa: E402
-from register.licenses.catalog import KnowledgeBase  # noqa: E402
 
 LICENSES = [
     "CC-BY-4.0",
@@ -79,28 +75,13 @@ def corpus(n: int, seed: int = 7) -> list[DatasetFacts]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from bench_check import bench_engine
+
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--sizes", default="10,100,1000,10000")
+    ap.add_argument("--sizes", default="10,1000,10000,50000")
     args = ap.parse_args()
-    kb = KnowledgeBase.load()
-    policy = default_policy()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    check(corpus(50), use="service", region="DE", on=ON, policy=policy, kb=kb)  # warm-up
-    print(f"{'datasets':>9} {'use':>16} {'best ms':>9} {'µs/dataset':>11} verdict")
-    for n in sizes:
-        facts = corpus(n)
-        for use in USES:
-            best = float("inf")
-            result = None
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                result = check(facts, use=use, region="DE", on=ON, policy=policy, kb=kb)
-                best = min(best, time.perf_counter() - t0)
-            assert result is not None
-            print(
-                f"{n:>9} {use:>16} {best * 1e3:>9.2f} {best * 1e6 / n:>11.1f} {result.verdict}"
-            )
+    bench_engine([int(s) for s in args.sizes.split(",")], args.repeat)
 
 
 if __name__ == "__main__":

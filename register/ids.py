@@ -22,6 +22,7 @@ __all__ = ["MAX_ID_LENGTH", "dataset_id_problem"]
 MAX_ID_LENGTH = 256
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_PLAIN = re.compile(r"[!-\[\]-~]+")
 
 
 def _bad_char(ch: str) -> bool:
@@ -37,7 +38,8 @@ def dataset_id_problem(value: Any) -> str | None:
         return f"dataset id is longer than {MAX_ID_LENGTH} characters"
     if value != value.strip():
         return f"dataset id {value!r} has leading or trailing blanks"
-    bad = next((ch for ch in value if _bad_char(ch)), None)
+    # printable ASCII without blank or backslash holds no bad character (the common case)
+    bad = None if _PLAIN.fullmatch(value) else next((ch for ch in value if _bad_char(ch)), None)
     if bad is not None:
         if bad.isspace() or unicodedata.category(bad).startswith("Z"):
             return f"dataset id {value!r} contains whitespace"

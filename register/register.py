@@ -164,6 +164,16 @@ class Register(ModelVerbs):
         expiring_within: int | None = None, today: date | None = None,
     ) -> list[DatasetSummary]:
         """Datasets with their effective license and review state, filtered."""
+        return list(self.iter_datasets(
+            license=license, needs_review=needs_review, personal_data=personal_data,
+            region=region, expiring_within=expiring_within, today=today))
+
+    def iter_datasets(
+        self, *, license: str | None = None, needs_review: bool = False,
+        personal_data: str | None = None, region: str | None = None,
+        expiring_within: int | None = None, today: date | None = None,
+    ) -> Iterator[DatasetSummary]:
+        """:meth:`list_datasets` one dataset at a time, streamed from the store."""
         from register.check.review import dataset_review, missing_terms
         from register.licenses.expressions import license_key_set as key_set
         from register.rights import record as rights_mod
@@ -178,7 +188,6 @@ class Register(ModelVerbs):
                 terms_cache[expression] = missing_terms(expression, self.kb)
             return terms_cache[expression]
 
-        out: list[DatasetSummary] = []
         retain_before = today + timedelta(days=expiring_within) \
             if expiring_within is not None else None
         with read_connection(self.engine) as conn:
@@ -198,8 +207,7 @@ class Register(ModelVerbs):
                     continue
                 if region_code and not rights_mod.usable_in_region(record, region_code):
                     continue
-                out.append(summary)
-        return out
+                yield summary
 
     def show(self, dataset_id: str) -> DatasetView:
         """One dataset: identity, license (raw, declared, concluded), rights, history."""
@@ -386,11 +394,15 @@ class Register(ModelVerbs):
         validate_use(use)
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
-        facts = self.facts(datasets, strict=strict)
         commercial = not (non_commercial or use == "research")
         base = self.base_model_facts(base_model, commercial) if base_model else None
-        return run_check(facts, use=use, commercial=commercial, region=region,
-                         on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
+        wanted: list[tuple[str, str | None]] = [
+            (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
+            for item in datasets]
+        with self._reading() as conn:  # the facts streamed into the engine
+            return run_check(queries.iter_facts(conn, wanted, strict=strict), use=use,
+                             commercial=commercial, region=region, on=on or date.today(),
+                             policy=pol, kb=self.kb, base_model=base)
 
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),

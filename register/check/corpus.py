@@ -21,6 +21,7 @@ hold, and the check marks it "stated, not verified".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from register.ids import dataset_id_problem
 from register.licenses.expressions import expression_syntax_error
 from register.safe_yaml import load_yaml_file
 
+_PLAIN = re.compile(r"[!-~]+")  # printable ASCII, no blank: nothing left to look for
 _CORPUS_KEYS = ("name", "description", "base_model", "datasets")
 _ENTRY_KEYS = ("id", "revision")
 _BASE_KEYS = ("id", "license")
@@ -91,7 +93,8 @@ def _check_id(value: Any, origin: str, field: str) -> str:
     ident = value.strip()
     if not ident:
         raise _fail(origin, field, "must not be empty")
-    if any(ch.isspace() for ch in ident) or any(ord(ch) < 32 for ch in ident):
+    if not _PLAIN.fullmatch(ident) and (
+            any(ch.isspace() for ch in ident) or any(ord(ch) < 32 for ch in ident)):
         raise _fail(origin, field, f"{ident!r} must not contain whitespace")
     return ident
 

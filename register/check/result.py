@@ -14,10 +14,11 @@ when a clearance applied), ``base_model`` (only ``true``, for the base model) an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal, cast, overload
+from typing import Any, Literal, cast, overload
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -260,6 +261,40 @@ class DatasetTemplate:
         )
 
 
+    def json_parts(self) -> tuple[str, ...]:
+        """This template's JSON object (keys sorted, C-encoder spacing) cut where each dataset
+        puts its escaped id: ``"id"`` and every message prefix; the license goes after the
+        first part (see :meth:`DatasetVerdicts.json_lines`)."""
+        enc = _ENCODER.encode
+        head: list[str] = []
+        if self.base_model:
+            head.append('"base_model": true')
+        if self.chosen_option is not None:
+            head.append(f'"chosen_option": {enc(self.chosen_option)}')
+        if self.clearance is not None:
+            head.append(f'"cleared_by": {enc(self.clearance.by)}')
+            head.append(f'"clearance": {enc(self.clearance.to_dict())}')
+        parts = ["{" + "".join(h + ", " for h in head) + '"id": "', '", "license": ']
+        # part 1 starts after the license; each later cut is a message's "<id>: " prefix
+        tail = ', "obligations": ['
+        for n, (kind, rule, lic, msg) in enumerate(self.obligations):
+            tail += (", " if n else "") + (
+                f'{{"kind": {enc(kind)}, "license": {enc(lic)}, "message": "')
+            parts.append(tail)
+            tail = enc(": " + msg)[1:] + f', "rule": {enc(rule)}}}'
+        tail += '], "reasons": ['
+        for n, (rule, msg) in enumerate(self.reasons):
+            tail += (", " if n else "") + '{"message": "'
+            parts.append(tail)
+            tail = enc(": " + msg)[1:] + f', "rule": {enc(rule)}}}'
+        tail += f'], "verdict": {enc(self.verdict)}}}'
+        parts.append(tail)
+        return tuple(parts)
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 class DatasetVerdicts(Sequence[DatasetVerdict]):
     """The datasets of a check result, built on demand from ``(id, license, template)`` rows.
 
@@ -290,6 +325,18 @@ class DatasetVerdicts(Sequence[DatasetVerdict]):
     def __iter__(self) -> Iterator[DatasetVerdict]:
         for i, lic, t in self._rows:
             yield t.verdict_for(i, lic)
+
+    def json_lines(self) -> Iterator[str]:
+        """Each dataset's JSON object as text (what :meth:`dicts` encodes to, keys sorted),
+        from its template's pre-encoded parts: only the id and license are encoded here."""
+        enc = _ENCODER.encode
+        cache: dict[int, tuple[str, ...]] = {}
+        for i, lic, t in self._rows:
+            parts = cache.get(id(t))
+            if parts is None:
+                parts = cache[id(t)] = t.json_parts()
+            eid = enc(i)[1:-1]
+            yield parts[0] + eid + parts[1] + enc(lic) + eid.join(parts[2:])
 
     def dicts(self) -> Iterator[DatasetVerdictJSON]:
         """Each dataset's JSON object, one at a time (the streamed JSON output)."""
@@ -385,6 +432,32 @@ class CheckResult:
     def with_corpus(self, name: str) -> CheckResult:
         """The same result, naming the corpus file it was computed for."""
         return replace(self, corpus=name)
+
+    def dataset_json_lines(self) -> Iterator[str]:
+        """Each dataset's JSON object as text (keys sorted), one at a time: what
+        ``register check --format json`` streams."""
+        ds = self.datasets
+        if isinstance(ds, DatasetVerdicts):
+            return ds.json_lines()
+        return (_ENCODER.encode(d.to_dict()) for d in ds)
+
+    def to_dict_without_datasets(self) -> dict[str, Any]:
+        """Every key of :meth:`to_dict` but ``datasets``."""
+        out: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "verdict": self.verdict,
+            "use": self.use,
+            "commercial": self.commercial,
+            "region": self.region,
+            "on": self.on.isoformat(),
+            "policy": self.policy,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "obligations": [o.to_dict() for o in self.obligations],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+        if self.corpus is not None:
+            out["corpus"] = self.corpus
+        return out
 
     def to_dict(self) -> CheckResultJSON:
         """The SPEC section 4 JSON object (``register check --format json``)."""

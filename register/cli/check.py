@@ -21,12 +21,8 @@ from register.cli._common import (
     resolve_format,
 )
 from register.errors import UsageError
-from register.render.checkview import CHECK_COLUMNS, check_row_dicts, print_check_report
-from register.render.formats import (
-    OutputFormat,
-    to_csv,
-    to_json,
-)
+from register.render.checkview import CHECK_COLUMNS, iter_check_row_dicts, print_check_report
+from register.render.formats import Encoded, OutputFormat, write_csv, write_json
 
 if TYPE_CHECKING:
     from register.check.result import CheckResult
@@ -124,10 +120,11 @@ def check(
         else:
             result = run()
     f = resolve_format(fmt)
-    if f is OutputFormat.json:
-        sys.stdout.write(to_json(result.to_dict()))
+    if f is OutputFormat.json:  # streamed: one dataset at a time
+        write_json({**result.to_dict_without_datasets(),
+                    "datasets": Encoded(result.dataset_json_lines())})
     elif f is OutputFormat.csv:
-        sys.stdout.write(to_csv(check_row_dicts(result), CHECK_COLUMNS))
+        write_csv(iter_check_row_dicts(result), CHECK_COLUMNS)
     else:
         print_check_report(result)
     raise typer.Exit(result.exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,7 +10,7 @@ import typer
 
 from register.cli._common import FormatOption, emit, open_register, resolve_format
 from register.render.cells import cell_text
-from register.render.formats import OutputFormat, to_json
+from register.render.formats import OutputFormat, to_json, write_csv, write_json
 
 if TYPE_CHECKING:
     from register.views import DatasetListJSON, DatasetView
@@ -68,17 +69,26 @@ def list_datasets(
 
     if personal_data and personal_data not in ("yes", "no", "unknown"):
         raise UsageError("--personal-data must be yes, no or unknown")
+    f = resolve_format(fmt)
     with open_register(ctx) as reg:
-        summaries = reg.list_datasets(
+        lazy = reg.iter_datasets(
             license=license,
             needs_review=needs_review,
             personal_data=personal_data,
             region=region,
             expiring_within=expiring_within,
         )
-    data: DatasetListJSON = {"datasets": [s.to_dict() for s in summaries]}
+        # the first row before any output: a bad filter fails before the JSON starts
+        summaries = itertools.chain(list(itertools.islice(lazy, 1)), lazy)
+        if f is OutputFormat.json:  # streamed, one dataset at a time
+            write_json({"datasets": (s.to_dict() for s in summaries)})
+            return
+        if f is OutputFormat.csv:
+            write_csv((s.to_dict() for s in summaries), LIST_COLUMNS)
+            return
+        data: DatasetListJSON = {"datasets": [s.to_dict() for s in summaries]}
     rows = [dict(r) for r in data["datasets"]]
-    emit(data, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
+    emit(data, rows, LIST_COLUMNS, f, title=f"{len(rows)} dataset(s)")
 
 
 def show(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from register.render.cells import LIST_SEPARATOR
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECK_COLUMNS", "LIST_SEPARATOR", "CheckRow", "check_row_dicts", "check_rows",
-    "print_check_report",
+    "iter_check_row_dicts", "print_check_report",
 ]
 
 CHECK_COLUMNS: tuple[str, ...] = (
@@ -57,7 +57,9 @@ class CheckRow:
     message: str
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return {"section": self.section, "datasets": self.datasets, "license": self.license,
+                "verdict": self.verdict, "rule": self.rule, "kind": self.kind,
+                "message": self.message}
 
 
 def _join(items: tuple[str, ...]) -> str:
@@ -115,7 +117,12 @@ def check_rows(result: CheckResult) -> Iterator[CheckRow]:
 
 def check_row_dicts(result: CheckResult) -> list[dict[str, str | None]]:
     """:func:`check_rows` as mappings column -> cell (for the table and CSV writers)."""
-    return [row.as_dict() for row in check_rows(result)]
+    return list(iter_check_row_dicts(result))
+
+
+def iter_check_row_dicts(result: CheckResult) -> Iterator[dict[str, str | None]]:
+    """:func:`check_row_dicts` one row at a time (the streamed CSV output)."""
+    return (row.as_dict() for row in check_rows(result))
 
 
 def print_check_report(result: CheckResult, stream: TextIO | None = None) -> None:

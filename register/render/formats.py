@@ -12,7 +12,7 @@ import io
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TextIO
 
@@ -36,6 +36,73 @@ def to_json(data: Any) -> str:
     if isinstance(data, dict) and "schema_version" not in data:
         data = {"schema_version": SCHEMA_VERSION, **data}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+_BATCH = 1000  # lines per write
+
+
+class Encoded:
+    """An array for :func:`write_json` whose elements are already JSON text (one object each,
+    keys sorted), e.g. :meth:`register.check.result.CheckResult.dataset_json_lines`."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        self.items = items
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def write_json(data: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """Write the JSON object ``data`` (plus ``schema_version``) to ``stream``, streamed.
+
+    The keys are sorted and the object indented like :func:`to_json`, but each element of a
+    top-level array is written on one line by the C encoder, one at a time: an array may be
+    an iterator (``register list``'s rows, a check's datasets), so the whole document is
+    never held.  ``json.loads`` of the output equals ``json.loads(to_json(data))``."""
+    out = stream or sys.stdout
+    if "schema_version" not in data:
+        data = {"schema_version": SCHEMA_VERSION, **data}
+    encode = _ENCODER.encode
+    keys = sorted(data)
+    out.write("{")
+    for n, key in enumerate(keys):
+        value = data[key]
+        out.write(("\n" if n == 0 else ",\n") + f"  {encode(key)}: ")
+        item_encode: Callable[[Any], str]
+        if isinstance(value, Encoded):
+            value, item_encode = value.items, _as_is
+        elif isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            out.write(encode(value))
+            continue
+        else:
+            item_encode = encode
+        out.write("[")
+        batch: list[str] = []
+        first = True
+        for item in value:
+            batch.append(("\n    " if first else ",\n    ") + item_encode(item))
+            first = False
+            if len(batch) >= _BATCH:
+                out.write("".join(batch))
+                batch.clear()
+        out.write("".join(batch) + ("]" if first else "\n  ]"))
+    out.write("\n}\n")
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
+              stream: TextIO | None = None) -> None:
+    """:func:`to_csv`, written row by row to ``stream`` (``rows`` may be an iterator)."""
+    out = stream or sys.stdout
+    write_csv_rows(out, [columns])
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append([escape_cell(cell_text(row.get(c))) for c in columns])
+        if len(batch) >= _BATCH:
+            write_csv_rows(out, batch)
+            batch.clear()
+    write_csv_rows(out, batch)
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

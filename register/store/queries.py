@@ -46,6 +46,7 @@ __all__ = [
     "existing_ids",
     "facts",
     "ingest_state",
+    "iter_facts",
     "iter_export_rows",
     "list_rows",
     "metadata_and_rights",
@@ -160,7 +161,7 @@ def list_rows(conn: Connection, *, personal_data: str | None = None,
     if retain_before is not None:
         stmt = stmt.where(_D.c.retain_until.is_not(None)).where(
             _D.c.retain_until <= retain_before)
-    yield from conn.execute(stmt)
+    yield from conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
 
 
 # --------------------------------------------------------------------------- checks
@@ -191,62 +192,88 @@ def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
     """What the check engine needs of ``(id, pinned revision or None)`` entries, in order.
 
     ``strict``: an id the register lacks is a :class:`CorpusError` (else it is left out)."""
+    return list(iter_facts(conn, wanted, strict=strict))
+
+
+def _wanted_ids(conn: Connection, ids: list[str]) -> Any:
+    """``ids`` as a table ``(key, value)`` (position, id) for one join: SQLite's
+    ``json_each`` of a JSON array, PostgreSQL's ``unnest ... WITH ORDINALITY``; one bound
+    parameter whatever the number of ids."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import Text, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return func.unnest(bindparam("wanted_ids", ids, type_=ARRAY(Text))).table_valued(
+            "value", with_ordinality="key").render_derived()
+    import json
+
+    return func.json_each(json.dumps(ids)).table_valued("key", "value")
+
+
+def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
+               strict: bool = True) -> Iterator[DatasetFacts]:
+    """:func:`facts` streamed: the datasets in one query (joined with the wanted ids, in
+    their order), the clearances in one more; each distinct rights record is decoded once.
+
+    With ``strict`` the :class:`CorpusError` for missing ids comes after the last fact."""
     ids = list(dict.fromkeys(i for i, _ in wanted))
-    rows: dict[str, Any] = {}
+    pinned = {i: rev for i, rev in wanted if rev}
     clearances: dict[str, list[Clearance]] = {}
-    for chunk in chunks(ids):
-        for row in conn.execute(select(
-            _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
-            _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
-            _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
-        ).where(_D.c.id.in_(chunk))):
-            rows[row.id] = row
-        for c in _standing(list(conn.execute(select(_C).where(_C.c.dataset_id.in_(chunk))))):
-            clearances.setdefault(c.dataset_id, []).append(c)
-    missing = [i for i in ids if i not in rows]
-    if missing and strict:
-        raise CorpusError(
-            f"dataset {missing[0]!r} is not in the register"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            hint="ingest it first ('register ingest') or fix the corpus")
-    pinned = _pinned_licenses(conn, {i: rev for i, rev in wanted if rev}, rows)
-    out = []
-    for ds_id in ids:
-        if ds_id not in rows:
-            continue
-        row = rows[ds_id]
+    w = _wanted_ids(conn, ids)
+    for c in _standing(list(conn.execute(
+            select(_C).select_from(_C.join(w, w.c.value == _C.c.dataset_id))))):
+        clearances.setdefault(c.dataset_id, []).append(c)
+    w = _wanted_ids(conn, ids)
+    stmt = select(
+        _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
+        _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
+        _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
+    ).select_from(w.join(_D, _D.c.id == w.c.value)).order_by(w.c.key)
+    records: dict[str, RightsRecord] = {}
+    no_clearance: tuple[Clearance, ...] = ()
+    found = 0
+    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
+        found += 1
+        ds_id = row.id
         license, review = effective_license(row.concluded_license, row.declared_license,
                                             row.declared_needs_review)
         reason = row.declared_reason if review and not row.concluded_license else ""
         if ds_id in pinned and not row.concluded_license:
-            license, review = pinned[ds_id]
-        out.append(DatasetFacts(
+            license, review = _pinned_license(conn, ds_id, pinned[ds_id], row) or (
+                license, review)
+        rights = None
+        if row.rights_json:
+            rights = records.get(row.rights_json)
+            if rights is None:
+                rights = records[row.rights_json] = RightsRecord.from_dict(
+                    _loads(row.rights_json, {}))
+        yield DatasetFacts(
             id=ds_id, license=license, license_needs_review=review, license_reason=reason,
-            rights=RightsRecord.from_dict(_loads(row.rights_json, {}))
-            if row.rights_json else None,
-            clearances=tuple(clearances.get(ds_id, ())), source=row.source,
-            pretty_name=row.pretty_name,
+            rights=rights, clearances=tuple(clearances[ds_id]) if ds_id in clearances
+            else no_clearance, source=row.source, pretty_name=row.pretty_name,
             extra={"concluded_by": row.concluded_by} if row.concluded_license else {},
-        ))
-    return out
+        )
+    if found < len(ids) and strict:
+        held = set(existing_ids(conn, ids))
+        missing = [i for i in ids if i not in held]
+        raise CorpusError(
+            f"dataset {missing[0]!r} is not in the register"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            hint="ingest it first ('register ingest') or fix the corpus")
 
 
-def _pinned_licenses(conn: Connection, pinned: dict[str, str], rows: dict[str, Any],
-                     ) -> dict[str, tuple[str | None, bool]]:
-    """The declared license of each pinned revision that is not the current one."""
-    out: dict[str, tuple[str | None, bool]] = {}
-    for ds_id, rev in pinned.items():
-        if ds_id not in rows:
-            continue
-        if rev in (rows[ds_id].revision, rows[ds_id].card_sha256):
-            continue
-        v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
-            (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
-            .order_by(_V.c.version.desc())).first()
-        if v is None:
-            raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
-        out[ds_id] = (v.declared_license, bool(v.declared_needs_review))
-    return out
+def _pinned_license(conn: Connection, ds_id: str, rev: str, row: Any,
+                    ) -> tuple[str | None, bool] | None:
+    """The declared license of a pinned revision that is not the current one (None: it is
+    the current one)."""
+    if rev in (row.revision, row.card_sha256):
+        return None
+    v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
+        (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
+        .order_by(_V.c.version.desc())).first()
+    if v is None:
+        raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
+    return (v.declared_license, bool(v.declared_needs_review))
 
 
 # --------------------------------------------------------------------------- audit
