@@ -415,7 +415,8 @@ class Register(ModelVerbs):
 
         corpus = load_corpus(Path(corpus_file))
         listed = {e.id for e in corpus.datasets}
-        entries: list[str | dict[str, Any]] = [e.to_dict() for e in corpus.datasets]
+        entries: list[str | dict[str, Any]] = [
+            e.id if e.revision is None else e.to_dict() for e in corpus.datasets]
         entries += [i for i in dict.fromkeys(extra_datasets) if i not in listed]
         base = corpus.base_model.to_dict() if corpus.base_model else None
         if base_model_id:

@@ -38,7 +38,7 @@ _ENTRY_KEYS = ("id", "revision")
 _BASE_KEYS = ("id", "license")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CorpusEntry:
     """One dataset of a corpus, optionally pinned to a revision."""
 

@@ -272,8 +272,8 @@ class DatasetTemplate:
         if self.chosen_option is not None:
             head.append(f'"chosen_option": {enc(self.chosen_option)}')
         if self.clearance is not None:
-            head.append(f'"cleared_by": {enc(self.clearance.by)}')
             head.append(f'"clearance": {enc(self.clearance.to_dict())}')
+            head.append(f'"cleared_by": {enc(self.clearance.by)}')
         parts = ["{" + "".join(h + ", " for h in head) + '"id": "', '", "license": ']
         # part 1 starts after the license; each later cut is a message's "<id>: " prefix
         tail = ', "obligations": ['
