@@ -232,26 +232,25 @@ def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
     records: dict[str, RightsRecord] = {}
     no_clearance: tuple[Clearance, ...] = ()
     found = 0
-    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(stmt):
+    for (ds_id, source, pretty_name, revision, card_sha256, declared, declared_review,
+         declared_reason, concluded, concluded_by, rights_json) in conn.execution_options(
+            stream_results=True, yield_per=2000).execute(stmt):
         found += 1
-        ds_id = row.id
-        license, review = effective_license(row.concluded_license, row.declared_license,
-                                            row.declared_needs_review)
-        reason = row.declared_reason if review and not row.concluded_license else ""
-        if ds_id in pinned and not row.concluded_license:
-            license, review = _pinned_license(conn, ds_id, pinned[ds_id], row) or (
-                license, review)
+        license, review = effective_license(concluded, declared, declared_review)
+        reason = declared_reason if review and not concluded else ""
+        if ds_id in pinned and not concluded:
+            license, review = _pinned_license(
+                conn, ds_id, pinned[ds_id], (revision, card_sha256)) or (license, review)
         rights = None
-        if row.rights_json:
-            rights = records.get(row.rights_json)
+        if rights_json:
+            rights = records.get(rights_json)
             if rights is None:
-                rights = records[row.rights_json] = RightsRecord.from_dict(
-                    _loads(row.rights_json, {}))
+                rights = records[rights_json] = RightsRecord.from_dict(_loads(rights_json, {}))
         yield DatasetFacts(
             id=ds_id, license=license, license_needs_review=review, license_reason=reason,
             rights=rights, clearances=tuple(clearances[ds_id]) if ds_id in clearances
-            else no_clearance, source=row.source, pretty_name=row.pretty_name,
-            extra={"concluded_by": row.concluded_by} if row.concluded_license else {},
+            else no_clearance, source=source, pretty_name=pretty_name,
+            extra={"concluded_by": concluded_by} if concluded else {},
         )
     if found < len(ids) and strict:
         held = set(existing_ids(conn, ids))
@@ -262,11 +261,11 @@ def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
             hint="ingest it first ('register ingest') or fix the corpus")
 
 
-def _pinned_license(conn: Connection, ds_id: str, rev: str, row: Any,
+def _pinned_license(conn: Connection, ds_id: str, rev: str, current: tuple[str, str],
                     ) -> tuple[str | None, bool] | None:
-    """The declared license of a pinned revision that is not the current one (None: it is
-    the current one)."""
-    if rev in (row.revision, row.card_sha256):
+    """The declared license of a pinned revision that is not the ``current`` (revision,
+    card checksum) one (None: it is the current one)."""
+    if rev in current:
         return None
     v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
         (_V.c.revision == rev) | (_V.c.card_sha256 == rev))

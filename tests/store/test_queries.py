@@ -1,0 +1,77 @@
+"""The check's facts (register.store.queries.facts / iter_facts): one join per table, in the
+corpus order, on SQLite (``json_each``) and PostgreSQL (``unnest``); missing ids, pinned
+revisions, standing clearances and shared rights records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from register.errors import CorpusError
+from register.store import queries
+from register.store.engine import read_connection
+
+
+def _card(root: Path, ident: str, license: str) -> Path:
+    d = root / ident
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "README.md").write_text(f"---\nlicense: {license}\npretty_name: {ident}\n---\n# {ident}\n",
+                                 encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def held(reg: Any, tmp_path: Path) -> Any:
+    root = tmp_path / "cards"
+    for i, lic in enumerate(["mit", "cc-by-4.0", "apache-2.0", "cc-by-sa-4.0"]):
+        _card(root, f"d{i}", lic)
+    reg.ingest_paths([root], recursive=True)
+    return reg
+
+
+def _facts(reg: Any, wanted: list[tuple[str, str | None]], **kw: Any) -> list[Any]:
+    with read_connection(reg.engine) as conn:
+        return queries.facts(conn, wanted, **kw)
+
+
+def test_facts_come_in_corpus_order_once_each(held: Any) -> None:
+    wanted = [("d3", None), ("d0", None), ("d2", None), ("d0", None)]
+    got = _facts(held, wanted)
+    assert [f.id for f in got] == ["d3", "d0", "d2"]
+    assert [f.license for f in got] == ["CC-BY-SA-4.0", "MIT", "Apache-2.0"]
+    assert _facts(held, []) == []
+
+
+def test_missing_ids_are_an_error_unless_lenient(held: Any) -> None:
+    with pytest.raises(CorpusError, match=r"'nope' is not in the register \(and 1 more\)"):
+        _facts(held, [("d0", None), ("nope", None), ("gone", None)])
+    assert [f.id for f in _facts(held, [("nope", None), ("d1", None)], strict=False)] == ["d1"]
+
+
+def test_clearances_and_rights_come_with_the_facts(held: Any) -> None:
+    from register.rights.record import RightsChange
+
+    held.clear("d1", use="service", reason="bought", by="counsel")
+    held.clear("d1", use="research", reason="old", by="counsel")
+    held.revoke_clearance("d1", use="research", reason="ended", by="counsel")
+    change = RightsChange(personal_data="no")
+    for ident in ("d0", "d2"):
+        held.set_rights(ident, change, reason="checked", by="legal")
+    got = {f.id: f for f in _facts(held, [("d0", None), ("d1", None), ("d2", None)])}
+    assert [(c.use, c.by) for c in got["d1"].clearances] == [("service", "counsel")]
+    assert got["d0"].clearances == () and got["d1"].rights is None
+    assert got["d0"].rights is got["d2"].rights  # one record decoded once, shared
+    assert got["d0"].rights.personal_data == "no"
+
+
+def test_a_pinned_revision_reads_that_version(held: Any, tmp_path: Path) -> None:
+    first = _facts(held, [("d0", None)])[0]
+    old_sha = held.show("d0").card_sha256
+    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    held.ingest_paths([tmp_path / "cards"], recursive=True)
+    assert _facts(held, [("d0", None)])[0].license == "CC-BY-NC-4.0"
+    assert _facts(held, [("d0", old_sha)])[0].license == first.license == "MIT"
+    with pytest.raises(CorpusError, match="no version with revision 'zzz'"):
+        _facts(held, [("d0", "zzz")])
