@@ -41,6 +41,8 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                      "register license show --format json"),
     "dashboard": ("register.reports.figures:FiguresJSON",
                   "register report dashboard --format json"),
+    "processing": ("register.reports.processing:ProcessingJSON",
+                   "register report processing --format json"),
 }
 
 
