@@ -214,15 +214,26 @@ def build_figures(reg: Register, *, on: date | None = None) -> Figures:
         if s.retain_until:
             due.append({"id": s.id, "retain_until": s.retain_until,
                         "days_left": (date.fromisoformat(s.retain_until) - on).days})
-    verdicts: dict[str, dict[str, int]] = {u: {v: 0 for v in VERDICTS} for u in USES}
-    for s in summaries:
-        for use in USES:
-            result = reg.check([s.id], use=use, on=on)
-            verdicts[use][result.verdict] += 1
     return Figures(
         on=on, datasets=len(summaries), models=len(models), provenance=provenance,
         datasets_license_issues=tuple(s.id for s in summaries if s.needs_review),
         models_license_issues=tuple(m["id"] for m in models if m["declared_needs_review"]),
         review_items=tuple(queue), retention_due=tuple(sorted(
             due, key=lambda r: (r["retain_until"], r["id"]))),
-        verdicts=verdicts)
+        verdicts=_verdicts(reg, [s.id for s in summaries], on))
+
+
+def _verdicts(reg: Register, ids: list[str], on: date) -> dict[str, dict[str, int]]:
+    """Each dataset checked alone for each use: what ``Register.check([id], use=use, on=on)``
+    gives (the default policy; commercial but for ``research``), with the facts read once."""
+    from register.check.engine import check as run_check
+    from register.check.policy import load_policy
+
+    policy = load_policy(None)
+    verdicts: dict[str, dict[str, int]] = {u: {v: 0 for v in VERDICTS} for u in USES}
+    for facts in reg.facts(ids):
+        for use in USES:
+            result = run_check([facts], use=use, commercial=use != "research", region=None,
+                               on=on, policy=policy, kb=reg.kb, base_model=None)
+            verdicts[use][result.verdict] += 1
+    return verdicts
