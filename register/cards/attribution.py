@@ -25,20 +25,31 @@ _COPYRIGHT = re.compile(r"^[ \t>*-]*((?:Copyright|\(c\)|©)[ \t]*(?:\(c\)|©)?[ 
 _AUTHOR = re.compile(r"\bauthor\s*=\s*([{\"])", re.IGNORECASE)
 
 
-def _section(body: str, words: tuple[str, ...]) -> str | None:
-    """The text under the first heading naming one of ``words`` (to the next heading of its
-    level or above)."""
-    for m in _HEADING.finditer(body):
-        title = m.group(2).lower()
-        if any(w in title for w in words):
-            level = len(m.group(1))
-            end = len(body)
-            for n in _HEADING.finditer(body, m.end()):
-                if len(n.group(1)) <= level:
-                    end = n.start()
-                    break
-            return body[m.end():end].strip()
-    return None
+def _section(body: str, low: str, words: tuple[str, ...]) -> str | None:
+    """The text under the first ATX heading naming one of ``words`` (to the next heading of
+    its level or above).  Candidates are found with ``str.find`` on the lower-cased body
+    (much faster than a line regex over the whole card)."""
+    best: tuple[int, int, int] | None = None  # (line start, level, line end)
+    for word in words:
+        pos = low.find(word)
+        while pos >= 0:
+            line_start = low.rfind("\n", 0, pos) + 1
+            line_end = low.find("\n", pos)
+            line_end = len(low) if line_end < 0 else line_end
+            m = _HEADING.match(body, line_start, line_end)
+            if m and (best is None or line_start < best[0]):
+                best = (line_start, len(m.group(1)), line_end)
+                break
+            pos = low.find(word, line_end)
+    if best is None:
+        return None
+    _, level, line_end = best
+    end = len(body)
+    for n in _HEADING.finditer(body, line_end):
+        if len(n.group(1)) <= level:
+            end = n.start()
+            break
+    return body[line_end:end].strip()
 
 
 def _meaningful(text: str | None, limit: int) -> str | None:
@@ -83,22 +94,28 @@ def bibtex_authors(citation: str) -> list[str]:
 def read_attribution(body: str) -> dict[str, Any]:
     """``{"homepage", "citation", "authors", "curators", "copyright"}``: the keys found."""
     body = body[:_LIMIT]
+    low = body.lower()
+    if len(low) != len(body):  # (a character whose lower case is longer: U+0130)
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in body)
     out: dict[str, Any] = {}
-    m = _HOMEPAGE.search(body)
+    at = low.find("**homepage")
+    m = _HOMEPAGE.search(body, low.rfind("\n", 0, at) + 1) if at >= 0 else None
     if m and not _PLACEHOLDER.search(m.group(1)):
         url = _URL.search(m.group(1))
         if url:
             out["homepage"] = url.group(0).rstrip(".,;")
-    citation = _citation(_section(body, ("citation",)))
+    citation = _citation(_section(body, low, ("citation",)))
     if citation:
         out["citation"] = citation
         authors = bibtex_authors(citation)
         if authors:
             out["authors"] = authors
-    curators = _meaningful(_section(body, ("dataset curators", "curators", "authors")), 600)
+    curators = _meaningful(_section(body, low, ("curators", "authors")), 600)
     if curators:
         out["curators"] = curators
-    lines = list(dict.fromkeys(c.group(1).strip() for c in _COPYRIGHT.finditer(body)))
+    lines: list[str] = []
+    if "copyright" in low or "©" in body or "(c)" in low:
+        lines = list(dict.fromkeys(c.group(1).strip() for c in _COPYRIGHT.finditer(body)))
     if lines:
         out["copyright"] = lines[:5]
     return out
