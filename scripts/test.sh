@@ -23,7 +23,8 @@ fi
 # driver.  The test fails, never skips, when they are missing and this is set.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq chromium chromium-driver
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
   fi
 fi
 export REGISTER_TEST_REQUIRE_BROWSER=1

@@ -122,3 +122,15 @@ def test_dashboard_renders_in_chromium_with_the_figures(
     width, height, pixels = _png_pixels(png)
     assert width >= 800 and height >= 600
     assert len(set(pixels)) > 16  # not a blank page: text, bars, several colours
+
+
+def test_a_missing_browser_fails_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.reports.test_dashboard as mod
+
+    monkeypatch.setattr(mod, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("REGISTER_TEST_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="no headless browser"):
+        mod._need_browser()
+    monkeypatch.setenv("REGISTER_TEST_REQUIRE_BROWSER", "0")
+    with pytest.raises(pytest.skip.Exception):
+        mod._need_browser()
