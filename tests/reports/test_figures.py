@@ -86,3 +86,20 @@ def test_dashboard_json_matches_its_schema(built: Path,
     from register.schemas import load_schema
 
     jsonschema.validate(_json(capsys, built, "report", "dashboard"), load_schema("dashboard"))
+
+
+def test_governance_section_only_once_filled(built: Path) -> None:
+    import dataclasses
+
+    from register import Register
+    from register.reports.dashboard import render_dashboard
+
+    with Register.open(built) as reg:
+        fig = build_figures(reg)
+    assert fig.governance is None and "tier" not in render_dashboard(fig)
+    filled = dataclasses.replace(fig, governance={
+        "by_tier_and_approval": {"high": {"approved": 1, "pending": 2}}})
+    assert filled.to_dict()["governance"]["by_tier_and_approval"]["high"]["pending"] == 2
+    page = render_dashboard(filled)
+    assert "Models by tier and approval state" in page
+    assert 'data-figure="governance.high.pending">2<' in page
