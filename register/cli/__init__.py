@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from register.cli import audit, check, datasets, exchange, ingest, license, model, rights
+from register.cli import (
+    audit,
+    check,
+    datasets,
+    exchange,
+    ingest,
+    license,
+    model,
+    report,
+    rights,
+)
 from register.cli._common import State
 from register.errors import RegisterError
 from register.render.cells import terminal_text
@@ -56,6 +66,7 @@ check.register(app)
 exchange.register(app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(model.app, name="model")
+app.add_typer(report.app, name="report")
 
 
 def _hoist_globals(args: list[str]) -> list[str]:

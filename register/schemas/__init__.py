@@ -39,6 +39,10 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                      "register audit verify --format json"),
     "license-show": ("register.licenses.catalog:LicenseTermsJSON",
                      "register license show --format json"),
+    "dashboard": ("register.reports.figures:FiguresJSON",
+                  "register report dashboard --format json"),
+    "processing": ("register.reports.processing:ProcessingJSON",
+                   "register report processing --format json"),
 }
 
 
