@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from register.cli import audit, check, datasets, exchange, ingest, license, model, rights
+from register.cli import (
+    audit,
+    check,
+    datasets,
+    exchange,
+    governance,
+    ingest,
+    license,
+    model,
+    rights,
+)
 from register.cli._common import State
 from register.errors import RegisterError
 from register.render.cells import terminal_text
@@ -53,6 +63,7 @@ datasets.register(app)
 app.add_typer(license.app, name="license")
 app.add_typer(rights.app, name="rights")
 check.register(app)
+governance.register(app)
 exchange.register(app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(model.app, name="model")

@@ -58,11 +58,27 @@ def list_datasets(
             "--expiring-within", metavar="DAYS", help="Retention ends within DAYS (or ended)."
         ),
     ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option("--tier", metavar="TIER",
+                     help="Only datasets of models/corpora with sign-offs for TIER."),
+    ] = None,
+    approval: Annotated[
+        str | None,
+        typer.Option("--approval", metavar="approved|pending|invalid",
+                     help="Only datasets of models/corpora in this approval state (at --tier, "
+                          "else at any tier that needs a sign-off)."),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List datasets with their effective license and review state.
 
+    With --needs-review this is the review queue; --tier and --approval narrow it to the
+    datasets behind approvals (e.g. those of an invalid limited-production approval).
+
     Example: register list --needs-review --format csv
+
+    Example: register list --needs-review --tier limited-production --approval invalid
     """
     from register.errors import UsageError
 
@@ -76,6 +92,9 @@ def list_datasets(
             region=region,
             expiring_within=expiring_within,
         )
+        if tier is not None or approval is not None:
+            keep = reg.governed_dataset_ids(tier=tier, approval=approval)
+            summaries = [s for s in summaries if s.id in keep]
     data: DatasetListJSON = {"datasets": [s.to_dict() for s in summaries]}
     rows = [dict(r) for r in data["datasets"]]
     emit(data, rows, LIST_COLUMNS, fmt, title=f"{len(rows)} dataset(s)")
