@@ -291,7 +291,13 @@ def _reassess_approvals(reg: Register, live: list[SignOff], out: Reassessment, o
                                                    withdrawn=withdrawn):
                 out.findings.append(Finding("invalid", kind, msg, subject_key, tuple(stale),
                                             ds, old, new))
-        if valid:
+        gone = [d["id"] for d in now.document["datasets"] if d["id"] in withdrawn]
+        if valid and gone:
+            for ds in gone:
+                out.findings.append(Finding(
+                    "invalid", "withdrawn", f"dataset {ds!r} was withdrawn from the Hub",
+                    subject_key, tuple(valid), ds))
+        elif valid:
             for kind, ds, old, new, msg in _warnings(now.document, on,
                                                       policy.retention_warning_days):
                 out.findings.append(Finding("review", kind, msg, subject_key, tuple(valid),
