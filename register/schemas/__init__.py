@@ -39,6 +39,12 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                      "register audit verify --format json"),
     "license-show": ("register.licenses.catalog:LicenseTermsJSON",
                      "register license show --format json"),
+    "status": ("register.governance.approvals:StatusJSON",
+               "register status MODEL|CORPUS --format json"),
+    "status-all": ("register.governance.approvals:StatusListJSON",
+                   "register status --format json"),
+    "reassess": ("register.governance.reassess:ReassessJSON",
+                 "register reassess --format json"),
 }
 
 

@@ -15,6 +15,7 @@ from register import Register
 from tests.cli_helpers import run_cli
 from tests.governance.helpers import ALPHA, TUNED, allowed_signers, card, governed, ssh_key
 from tests.hub_helpers import FakeHub, FakeRepo
+from tests.schema_helpers import assert_valid
 
 
 def test_pilot_promotion_relicense_reassess_and_signatures(
@@ -38,6 +39,7 @@ def test_pilot_promotion_relicense_reassess_and_signatures(
     assert "approval 1" in r.err and "SHA256:" in r.err
     r = run_cli(capsys, "--db", db, "status", TUNED, "-f", "json")
     status = json.loads(r.out)
+    assert_valid("status", status)
     assert status["approved_tier"] == "controlled-pilot"
     limited = next(t for t in status["tiers"] if t["tier"] == "limited-production")
     assert limited["state"] == "pending" and limited["missing_roles"] == ["engineering"]
@@ -60,6 +62,7 @@ def test_pilot_promotion_relicense_reassess_and_signatures(
     r = run_cli(capsys, "--db", db, "reassess", "--refresh-hub", "-f", "json")
     assert r.code == 4, r.err
     report = json.loads(r.out)
+    assert_valid("reassess", report)
     assert report["invalid_approvals"] == [1, 2]
     [finding] = [f for f in report["findings"] if f["kind"] == "license-changed"]
     assert finding["severity"] == "invalid"
@@ -77,6 +80,11 @@ def test_pilot_promotion_relicense_reassess_and_signatures(
     states = {t["tier"]: t["state"] for t in status["tiers"]}
     assert states["controlled-pilot"] == states["limited-production"] == "invalid"
     assert [h["state"] for h in status["history"]] == ["invalid", "invalid"]  # kept
+    r = run_cli(capsys, "--db", db, "status", "-f", "json")
+    every = json.loads(r.out)
+    assert_valid("status-all", every)
+    with Register.open(db) as reg:  # the dashboard's API call prints the same JSON
+        assert every == json.loads(json.dumps(reg.statuses().to_dict()))
     r = run_cli(capsys, "--db", db, "list", "--tier", "limited-production",
                 "--approval", "invalid", "-f", "json")
     assert r.code == 0, r.err
