@@ -9,13 +9,12 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from register.actors import validate_actor
 from register.check.uses import validate_use
-from register.errors import UsageError, ValidationError
+from register.errors import ConflictError, UsageError, ValidationError
 from register.governance.approvals import (
     SignOff,
     StatusListJSON,
@@ -107,8 +106,17 @@ class GovernanceVerbs:
         if sign_with is not None:
             values["signature"], values["signer_fingerprint"] = sign(sign_with,
                                                                     statement(values))
-        new_id = run_write(self.engine, partial(governance_decisions.add_approval,
-                                                values=values, actor=by))
+        day = on or date.today()
+
+        def work(conn: Connection) -> int:
+            # holding the writer lock: the evidence is still what was shown and signed
+            again = evidence_for(self._governed(), subj, use=use, on=day, policy=pol)
+            if again.digest != ev.digest:
+                raise ConflictError(f"{subj.key}: the evidence changed while signing off; "
+                                    "nothing was written", [], hint="run approve again")
+            return governance_decisions.add_approval(conn, values=values, actor=by)
+
+        new_id = run_write(self.engine, work)
         with read_connection(self.engine) as conn:
             row = next(r for r in governance_queries.approval_rows(conn, [subj.id])
                        if r.id == new_id)
