@@ -63,17 +63,16 @@ def seed(reg: Register) -> Register:
     (work / "out" / "adapter_model.safetensors").write_bytes(b"trained weights")
     reg.record_model("acme/tuned", base=LLAMA, corpus=corpus, weights=[work / "out"],
                      owner="erin", scope="seed", by="erin")
-    # governance: a signed sign-off (under a policy whose pilot only needs not-blocked),
-    # superseded by a second one, and a recorded reassessment run
+    # governance: a signed sign-off (under a policy whose pilot only needs not-blocked) and
+    # a recorded reassessment run
     policy = work / "policy.yaml"
     policy.write_text("tiers:\n  controlled-pilot:\n    checks: [not-blocked]\n",
                       encoding="utf-8")
     key = work / "key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
                    check=True, capture_output=True)
-    for reason in ("first look", "second look"):
-        reg.approve("acme/tuned", tier="controlled-pilot", role="legal", by="frank",
-                    reason=reason, sign_with=key, policy=policy)
+    reg.approve("acme/tuned", tier="controlled-pilot", role="legal", by="frank",
+                reason="first look", sign_with=key, policy=policy)
     reg.reassess(policy=policy, by="frank")
     shutil.rmtree(work)
     assert reg.audit_verify().ok
