@@ -30,6 +30,7 @@ from register.errors import RegisterError, UsageError, ValidationError
 from register.governance.verbs import GovernanceVerbs
 from register.ids import dataset_id_problem
 from register.model_verbs import ModelVerbs
+from register.reports.verbs import ReportVerbs
 from register.store import decisions, queries
 from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 
 
-class Register(ModelVerbs, GovernanceVerbs):
+class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
     """A register of datasets, their licenses, rights, clearances and audit trail.
 
     A context manager: leaving the ``with`` block disposes of the database engine."""

@@ -21,6 +21,7 @@ from register.cli import (
     ingest,
     license,
     model,
+    report,
     rights,
 )
 from register.cli._common import State
@@ -67,6 +68,7 @@ governance.register(app)
 exchange.register(app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(model.app, name="model")
+app.add_typer(report.app, name="report")
 
 
 def _hoist_globals(args: list[str]) -> list[str]:

@@ -45,6 +45,10 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                    "register status --format json"),
     "reassess": ("register.governance.reassess:ReassessJSON",
                  "register reassess --format json"),
+    "dashboard": ("register.reports.figures:FiguresJSON",
+                  "register report dashboard --format json"),
+    "processing": ("register.reports.processing:ProcessingJSON",
+                   "register report processing --format json"),
 }
 
 
