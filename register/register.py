@@ -27,6 +27,7 @@ from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
 from register.errors import RegisterError, UsageError, ValidationError
+from register.governance.verbs import GovernanceVerbs
 from register.ids import dataset_id_problem
 from register.model_verbs import ModelVerbs
 from register.reports.verbs import ReportVerbs
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 
 
-class Register(ModelVerbs, ReportVerbs):
+class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
     """A register of datasets, their licenses, rights, clearances and audit trail.
 
     A context manager: leaving the ``with`` block disposes of the database engine."""
@@ -464,10 +465,13 @@ class Register(ModelVerbs, ReportVerbs):
         with read_connection(self.engine) as conn:
             return queries.audit_entries(conn, dataset_id=dataset_id, since=since)
 
-    def audit_verify(self, *, anchors: Sequence[str] = ()) -> VerifyReport:
+    def audit_verify(self, *, anchors: Sequence[str] = (),
+                     allowed_signers: str | os.PathLike[str] | None = None) -> VerifyReport:
         """Verify the chain and the state it implies.  ``anchors`` are head hashes noted
         earlier outside the register (e.g. printed by a previous verify, or stored by CI):
         each must still be in the chain, which catches a rewrite of the whole tail.
+        ``allowed_signers`` (an ssh-keygen allowed-signers file): every signed approval's
+        signature must verify too, so a forged sign-off fails even in a rewritten register.
 
         Reads the chain and every table in one snapshot, so a concurrent writer is never
         mistaken for tampering."""
@@ -482,6 +486,10 @@ class Register(ModelVerbs, ReportVerbs):
                     report.problem = (f"anchor {anchor[:16]}... is not in the audit trail: the "
                                       "history after it was rewritten")
                     break
+            if report.ok and allowed_signers is not None:
+                from register.governance.signatures import check_signatures
+
+                check_signatures(conn, report, allowed_signers)
             return report
 
 

@@ -83,6 +83,20 @@ $R model record NousResearch/Meta-Llama-3-8B --base acme/llama-bot-v1 \
 echo "exit code: $?"
 set -e
 
+step "register status acme/llama-bot-v1     # governance: each tier's checks, sign-offs, what is missing"
+$R status acme/llama-bot-v1 --format table
+
+step "register approve acme/llama-bot-v1 --tier controlled-pilot --role legal --by alice ...     # refused while a check fails"
+set +e
+$R approve acme/llama-bot-v1 --tier controlled-pilot --role legal --by alice \
+  --reason "pilot for the EU support team"
+echo "exit code: $?"
+
+step "register reassess     # re-run every recorded check and approval: 0 unchanged, 3 review, 4 invalid"
+$R reassess --format table
+echo "exit code: $?"
+set -e
+
 step "register audit verify"
 $R audit verify
 

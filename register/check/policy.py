@@ -7,7 +7,7 @@ The policy's name appears in every check result (``"policy"``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,15 @@ class Policy:
     retention_warning_days: int = 30
     #: Rule 9: personal data ``unknown`` gives a warning, needs review, or nothing.
     personal_data_unknown: str = "warning"
+    #: Governance (issue 15): per use-case tier, the checks that must pass and the roles
+    #: that must sign (:class:`register.governance.tiers.TierSpec`, in tier order).
+    tiers: tuple[Any, ...] = ()
     origin: str = ""  # the file the policy was read from
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("origin")
+        data["tiers"] = [t.to_dict() for t in self.tiers]
         return data
 
 
@@ -60,10 +64,16 @@ def policy_from_mapping(data: Any, *, origin: str, base: Policy | None = None) -
         raise PolicyError(f"{origin}: a policy file must be a YAML mapping of knobs")
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "tiers":
+            from register.governance.tiers import parse_tiers
+
+            values["tiers"] = parse_tiers(value, origin=origin,
+                                          base=base.tiers if base is not None else ())
+            continue
         if key not in _KNOBS:
             raise PolicyError(
                 f"{origin}: {key}: unknown policy key",
-                hint=f"known keys: {', '.join(_KNOBS)}",
+                hint=f"known keys: {', '.join(_KNOBS)}, tiers",
             )
         expected = _KNOBS[key]
         if expected is int:
@@ -92,7 +102,8 @@ def policy_from_mapping(data: Any, *, origin: str, base: Policy | None = None) -
     days = values.get("retention_warning_days")
     if days is not None and not 0 <= days <= 3660:
         raise PolicyError(f"{origin}: retention_warning_days: must be between 0 and 3660")
-    start = asdict(base) if base is not None else asdict(Policy())
+    start_from = base if base is not None else Policy()
+    start = {f.name: getattr(start_from, f.name) for f in fields(start_from)}
     start.update(values)
     if "name" not in values:
         # A policy file without a name is named after its file.

@@ -17,6 +17,7 @@ from register.cli import (
     check,
     datasets,
     exchange,
+    governance,
     ingest,
     license,
     model,
@@ -63,6 +64,7 @@ datasets.register(app)
 app.add_typer(license.app, name="license")
 app.add_typer(rights.app, name="rights")
 check.register(app)
+governance.register(app)
 exchange.register(app)
 app.add_typer(audit.app, name="audit")
 app.add_typer(model.app, name="model")

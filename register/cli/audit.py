@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -48,6 +49,11 @@ def verify(
         typer.Option("--anchor", metavar="HASH",
                      help="A head hash noted earlier; it must still be in the chain."),
     ] = None,
+    allowed_signers: Annotated[
+        Path | None,
+        typer.Option("--allowed-signers", metavar="FILE",
+                     help="ssh-keygen allowed-signers file: every signed approval must verify."),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Recompute the hash chain and the state it implies; exit 1 if tampered.
@@ -55,10 +61,13 @@ def verify(
     Keep the printed head hash outside the register (a ticket, CI log) and pass it back with
     --anchor to detect a rewrite of the whole history after that point.
 
-    Example: register audit verify --anchor 3f9a0c...
+    With --allowed-signers, every signed approval's SSH signature is checked as well (a forged
+    or edited sign-off fails even when the database was rewritten to match).
+
+    Example: register audit verify --anchor 3f9a0c... --allowed-signers allowed_signers
     """
     with open_register(ctx) as reg:
-        report = reg.audit_verify(anchors=anchor or ())
+        report = reg.audit_verify(anchors=anchor or (), allowed_signers=allowed_signers)
     if fmt is not None and fmt.value == "json":
         sys.stdout.write(to_json(report.to_dict()))
     if report.ok:

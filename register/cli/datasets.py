@@ -59,11 +59,27 @@ def list_datasets(
             "--expiring-within", metavar="DAYS", help="Retention ends within DAYS (or ended)."
         ),
     ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option("--tier", metavar="TIER",
+                     help="Only datasets of models/corpora with sign-offs for TIER."),
+    ] = None,
+    approval: Annotated[
+        str | None,
+        typer.Option("--approval", metavar="approved|pending|invalid",
+                     help="Only datasets of models/corpora in this approval state (at --tier, "
+                          "else at any tier that needs a sign-off)."),
+    ] = None,
     fmt: FormatOption = None,
 ) -> None:
     """List datasets with their effective license and review state.
 
+    With --needs-review this is the review queue; --tier and --approval narrow it to the
+    datasets behind approvals (e.g. those of an invalid limited-production approval).
+
     Example: register list --needs-review --format csv
+
+    Example: register list --needs-review --tier limited-production --approval invalid
     """
     from register.errors import UsageError
 
@@ -78,6 +94,9 @@ def list_datasets(
             region=region,
             expiring_within=expiring_within,
         )
+        if tier is not None or approval is not None:
+            keep = reg.governed_dataset_ids(tier=tier, approval=approval)
+            lazy = (s for s in lazy if s.id in keep)
         # the first row before any output: a bad filter fails before the JSON starts
         summaries = itertools.chain(list(itertools.islice(lazy, 1)), lazy)
         if f is OutputFormat.json:  # streamed, one dataset at a time

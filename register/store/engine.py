@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from register.errors import StoreError
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 DEFAULT_TARGET = "register.db"
 LOCK_RETRY_SECONDS = 60.0
 _PG_LOCK_KEY = 0x5245474953  # "REGIS"

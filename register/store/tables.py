@@ -144,7 +144,12 @@ CLEARANCES: Any = ClearanceRow.__table__  # type: ignore[attr-defined]
 AUDIT_EVENTS: Any = AuditEvent.__table__  # type: ignore[attr-defined]
 CHECKS: Any = CheckRecord.__table__  # type: ignore[attr-defined]
 
-# The model register's tables (their own module; imported so the metadata holds them).
+# The governance tables (approvals, reassessment runs) and the model register's tables (their
+# own modules; imported so the metadata holds them).
+from register.store.governance_tables import (  # noqa: E402,F401  (after the dataset tables)
+    APPROVALS,
+    REASSESSMENTS,
+)
 from register.store.model_tables import (  # noqa: E402,F401  (after the dataset tables)
     MODEL_RECORDS,
     MODEL_VERSIONS,

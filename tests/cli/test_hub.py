@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cards.test_hub import CARDS, FakeHub, fake_hub  # noqa: F401  (fixture)
+from tests.cards.test_hub import CARDS
 from tests.cli_helpers import run_cli
+from tests.hub_helpers import FakeHub
 
 
 def test_ingest_hub_records_revision_and_source(fake_hub: FakeHub, tmp_path: Path,  # noqa: F811

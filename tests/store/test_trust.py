@@ -8,6 +8,7 @@ and the column (a new column is covered without touching this file)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 import threading
 from datetime import date, timedelta
@@ -42,7 +43,7 @@ LLAMA = "NousResearch/Meta-Llama-3-8B"
 
 def seed(reg: Register) -> Register:
     """A row in every table: two versions, a decision, rights, a clearance, a check, a model
-    card and a fine-tune recorded on it."""
+    card and a fine-tune recorded on it, signed sign-offs and a reassessment run."""
     reg.ingest_documents([doc("a"), doc("b", "apache-2.0"), doc("org/c", "unknown")],
                          actor="ingester")
     reg.ingest_documents([doc("a", "mit", "v2")], actor="ingester")
@@ -62,6 +63,17 @@ def seed(reg: Register) -> Register:
     (work / "out" / "adapter_model.safetensors").write_bytes(b"trained weights")
     reg.record_model("acme/tuned", base=LLAMA, corpus=corpus, weights=[work / "out"],
                      owner="erin", scope="seed", by="erin")
+    # governance: a signed sign-off (under a policy whose pilot only needs not-blocked) and
+    # a recorded reassessment run
+    policy = work / "policy.yaml"
+    policy.write_text("tiers:\n  controlled-pilot:\n    checks: [not-blocked]\n",
+                      encoding="utf-8")
+    key = work / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                   check=True, capture_output=True)
+    reg.approve("acme/tuned", tier="controlled-pilot", role="legal", by="frank",
+                reason="first look", sign_with=key, policy=policy)
+    reg.reassess(policy=policy, by="frank")
     shutil.rmtree(work)
     assert reg.audit_verify().ok
     return reg
@@ -124,7 +136,8 @@ def test_every_column_of_every_table_is_bound(seeded: Register, table_name: str,
 def test_every_table_is_covered() -> None:
     names = {t.name for t in covered_tables()}
     assert {"dataset", "dataset_version", "license_decision", "rights_entry", "clearance",
-            "check_record", "model", "model_version", "model_record"} <= names
+            "check_record", "model", "model_version", "model_record", "approval",
+            "reassessment"} <= names
     assert "audit_event" not in names
 
 
