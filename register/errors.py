@@ -28,9 +28,18 @@ class RegisterError(Exception):
 
 
 class UsageError(RegisterError):
-    """The command was called wrongly (exit code 2)."""
+    """The command was called wrongly (exit code 2).
+
+    ``param`` names the Python parameter at fault when the message starts with it
+    (``"use must be one of ..."``); the CLI shows its option instead (``--use must be ...``),
+    so API errors never name CLI flags."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 param: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.param = param
 
 
 class StoreError(RegisterError):

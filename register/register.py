@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +77,14 @@ class Register(ModelVerbs):
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, target: str | os.PathLike[str] | None = None, *, create: bool = True,
+        cls, target: str | os.PathLike[str] | None = None, *, create: bool = False,
         kb: KnowledgeBase | None = None,
     ) -> Register:
-        """Open (and create or migrate) the register at a path or SQLAlchemy URL."""
+        """Open (and migrate) the register at a path or SQLAlchemy URL.
+
+        A read never creates: a register file that does not exist is a
+        :class:`~register.errors.StoreError` ("no register at PATH"); pass ``create=True``
+        to make a new one (as ``register ingest`` does)."""
         engine = open_engine(target, create=create)
         try:
             migrate(engine)
@@ -218,7 +222,7 @@ class Register(ModelVerbs):
         _check_dataset_arg(dataset_id)
         canonical = validate_expression(expression)
         if not reason or not reason.strip():
-            raise UsageError("a concluded license needs a reason (--reason)")
+            raise UsageError("a concluded license needs a reason")
         actor = actor_or_default(by)
 
         def work(conn: Any) -> str:
@@ -239,7 +243,7 @@ class Register(ModelVerbs):
         """Withdraw the concluded license (the declared one applies again); returns the
         withdrawn expression.  Audited, with its reason."""
         if not reason or not reason.strip():
-            raise UsageError("withdrawing a concluded license needs a reason (--reason)")
+            raise UsageError("withdrawing a concluded license needs a reason")
         actor = actor_or_default(by)
 
         def work(conn: Any) -> str:
@@ -346,7 +350,7 @@ class Register(ModelVerbs):
         _check_dataset_arg(dataset_id)
         validate_use(use)
         if not reason.strip() or not by.strip():
-            raise UsageError("a clearance needs --reason and --by")
+            raise UsageError("a clearance needs a reason and who gives it (by)")
         return run_write(self.engine, partial(decisions.add_clearance, dataset_id=dataset_id,
                                               use=use, reason=reason, by=validate_actor(by),
                                               until=until))
@@ -356,16 +360,17 @@ class Register(ModelVerbs):
         (audited, with the reason); returns how many were revoked."""
         validate_use(use)
         if not reason.strip() or not by.strip():
-            raise UsageError("revoking a clearance needs --reason and --by")
+            raise UsageError("revoking a clearance needs a reason and who revokes it (by)")
         return run_write(self.engine, partial(decisions.revoke_clearance,
                                               dataset_id=dataset_id, use=use, reason=reason,
                                               by=validate_actor(by)))
 
     # -- checks ------------------------------------------------------------------------------
     def facts(
-        self, datasets: Sequence[str | dict[str, Any]], *, strict: bool = True,
+        self, datasets: str | Sequence[str | dict[str, Any]], *, strict: bool = True,
     ) -> list[DatasetFacts]:
-        """Facts the check engine needs, for ids or ``{id, revision}`` entries."""
+        """Facts the check engine needs, for ids or ``{id, revision}`` entries (or one id)."""
+        datasets = _dataset_entries(datasets)
         wanted: list[tuple[str, str | None]] = [
             (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
             for item in datasets]
@@ -373,24 +378,38 @@ class Register(ModelVerbs):
             return queries.facts(conn, wanted, strict=strict)
 
     def check(
-        self, datasets: Sequence[str | dict[str, Any]], *, use: str,
-        region: str | None = None, on: date | None = None, non_commercial: bool = False,
+        self, datasets: str | Sequence[str | dict[str, Any]], *, use: str,
+        region: str | None = None, on: date | str | None = None, non_commercial: bool = False,
         policy: Policy | str | os.PathLike[str] | None = None,
         base_model: dict[str, Any] | None = None, strict: bool = True,
     ) -> CheckResult:
-        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4)."""
+        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4).
+
+        ``datasets``: one id, or ids / ``{id, revision}`` entries (at least one).  ``on``: the
+        check date, a :class:`datetime.date` or an ISO 8601 string (default today).
+        ``strict=False`` leaves out ids the register lacks (at least one must be held)."""
         from register.check.engine import check as run_check
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
 
         validate_use(use)
+        entries = _dataset_entries(datasets)
+        if not entries:
+            raise UsageError("datasets is empty: a check needs at least one dataset id",
+                             param="datasets")
+        on_date = as_date(on, "on")
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
-        facts = self.facts(datasets, strict=strict)
+        facts = self.facts(entries, strict=strict)
+        if not facts:
+            from register.errors import CorpusError
+
+            raise CorpusError("none of the datasets is in the register",
+                              hint="ingest them first, or check ids the register holds")
         commercial = not (non_commercial or use == "research")
         base = self.base_model_facts(base_model, commercial) if base_model else None
         return run_check(facts, use=use, commercial=commercial, region=region,
-                         on=on or date.today(), policy=pol, kb=self.kb, base_model=base)
+                         on=on_date or date.today(), policy=pol, kb=self.kb, base_model=base)
 
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
@@ -481,6 +500,29 @@ def validate_expression(expression: str) -> str:
         raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
                          hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
             from None
+
+
+def as_date(value: date | str | None, name: str) -> date | None:
+    """A date parameter given as a :class:`datetime.date` or an ISO 8601 string."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(f"{name}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)",
+                     param=name)
+
+
+def _dataset_entries(datasets: str | Sequence[str | dict[str, Any]],
+                     ) -> list[str | dict[str, Any]]:
+    """``datasets`` of check/facts: one id is a corpus of that one dataset."""
+    if isinstance(datasets, str):
+        return [datasets]
+    return list(datasets)
 
 
 def _check_dataset_arg(dataset_id: str) -> None:

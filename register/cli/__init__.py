@@ -21,10 +21,18 @@ app = typer.Typer(
     name="register",
     help="A register of dataset licenses and rights: may these datasets train this model?",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from register import __version__
+
+        sys.stdout.write(f"register {__version__}\n")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -40,6 +48,11 @@ def _main(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """Register dataset cards, normalize licenses, record rights, check training corpora.
 
@@ -80,6 +93,16 @@ def _hoist_globals(args: list[str]) -> list[str]:
     return front + rest
 
 
+def cli_message(exc: RegisterError) -> str:
+    """The error's message with the parameter it names shown as its option
+    (``use must be ...`` -> ``--use must be ...``)."""
+    param = getattr(exc, "param", None)
+    message = exc.message
+    if param and message.startswith(param) and message[len(param):len(param) + 1] in (" ", ":"):
+        return "--" + param.replace("_", "-") + message[len(param):]
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the process exit code."""
     command = typer.main.get_command(app)
@@ -90,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     except RegisterError as exc:
         if debug:
             raise
-        sys.stderr.write(f"Error: {terminal_text(exc.message)}\n")
+        sys.stderr.write(f"Error: {terminal_text(cli_message(exc))}\n")
         if exc.hint:
             sys.stderr.write(f"Hint: {terminal_text(exc.hint)}\n")
         for problem in getattr(exc, "problems", [])[:200]:

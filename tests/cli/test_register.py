@@ -263,7 +263,7 @@ def test_reading_a_missing_register_is_an_error(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "--db", tmp_path / "none.db", "list")
     assert result.code == 1
-    assert "no register here" in result.err
+    assert "no register at" in result.err
     assert not (tmp_path / "none.db").exists()
 
 
