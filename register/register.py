@@ -166,14 +166,35 @@ class Register(ModelVerbs):
         self, *, license: str | None = None, needs_review: bool = False,
         personal_data: str | None = None, region: str | None = None,
         expiring_within: int | None = None, today: date | None = None,
+        share_alike: bool = False, non_commercial: bool = False,
     ) -> list[DatasetSummary]:
-        """Datasets with their effective license and review state, filtered."""
+        """Datasets with their effective license and review state, filtered.
+
+        ``license``: every id it names is in the dataset's license, an id without a version
+        naming its whole family (``CC-BY-SA`` matches every CC-BY-SA version).
+        ``share_alike`` / ``non_commercial``: only licenses with such terms (knowledge base)."""
         from register.check.review import dataset_review, missing_terms
         from register.licenses.expressions import license_key_set as key_set
+        from register.licenses.expressions import license_keys, names_license
         from register.rights import record as rights_mod
 
         today = today or date.today()
         want_keys = key_set(license) if license else None
+        if personal_data is not None and personal_data not in ("yes", "no", "unknown"):
+            raise UsageError(f"personal_data must be yes, no or unknown, not {personal_data!r}",
+                             param="personal_data")
+        if expiring_within is not None and expiring_within < 0:
+            raise UsageError(f"expiring_within must be a number of days >= 0, not "
+                             f"{expiring_within}", param="expiring_within")
+        kb = self.kb
+
+        def has_terms(expression: str | None) -> bool:
+            terms_of = [kb.get(k) for k in license_keys(expression)]
+            return all((
+                not share_alike or any(t is not None and t.is_share_alike for t in terms_of),
+                not non_commercial or any(t is not None and not t.commercial_use
+                                          for t in terms_of),
+            ))
         region_code = rights_mod.normalize_region_filter(region) if region else None
         terms_cache: dict[str | None, list[str]] = {}
 
@@ -196,7 +217,10 @@ class Register(ModelVerbs):
                     declared_reason=row.declared_reason,
                     concluded_reason=row.concluded_reason, rights=record,
                     suggestions=row.suggestions_json, kb=self.kb, terms=terms))
-                if want_keys is not None and not want_keys <= key_set(summary.license):
+                if want_keys is not None and not all(
+                        names_license(w, key_set(summary.license)) for w in want_keys):
+                    continue
+                if (share_alike or non_commercial) and not has_terms(summary.license):
                     continue
                 if needs_review and not summary.review:
                     continue

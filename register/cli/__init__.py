@@ -116,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"Error: {terminal_text(cli_message(exc))}\n")
         if exc.hint:
             sys.stderr.write(f"Hint: {terminal_text(exc.hint)}\n")
-        for problem in getattr(exc, "problems", [])[:200]:
-            sys.stderr.write(f"  {terminal_text(str(problem))}\n")
+        problems = getattr(exc, "problems", [])
+        if not all(getattr(p, "message", str(p)) in exc.message for p in problems):
+            for problem in problems[:200]:  # unless the message already names each of them
+                sys.stderr.write(f"  {terminal_text(str(problem))}\n")
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

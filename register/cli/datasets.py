@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,6 +19,8 @@ LIST_COLUMNS = [
     "id",
     "license",
     "needs_review",
+    "rights_needs_review",
+    "review_reasons",
     "personal_data",
     "retain_until",
     "license_changed",
@@ -35,9 +38,17 @@ def list_datasets(
     license: Annotated[
         str | None,
         typer.Option(
-            "--license", metavar="EXPR", help="Only datasets whose license includes EXPR."
+            "--license", metavar="EXPR",
+            help="Only datasets whose license includes EXPR; an id without a version names "
+                 "its family (CC-BY-SA: every version).",
         ),
     ] = None,
+    share_alike: Annotated[
+        bool, typer.Option("--share-alike", help="Only share-alike (copyleft) licenses.")
+    ] = False,
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="Only licenses that forbid commercial use.")
+    ] = False,
     needs_review: Annotated[
         bool,
         typer.Option(
@@ -60,14 +71,10 @@ def list_datasets(
     ] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """List datasets with their effective license and review state.
+    """List datasets with their effective license and review state (and why they need review).
 
     Example: register list --needs-review --format csv
     """
-    from register.errors import UsageError
-
-    if personal_data and personal_data not in ("yes", "no", "unknown"):
-        raise UsageError("--personal-data must be yes, no or unknown")
     with open_register(ctx) as reg:
         summaries = reg.list_datasets(
             license=license,
@@ -75,6 +82,8 @@ def list_datasets(
             personal_data=personal_data,
             region=region,
             expiring_within=expiring_within,
+            share_alike=share_alike,
+            non_commercial=non_commercial,
         )
     data: DatasetListJSON = {"datasets": [s.to_dict() for s in summaries]}
     rows = [dict(r) for r in data["datasets"]]
@@ -137,11 +146,15 @@ def _show_rows(view: DatasetView) -> list[dict[str, Any]]:
         rows.append({"field": f"suggested {key} (unconfirmed)", "value": shown})
     for h in rights.history:
         rows.append({"field": "rights change", "value": f"{h.at} by {h.by}: {h.reason}"})
+    today = date.today().isoformat()
     for c in view.clearances:
+        until = c.until or "no end date"
+        if c.until and str(c.until) < today:
+            until = f"{c.until} (EXPIRED)"
         rows.append(
             {
                 "field": "clearance",
-                "value": f"{c.use} until {c.until or 'no end date'} by {c.by}: {c.reason}",
+                "value": f"{c.use} until {until} by {c.by}: {c.reason}",
             }
         )
     for v in view.history:
