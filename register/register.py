@@ -26,6 +26,7 @@ from register.actors import validate_actor
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
+from register.check_verbs import CheckVerbs
 from register.errors import RegisterError, UsageError, ValidationError
 from register.ids import dataset_id_problem
 from register.model_verbs import ModelVerbs
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 
 
-class Register(ModelVerbs):
+class Register(ModelVerbs, CheckVerbs):
     """A register of datasets, their licenses, rights, clearances and audit trail.
 
     A context manager: leaving the ``with`` block disposes of the database engine."""

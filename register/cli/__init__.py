@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from register.cli import audit, check, datasets, exchange, ingest, license, model, rights
+from register.cli import (
+    audit,
+    check,
+    checks,
+    datasets,
+    exchange,
+    ingest,
+    license,
+    model,
+    rights,
+)
 from register.cli._common import State
 from register.errors import RegisterError
 from register.render.cells import terminal_text
@@ -67,6 +77,7 @@ app.add_typer(license.app, name="license")
 app.add_typer(rights.app, name="rights")
 check.register(app)
 exchange.register(app)
+app.add_typer(checks.app, name="checks")
 app.add_typer(audit.app, name="audit")
 app.add_typer(model.app, name="model")
 

@@ -39,6 +39,10 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                      "register audit verify --format json"),
     "license-show": ("register.licenses.catalog:LicenseTermsJSON",
                      "register license show --format json"),
+    "checks-list": ("register.check_verbs:RecordedCheckListJSON",
+                    "register checks list --format json"),
+    "checks-show": ("register.check_verbs:RecordedCheckDetailJSON",
+                    "register checks show ID --format json"),
 }
 
 
