@@ -210,3 +210,11 @@ def test_a_read_never_creates_the_register(tmp_path: Path, capsys: Capsys) -> No
     assert result.code == 1 and "no register at" in result.err
     assert not (tmp_path / "typo.db").exists()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_version_is_the_packaged_one() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["version"] == __version__
