@@ -213,7 +213,7 @@ def test_a_read_never_creates_the_register(tmp_path: Path, capsys: Capsys) -> No
 
 
 def test_version_is_the_packaged_one() -> None:
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")
 
     root = Path(__file__).resolve().parent.parent.parent
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
