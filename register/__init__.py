@@ -4,7 +4,7 @@ Public API::
 
     from register import Register, normalize, require_allowed
 
-    reg = Register.open("register.db")          # or a postgresql+psycopg:// URL
+    reg = Register.open("register.db", create=True)  # or a postgresql+psycopg:// URL
     reg.ingest_paths(["data/cards"], recursive=True)
     result = reg.check(["squad", "glue"], use="release-weights", region="DE")
     require_allowed(result)                       # raises CheckFailed unless allowed

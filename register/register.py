@@ -1,6 +1,6 @@
 """The Python API: :class:`Register`.  The CLI is a thin layer over it.
 
-    >>> with Register.open("register.db") as reg:
+    >>> with Register.open("register.db", create=True) as reg:  # a read never creates
     ...     reg.ingest_paths(["data/cards"], recursive=True)
     ...     result = reg.check(["squad", "glue"], use="release-weights")
     >>> result.verdict                     # a CheckResult; result.to_dict() is the SPEC JSON
@@ -30,6 +30,7 @@ from register.check_verbs import CheckVerbs
 from register.errors import RegisterError, UsageError, ValidationError
 from register.ids import dataset_id_problem
 from register.model_verbs import ModelVerbs
+from register.reports.verbs import ReportVerbs
 from register.store import decisions, queries
 from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 
 
-class Register(ModelVerbs, CheckVerbs):
+class Register(ModelVerbs, ReportVerbs, CheckVerbs):
     """A register of datasets, their licenses, rights, clearances and audit trail.
 
     A context manager: leaving the ``with`` block disposes of the database engine."""

@@ -19,6 +19,16 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q
   fi
 fi
 
+# A real headless browser for the dashboard test (tests/reports): Debian's Chromium and its
+# driver.  The test fails, never skips, when they are missing and this is set.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+  fi
+fi
+export REGISTER_TEST_REQUIRE_BROWSER=1
+
 .venv/bin/ruff check register tests bench
 .venv/bin/mypy
 .venv/bin/pytest -q "$@"

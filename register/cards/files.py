@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from register.cards.attribution import read_attribution
 from register.cards.frontmatter import (  # noqa: F401  (public names re-exported from here)
     LICENSE_KEYS,
     MAX_YAML_NODES,
@@ -459,6 +460,9 @@ def _parse(readme: bytes, infos: bytes | None, dataset_id: str, source: str,
     configs = _config_names(data)
     if configs:
         metadata["config_names"] = configs
+    attribution = read_attribution(fm.body)
+    if attribution:
+        metadata["attribution"] = attribution
 
     suggestions = suggest_rights(data, sections)
     return CardDocument(

@@ -34,6 +34,7 @@ MODULES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("checks", "checks", ("checks",)),
     ("audit", "audit", ("audit",)),
     ("model", "model", ("model",)),
+    ("report", "report", ("report",)),
 )
 
 

@@ -43,6 +43,10 @@ SCHEMAS: dict[str, tuple[str, str]] = {
                     "register checks list --format json"),
     "checks-show": ("register.check_verbs:RecordedCheckDetailJSON",
                     "register checks show ID --format json"),
+    "dashboard": ("register.reports.figures:FiguresJSON",
+                  "register report dashboard --format json"),
+    "processing": ("register.reports.processing:ProcessingJSON",
+                   "register report processing --format json"),
 }
 
 
