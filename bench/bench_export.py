@@ -41,7 +41,7 @@ def build(db: Path, rows: int) -> None:
     from register.store.engine import run_write
     from register.store.tables import DATASETS
 
-    reg = Register.open(db)
+    reg = Register.open(db, create=True)
     now = "2026-11-27T08:00:00.000000Z"
     batch: list[dict[str, object]] = []
 

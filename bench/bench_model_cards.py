@@ -48,7 +48,8 @@ def main() -> int:
     score = {"auto-correct": 0, "safe": 0, "silent-wrong": 0}
     card_score = dict.fromkeys(score, 0)
     bases_ok = datasets_ok = 0
-    with tempfile.TemporaryDirectory() as tmp, Register.open(Path(tmp) / "r.db") as reg:
+    with tempfile.TemporaryDirectory() as tmp, \
+            Register.open(Path(tmp) / "r.db", create=True) as reg:
         summary = reg.ingest_models([args.cards], recursive=True)
         for row in rows:
             mid = model_id_from_name(row["dir"])

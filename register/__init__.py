@@ -4,7 +4,7 @@ Public API::
 
     from register import Register, normalize, require_allowed
 
-    reg = Register.open("register.db")          # or a postgresql+psycopg:// URL
+    reg = Register.open("register.db", create=True)  # or a postgresql+psycopg:// URL
     reg.ingest_paths(["data/cards"], recursive=True)
     result = reg.check(["squad", "glue"], use="release-weights", region="DE")
     require_allowed(result)                       # raises CheckFailed unless allowed
@@ -13,12 +13,35 @@ Public API::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from register.check.result import CheckResult
 from register.errors import CheckFailed, RegisterError
-from register.licenses.normalize import NormalizationResult, normalize
-from register.register import Register, validate_expression
+
+if TYPE_CHECKING:
+    from register.check.result import CheckResult
+    from register.licenses.normalize import NormalizationResult, normalize
+    from register.register import Register, validate_expression
+
+# The public names are imported on first use (PEP 562), so that ``import register.cli``
+# (every CLI start) does not pay for SQLAlchemy, the license catalogue and the check engine.
+_LAZY = {
+    "CheckResult": "register.check.result",
+    "NormalizationResult": "register.licenses.normalize",
+    "normalize": "register.licenses.normalize",
+    "Register": "register.register",
+    "validate_expression": "register.register",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'register' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "CheckFailed",

@@ -18,17 +18,23 @@ class RegisterError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None,
+                 param: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # the Python parameter at fault when the message starts with it ("use must be one
+        # of ..."); the CLI shows its option instead ("--use must be ..."), so API errors
+        # never name CLI flags
+        self.param = param
 
     def __str__(self) -> str:
         return self.message
 
 
 class UsageError(RegisterError):
-    """The command was called wrongly (exit code 2)."""
+    """The command was called wrongly, or an option / parameter has an invalid value
+    (exit code 2)."""
 
     exit_code = 2
 
@@ -96,6 +102,21 @@ class ValidationError(RegisterError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.problems = problems or []
+
+
+class OptionValueError(ValidationError):
+    """An option or parameter value is invalid (``--region XX``, ``--personal-data maybe``):
+    a usage error (exit code 2), still a :class:`ValidationError` listing its problems.
+    Bad input *data* (a file's rows, a card, a corpus) stays exit code 1."""
+
+    exit_code = 2
+
+    def __init__(
+        self, message: str, problems: list[ValidationProblem] | None = None, *,
+        hint: str | None = None, param: str | None = None,
+    ) -> None:
+        super().__init__(message, problems, hint=hint)
+        self.param = param
 
 
 class CorpusError(RegisterError):

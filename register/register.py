@@ -1,6 +1,6 @@
 """The Python API: :class:`Register`.  The CLI is a thin layer over it.
 
-    >>> with Register.open("register.db") as reg:
+    >>> with Register.open("register.db", create=True) as reg:  # a read never creates
     ...     reg.ingest_paths(["data/cards"], recursive=True)
     ...     result = reg.check(["squad", "glue"], use="release-weights")
     >>> result.verdict                     # a CheckResult; result.to_dict() is the SPEC JSON
@@ -12,12 +12,13 @@ One method per user verb, delegating: reads to :mod:`register.store.queries`, wr
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from register.actors import validate_actor
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
 from register.check.uses import validate_use
+from register.check_verbs import CheckVerbs
 from register.errors import RegisterError, UsageError, ValidationError
 from register.governance.verbs import GovernanceVerbs
 from register.ids import dataset_id_problem
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
 
 
 
-class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
+class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
     """A register of datasets, their licenses, rights, clearances and audit trail.
 
     A context manager: leaving the ``with`` block disposes of the database engine."""
@@ -79,10 +81,14 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, target: str | os.PathLike[str] | None = None, *, create: bool = True,
+        cls, target: str | os.PathLike[str] | None = None, *, create: bool = False,
         kb: KnowledgeBase | None = None,
     ) -> Register:
-        """Open (and create or migrate) the register at a path or SQLAlchemy URL."""
+        """Open (and migrate) the register at a path or SQLAlchemy URL.
+
+        A read never creates: a register file that does not exist is a
+        :class:`~register.errors.StoreError` ("no register at PATH"); pass ``create=True``
+        to make a new one (as ``register ingest`` does)."""
         engine = open_engine(target, create=create)
         try:
             migrate(engine)
@@ -164,24 +170,47 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
         self, *, license: str | None = None, needs_review: bool = False,
         personal_data: str | None = None, region: str | None = None,
         expiring_within: int | None = None, today: date | None = None,
+        share_alike: bool = False, non_commercial: bool = False,
     ) -> list[DatasetSummary]:
-        """Datasets with their effective license and review state, filtered."""
+        """Datasets with their effective license and review state, filtered.
+
+        ``license``: every id it names is in the dataset's license, an id without a version
+        naming its whole family (``CC-BY-SA`` matches every CC-BY-SA version).
+        ``share_alike`` / ``non_commercial``: only licenses with such terms (knowledge base)."""
         return list(self.iter_datasets(
             license=license, needs_review=needs_review, personal_data=personal_data,
-            region=region, expiring_within=expiring_within, today=today))
+            region=region, expiring_within=expiring_within, today=today,
+            share_alike=share_alike, non_commercial=non_commercial))
 
     def iter_datasets(
         self, *, license: str | None = None, needs_review: bool = False,
         personal_data: str | None = None, region: str | None = None,
         expiring_within: int | None = None, today: date | None = None,
+        share_alike: bool = False, non_commercial: bool = False,
     ) -> Iterator[DatasetSummary]:
         """:meth:`list_datasets` one dataset at a time, streamed from the store."""
         from register.check.review import dataset_review, missing_terms
         from register.licenses.expressions import license_key_set as key_set
+        from register.licenses.expressions import license_keys, names_license
         from register.rights import record as rights_mod
 
         today = today or date.today()
         want_keys = key_set(license) if license else None
+        if personal_data is not None and personal_data not in ("yes", "no", "unknown"):
+            raise UsageError(f"personal_data must be yes, no or unknown, not {personal_data!r}",
+                             param="personal_data")
+        if expiring_within is not None and expiring_within < 0:
+            raise UsageError(f"expiring_within must be a number of days >= 0, not "
+                             f"{expiring_within}", param="expiring_within")
+        kb = self.kb
+
+        def has_terms(expression: str | None) -> bool:
+            terms_of = [kb.get(k) for k in license_keys(expression)]
+            return all((
+                not share_alike or any(t is not None and t.is_share_alike for t in terms_of),
+                not non_commercial or any(t is not None and not t.commercial_use
+                                          for t in terms_of),
+            ))
         region_code = rights_mod.normalize_region_filter(region) if region else None
         terms_cache: dict[str | None, list[str]] = {}
 
@@ -203,7 +232,10 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
                     declared_reason=row.declared_reason,
                     concluded_reason=row.concluded_reason, rights=record,
                     suggestions=row.suggestions_json, kb=self.kb, terms=terms))
-                if want_keys is not None and not want_keys <= key_set(summary.license):
+                if want_keys is not None and not all(
+                        names_license(w, key_set(summary.license)) for w in want_keys):
+                    continue
+                if (share_alike or non_commercial) and not has_terms(summary.license):
                     continue
                 if needs_review and not summary.review:
                     continue
@@ -228,7 +260,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
         _check_dataset_arg(dataset_id)
         canonical = validate_expression(expression)
         if not reason or not reason.strip():
-            raise UsageError("a concluded license needs a reason (--reason)")
+            raise UsageError("a concluded license needs a reason")
         actor = actor_or_default(by)
 
         def work(conn: Any) -> str:
@@ -249,7 +281,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
         """Withdraw the concluded license (the declared one applies again); returns the
         withdrawn expression.  Audited, with its reason."""
         if not reason or not reason.strip():
-            raise UsageError("withdrawing a concluded license needs a reason (--reason)")
+            raise UsageError("withdrawing a concluded license needs a reason")
         actor = actor_or_default(by)
 
         def work(conn: Any) -> str:
@@ -356,7 +388,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
         _check_dataset_arg(dataset_id)
         validate_use(use)
         if not reason.strip() or not by.strip():
-            raise UsageError("a clearance needs --reason and --by")
+            raise UsageError("a clearance needs a reason and who gives it (by)")
         return run_write(self.engine, partial(decisions.add_clearance, dataset_id=dataset_id,
                                               use=use, reason=reason, by=validate_actor(by),
                                               until=until))
@@ -366,16 +398,17 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
         (audited, with the reason); returns how many were revoked."""
         validate_use(use)
         if not reason.strip() or not by.strip():
-            raise UsageError("revoking a clearance needs --reason and --by")
+            raise UsageError("revoking a clearance needs a reason and who revokes it (by)")
         return run_write(self.engine, partial(decisions.revoke_clearance,
                                               dataset_id=dataset_id, use=use, reason=reason,
                                               by=validate_actor(by)))
 
     # -- checks ------------------------------------------------------------------------------
     def facts(
-        self, datasets: Sequence[str | dict[str, Any]], *, strict: bool = True,
+        self, datasets: str | Sequence[str | dict[str, Any]], *, strict: bool = True,
     ) -> list[DatasetFacts]:
-        """Facts the check engine needs, for ids or ``{id, revision}`` entries."""
+        """Facts the check engine needs, for ids or ``{id, revision}`` entries (or one id)."""
+        datasets = _dataset_entries(datasets)
         wanted: list[tuple[str, str | None]] = [
             (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
             for item in datasets]
@@ -383,28 +416,44 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs):
             return queries.facts(conn, wanted, strict=strict)
 
     def check(
-        self, datasets: Sequence[str | dict[str, Any]], *, use: str,
-        region: str | None = None, on: date | None = None, non_commercial: bool = False,
+        self, datasets: str | Sequence[str | dict[str, Any]], *, use: str,
+        region: str | None = None, on: date | str | None = None, non_commercial: bool = False,
         policy: Policy | str | os.PathLike[str] | None = None,
         base_model: dict[str, Any] | None = None, strict: bool = True,
     ) -> CheckResult:
-        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4)."""
+        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4).
+
+        ``datasets``: one id, or ids / ``{id, revision}`` entries (at least one).  ``on``: the
+        check date, a :class:`datetime.date` or an ISO 8601 string (default today).
+        ``strict=False`` leaves out ids the register lacks (at least one must be held)."""
         from register.check.engine import check as run_check
         from register.check.policy import Policy as PolicyCls
         from register.check.policy import load_policy
 
         validate_use(use)
+        entries = _dataset_entries(datasets)
+        if not entries:
+            raise UsageError("datasets is empty: a check needs at least one dataset id",
+                             param="datasets")
+        on_date = as_date(on, "on")
         pol = policy if isinstance(policy, PolicyCls) else load_policy(
             Path(policy) if policy is not None else None)
         commercial = not (non_commercial or use == "research")
         base = self.base_model_facts(base_model, commercial) if base_model else None
         wanted: list[tuple[str, str | None]] = [
             (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
-            for item in datasets]
+            for item in entries]
         with self._reading() as conn:  # the facts streamed into the engine
-            return run_check(queries.iter_facts(conn, wanted, strict=strict), use=use,
-                             commercial=commercial, region=region, on=on or date.today(),
-                             policy=pol, kb=self.kb, base_model=base)
+            stream = queries.iter_facts(conn, wanted, strict=strict)
+            first = list(itertools.islice(stream, 1))
+            if not first:
+                from register.errors import CorpusError
+
+                raise CorpusError("none of the datasets is in the register",
+                                  hint="ingest them first, or check ids the register holds")
+            return run_check(itertools.chain(first, stream), use=use, commercial=commercial,
+                             region=region, on=on_date or date.today(), policy=pol, kb=self.kb,
+                             base_model=base)
 
     def check_corpus(
         self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
@@ -503,6 +552,29 @@ def validate_expression(expression: str) -> str:
         raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
                          hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
             from None
+
+
+def as_date(value: date | str | None, name: str) -> date | None:
+    """A date parameter given as a :class:`datetime.date` or an ISO 8601 string."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(f"{name}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)",
+                     param=name)
+
+
+def _dataset_entries(datasets: str | Sequence[str | dict[str, Any]],
+                     ) -> list[str | dict[str, Any]]:
+    """``datasets`` of check/facts: one id is a corpus of that one dataset."""
+    if isinstance(datasets, str):
+        return [datasets]
+    return list(datasets)
 
 
 def _check_dataset_arg(dataset_id: str) -> None:

@@ -87,7 +87,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from register import Register
 
     path = tmp_path_factory.mktemp("template") / "register.db"
-    Register.open(path).close()
+    Register.open(path, create=True).close()
     return path
 
 

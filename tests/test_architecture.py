@@ -8,6 +8,8 @@
 (c) Every module of ``register/`` has a docstring and is under 600 lines.
 (d) Only the CLI imports typer; rich only in the CLI and the table renderer.
 (e) ``SCHEMA_VERSION`` is defined once (``register/versions.py``) and never spelled as a literal.
+(f) The CLI's start (``import register.cli``, ``--help``, ``--version``) imports no heavy
+    package (SQLAlchemy, pydantic, pandas, ...): commands import what they need when they run.
 
 Exceptions are listed below, each with its reason; an entry that no longer matches anything
 fails too, so the lists only shrink.
@@ -16,6 +18,10 @@ fails too, so the lists only shrink.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -300,3 +306,27 @@ def test_one_schema_version() -> None:
                 literals.append(f"{m.rel}:{node.value.lineno}")
     assert [d.split(":")[0] for d in definitions] == ["register/versions.py"], definitions
     assert literals == [], f"spell it SCHEMA_VERSION: {literals}"
+
+
+# -- start-up (issue 17): what every CLI start imports ---------------------------------------
+#: packages the CLI's start (``import register.cli``, ``register --help``) must not import:
+#: each command imports what it needs when it runs (bench/bench_startup.py times it)
+HEAVY_AT_START = ("pandas", "openpyxl", "xlsxwriter", "sqlalchemy", "sqlmodel", "alembic",
+                  "pydantic", "yaml", "license_expression", "huggingface_hub", "rich",
+                  "spdx_tools", "cyclonedx", "mlcroissant", "pyshacl", "psycopg", "numpy")
+
+
+@pytest.mark.parametrize("code", [
+    "import register.cli",
+    "import register",
+    "from register.cli import main; main(['--help'])",
+    "from register.cli import main; main(['--version'])",
+])
+def test_the_cli_start_imports_no_heavy_package(code: str) -> None:
+    probe = ("import sys, io, json, contextlib\nwith contextlib.redirect_stdout(io.StringIO()):"
+             f"\n    {code}\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, check=True)
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert not loaded & set(HEAVY_AT_START), sorted(loaded & set(HEAVY_AT_START))

@@ -362,7 +362,7 @@ def _state(reg: Register) -> str:
 
 @pytest.fixture
 def import_reg(db_target: str) -> Iterator[Register]:
-    reg = Register.open(db_target)
+    reg = Register.open(db_target, create=True)
     docs = [parse_card_bytes(b"---\nlicense: mit\n---\n", None, f"ds-{i}", "fuzz://")
             for i in range(3)]
     reg.ingest_documents(docs, actor="fuzz")
@@ -461,7 +461,7 @@ def test_fifty_megabyte_files(tmp_path: Path) -> None:
     big_yaml.write_bytes(b"name: x\ndatasets:\n" + b"  - squad\n" * (5 * MB + 1))
     assert isinstance(_timed(load_corpus, big_yaml), RegisterError)
     assert isinstance(_timed(load_policy, big_yaml), RegisterError)
-    with Register.open(tmp_path / "r.db") as reg:
+    with Register.open(tmp_path / "r.db", create=True) as reg:
         before = _state(reg)
         with pytest.raises(RegisterError):
             reg.import_rights(over_csv)

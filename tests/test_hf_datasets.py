@@ -33,7 +33,7 @@ def _card(directory: Path, license_id: str) -> Path:
 @pytest.fixture
 def hub_reg(tmp_path: Path) -> Register:
     """A register holding acme/nc-set (CC-BY-NC-4.0) and acme/mit-set (MIT)."""
-    reg = Register.open(tmp_path / "hf.db")
+    reg = Register.open(tmp_path / "hf.db", create=True)
     for ds_id, lic in (("acme/nc-set", "cc-by-nc-4.0"), ("acme/mit-set", "mit")):
         summary = reg.ingest_paths([_card(tmp_path / "cards" / ds_id, lic)], dataset_id=ds_id)
         assert summary.failed == []

@@ -351,17 +351,48 @@ def _read_again(card: str, dirname: str) -> bytes:
             raise CardError(dirname, "no such file or directory") from None
         if not os.path.isdir(dirname):
             raise exc from None
-        raise CardError(dirname, f"no {CARD_NAME} in this directory",
-                        hint="use --recursive to ingest the dataset directories below it"
-                        ) from None
+        below = _datasets_below(dirname)
+        hint = (f"it holds {below}{'+' if below >= 100 else ''} dataset director"
+                f"{'y' if below == 1 else 'ies'}: use --recursive to ingest them"
+                if below else f"give a dataset directory (with its {CARD_NAME}) or a card file")
+        raise CardError(dirname, f"no {CARD_NAME} in this directory", hint=hint) from None
+
+
+def _datasets_below(dirname: str, limit: int = 100) -> int:
+    """How many directories below ``dirname`` hold a card (up to ``limit``; two levels, so
+    ``org/name`` trees count), for the ``--recursive`` hint."""
+    count = 0
+    level = [dirname]
+    for _depth in range(2):
+        nxt: list[str] = []
+        for parent in level:
+            try:
+                entries = sorted(os.scandir(parent), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+                    continue
+                if os.path.isfile(os.path.join(entry.path, CARD_NAME)):
+                    count += 1
+                    if count >= limit:
+                        return count
+                else:
+                    nxt.append(entry.path)
+        level = nxt
+    return count
 
 
 def parse_path(path: str | os.PathLike[str], dataset_id: str, *,
                source: str | None = None, revision: str | None = None) -> CardDocument:
-    """Parse what :func:`discover` yields: a dataset directory or a card file."""
+    """Parse what :func:`discover` yields: a dataset directory or a card file.  A
+    ``README.md`` named directly is read with its directory's infos file, as the directory
+    would be (so both give the same checksum and no spurious version)."""
     p = Path(path)
     if p.is_dir():
         return parse_card_dir(p, dataset_id, source=source, revision=revision)
+    if p.name == CARD_NAME and p.is_file():
+        return parse_card_dir(p.parent, dataset_id, source=source or str(p), revision=revision)
     return parse_card_file(p, dataset_id, source=source, revision=revision)
 
 

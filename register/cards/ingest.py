@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -35,6 +35,7 @@ class IngestSummary:
     unchanged: int = 0
     failed: list[str] = field(default_factory=list)
     license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # distinct hints of the failures
 
     @property
     def total(self) -> int:
@@ -110,6 +111,8 @@ def _ingest_documents(
                 summary.unchanged += 1
             elif isinstance(item, RegisterError):
                 summary.failed.append(str(item))
+                if item.hint and item.hint not in summary.hints:
+                    summary.hints.append(item.hint)
             else:
                 if item.dataset_id in docs:  # same id twice in one batch: last one wins
                     summary.unchanged += 1
@@ -154,8 +157,6 @@ def without_nul(norm: Any) -> Any:
               if isinstance(v := getattr(norm, k), str) and "\0" in v}
     if not fields:
         return norm
-    from dataclasses import replace
-
     return replace(norm, **fields)
 
 
@@ -175,6 +176,9 @@ def _stored_checksum_matches(found: Found, dataset_id: str, known: dict[str, str
     if want is None:
         return False
     path = found.path
+    if os.path.basename(path) == cards.CARD_NAME and os.path.isfile(path):
+        path = os.path.dirname(path) or "."  # README.md named directly: as its directory
+        found = replace(found, is_dir=True)
     try:
         if found.is_dir or (found.is_dir is None and os.path.isdir(path)):
             readme = cards.read_limited(os.path.join(path, cards.CARD_NAME),

@@ -200,7 +200,23 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
 
 
 def load_corpus(path: str | Path) -> Corpus:
-    """Read and validate a corpus file; raises CorpusError naming the file and field."""
+    """Read and validate a corpus file (``-``: standard input); raises CorpusError naming
+    the file and field."""
+    if str(path) == "-":
+        import sys
+
+        from register.safe_yaml import MAX_YAML_BYTES, load_yaml_text, naming
+
+        raw = sys.stdin.buffer.read(MAX_YAML_BYTES + 1)
+        if len(raw) > MAX_YAML_BYTES:
+            raise CorpusError(f"<stdin>: larger than the {MAX_YAML_BYTES}-byte limit")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"<stdin>: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                              ) from None
+        data = load_yaml_text(text, fail=naming(CorpusError, "<stdin>"))
+        return parse_corpus(data, origin="<stdin>")
     data = load_yaml_file(path, error=CorpusError)
     return parse_corpus(data, origin=str(path))
 

@@ -63,6 +63,7 @@ from register.check.rules import (
 )
 from register.check.sharealike import choose_options, conflict_findings, meet, outbound
 from register.check.uses import validate_use
+from register.errors import OptionValueError, ValidationError
 from register.licenses.catalog import KnowledgeBase, default_kb
 from register.licenses.expressions import spdx_licensing
 from register.rights.regions import validate_region
@@ -289,7 +290,7 @@ def check(
     validate_use(use)
     if use == "research" or commercial is None:
         commercial = use != "research"
-    canonical_region = validate_region(region, allow_any=False) if region else None
+    canonical_region = _check_region(region) if region else None
     on = on or date.today()
     policy = policy or default_policy()
     kb = kb if kb is not None else default_kb()
@@ -428,3 +429,12 @@ def _rule_key(rule: str) -> tuple[float, str]:
         return (float(rule), rule)
     except ValueError:
         return (float("inf"), rule)
+
+
+def _check_region(region: str) -> str:
+    """The check's region (a parameter: an invalid one is exit code 2)."""
+    try:
+        return validate_region(region, allow_any=False)
+    except ValidationError as exc:
+        raise OptionValueError(f"region: {exc.message}", exc.problems, hint=exc.hint,
+                               param="region") from None

@@ -20,4 +20,5 @@ def validate_use(value: object) -> str:
     """``value`` when it is one of :data:`USES`; else :class:`UsageError` listing them."""
     if isinstance(value, str) and value in USES:
         return value
-    raise UsageError(f"--use must be one of {', '.join(USES)}, not {value!r}")
+    raise UsageError(f"use must be one of {', '.join(USES)}, not {value!r}",
+                     param="use")

@@ -3,42 +3,50 @@
 Errors from the core (:class:`register.errors.RegisterError`) are printed once, here, as a
 single ``Error: ...`` line (plus ``Hint: ...``) with the SPEC exit code; a traceback only
 with ``--debug``.
+
+The command tree is built for what is run: ``register check ...`` imports and builds only the
+``check`` module's commands (building every command costs more than running most of them);
+``--help``, completion and an unknown command get the whole tree (:func:`build_app`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
+from importlib import import_module
+from typing import Annotated, Any
 
 import typer
 
-from register.cli import (
-    audit,
-    check,
-    datasets,
-    exchange,
-    governance,
-    ingest,
-    license,
-    model,
-    report,
-    rights,
-)
 from register.cli._common import State
 from register.errors import RegisterError
 from register.render.cells import terminal_text
 
-app = typer.Typer(
-    name="register",
-    help="A register of dataset licenses and rights: may these datasets train this model?",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+#: the CLI modules in help order: (module, group name or None, its top-level commands);
+#: a group module has an ``app`` (``register license ...``), the others a ``register(app)``
+MODULES: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    ("ingest", None, ("ingest",)),
+    ("datasets", None, ("list", "show")),
+    ("license", "license", ("license",)),
+    ("rights", "rights", ("rights",)),
+    ("check", None, ("check", "notice", "clear")),
+    ("governance", None, ("approve", "status", "reassess")),
+    ("exchange", None, ("export", "import")),
+    ("checks", "checks", ("checks",)),
+    ("audit", "audit", ("audit",)),
+    ("model", "model", ("model",)),
+    ("report", "report", ("report",)),
 )
 
 
-@app.callback()
+def _show_version(value: bool) -> None:
+    if value:
+        from register import __version__
+
+        sys.stdout.write(f"register {__version__}\n")
+        raise typer.Exit(0)
+
+
 def _main(
     ctx: typer.Context,
     db: Annotated[
@@ -51,6 +59,11 @@ def _main(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """Register dataset cards, normalize licenses, record rights, check training corpora.
 
@@ -59,16 +72,56 @@ def _main(
     ctx.obj = State(db=db, debug=debug)
 
 
-ingest.register(app)
-datasets.register(app)
-app.add_typer(license.app, name="license")
-app.add_typer(rights.app, name="rights")
-check.register(app)
-governance.register(app)
-exchange.register(app)
-app.add_typer(audit.app, name="audit")
-app.add_typer(model.app, name="model")
-app.add_typer(report.app, name="report")
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``register`` app: every command, or (``only``) just the module of that command."""
+    app = typer.Typer(
+        name="register",
+        help="A register of dataset licenses and rights: may these datasets train this model?",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_main)
+    for module_name, group, names in MODULES:
+        if only is not None and only not in names:
+            continue
+        module = import_module(f"register.cli.{module_name}")
+        if group is None:
+            module.register(app)
+        else:
+            app.add_typer(module.app, name=group)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``register.cli.app``: the whole app (scripts/gen_cli_reference.py, tests)."""
+    if name == "app":
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module 'register.cli' has no attribute {name!r}")
+
+
+def _command_word(args: list[str]) -> str | None:
+    """The top-level command of ``args`` (globals hoisted first), when only its module needs
+    building; None for help, version, completion or anything unknown (the whole tree)."""
+    if any(k.endswith("_COMPLETE") and k.startswith("_") for k in os.environ):
+        return None  # shell completion walks the whole tree
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--db":
+            i += 2
+            continue
+        if arg.startswith("--db=") or arg == "--debug":
+            i += 1
+            continue
+        if arg.startswith("-"):
+            return None  # --help, --version, --install-completion ... before a command
+        known = {n for _m, _g, names in MODULES for n in names}
+        return arg if arg in known else None
+    return None
 
 
 def _hoist_globals(args: list[str]) -> list[str]:
@@ -93,21 +146,33 @@ def _hoist_globals(args: list[str]) -> list[str]:
     return front + rest
 
 
+def cli_message(exc: RegisterError) -> str:
+    """The error's message with the parameter it names shown as its option
+    (``use must be ...`` -> ``--use must be ...``)."""
+    param = getattr(exc, "param", None)
+    message = exc.message
+    if param and message.startswith(param) and message[len(param):len(param) + 1] in (" ", ":"):
+        return "--" + param.replace("_", "-") + message[len(param):]
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the process exit code."""
-    command = typer.main.get_command(app)
     args = _hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    command = typer.main.get_command(build_app(_command_word(args)))
     debug = "--debug" in args
     try:
         rv = command.main(args=args, prog_name="register", standalone_mode=False)
     except RegisterError as exc:
         if debug:
             raise
-        sys.stderr.write(f"Error: {terminal_text(exc.message)}\n")
+        sys.stderr.write(f"Error: {terminal_text(cli_message(exc))}\n")
         if exc.hint:
             sys.stderr.write(f"Hint: {terminal_text(exc.hint)}\n")
-        for problem in getattr(exc, "problems", [])[:200]:
-            sys.stderr.write(f"  {terminal_text(str(problem))}\n")
+        problems = getattr(exc, "problems", [])
+        if not all(getattr(p, "message", str(p)) in exc.message for p in problems):
+            for problem in problems[:200]:  # unless the message already names each of them
+                sys.stderr.write(f"  {terminal_text(str(problem))}\n")
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

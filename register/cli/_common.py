@@ -104,10 +104,27 @@ def info(message: str) -> None:
 
 def run_rights_import(ctx: typer.Context, file: Path, by: str | None,
                       force: bool = False) -> None:
-    """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize."""
+    """``rights import`` and ``import xlsx|csv``: validate all rows, write, summarize.
+    ``-`` reads the table from standard input (an xlsx workbook or CSV text)."""
+    if str(file) == "-":
+        import tempfile
+
+        data = sys.stdin.buffer.read()
+        suffix = ".xlsx" if data.startswith(b"PK\x03\x04") else ".csv"
+        with tempfile.TemporaryDirectory(prefix="register-stdin-") as tmp:
+            staged = Path(tmp) / f"stdin{suffix}"
+            staged.write_bytes(data)
+            _import_file(ctx, staged, by, force, shown="-")
+        return
+    _import_file(ctx, file, by, force, shown=str(file))
+
+
+def _import_file(ctx: typer.Context, file: Path, by: str | None, force: bool, *,
+                 shown: str) -> None:
     with open_register(ctx) as reg:
         summary = reg.import_rights(file, by=by, force=force,
                                     warn=lambda m: info(f"Warning: {m}"))
+    file = Path(shown)
     info(f"{file}: {summary['rows']} row(s): rights changed {summary['rights_changed']}, "
          f"licenses concluded {summary['licenses_changed']}, unchanged {summary['unchanged']}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,7 +53,8 @@ def check(
     ctx: typer.Context,
     corpus_file: Annotated[
         Path | None,
-        typer.Argument(metavar="[CORPUS_FILE]", help="Corpus YAML (name, base_model, datasets)."),
+        typer.Argument(metavar="[CORPUS_FILE]",
+                       help="Corpus YAML (name, base_model, datasets); - is stdin."),
     ] = None,
     dataset: Annotated[
         list[str] | None,
@@ -127,17 +129,34 @@ def check(
         write_csv(iter_check_row_dicts(result), CHECK_COLUMNS)
     else:
         print_check_report(result)
+    if f is not OutputFormat.table:  # a CI log shows the verdict even when stdout is a file
+        info(verdict_line(result))
     raise typer.Exit(result.exit_code)
+
+
+def verdict_line(result: CheckResult) -> str:
+    """One stderr line: the verdict, and how many datasets, obligations, conflicts."""
+    data = result.to_dict()
+    counts = [f"{len(data['datasets'])} dataset(s)"]
+    for key in ("conflicts", "obligations", "warnings"):
+        if data[key]:
+            counts.append(f"{len(data[key])} {key}")
+    return f"verdict: {result.verdict} for use {data['use']} ({', '.join(counts)})"
 
 
 def notice(
     ctx: typer.Context,
-    corpus_file: Annotated[Path, typer.Argument(metavar="CORPUS_FILE", help="Corpus YAML.")],
+    corpus_file: Annotated[
+        Path, typer.Argument(metavar="CORPUS_FILE", help="Corpus YAML (- is stdin).")
+    ],
     use: Annotated[
-        str, typer.Option("--use", metavar="USE", help="Intended use.")
-    ] = "release-weights",
+        str,
+        typer.Option("--use", metavar="USE",
+                     help="research, internal, service, release-weights or release-data."),
+    ] = "",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout (- is stdout)."),
     ] = None,
     non_commercial: NonCommercialOption = False,
     region: RegionOption = None,
@@ -151,6 +170,10 @@ def notice(
     """
     from register.render.notice import render_notice
 
+    if not use:
+        raise UsageError(
+            "--use is required (research, internal, service, release-weights, release-data)"
+        )
     validate_use(use)
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:
@@ -159,7 +182,7 @@ def notice(
             on=on_date, policy=policy,
         )
         text = render_notice(reg, result)
-    if output:
+    if output and str(output) != "-":
         output.write_text(text, encoding="utf-8")
         info(f"wrote {output}")
     else:
@@ -218,3 +241,6 @@ def clear(
             "model of that id)"
         )
     info(f"{dataset_id}: cleared for {c.use} until {c.until or 'no end date'} by {c.by}")
+    if c.until is not None and c.until < date.today():
+        info(f"Warning: this clearance expired on {c.until.isoformat()}: checks after that "
+             "day do not apply it")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,6 +20,8 @@ LIST_COLUMNS = [
     "id",
     "license",
     "needs_review",
+    "rights_needs_review",
+    "review_reasons",
     "personal_data",
     "retain_until",
     "license_changed",
@@ -36,9 +39,17 @@ def list_datasets(
     license: Annotated[
         str | None,
         typer.Option(
-            "--license", metavar="EXPR", help="Only datasets whose license includes EXPR."
+            "--license", metavar="EXPR",
+            help="Only datasets whose license includes EXPR; an id without a version names "
+                 "its family (CC-BY-SA: every version).",
         ),
     ] = None,
+    share_alike: Annotated[
+        bool, typer.Option("--share-alike", help="Only share-alike (copyleft) licenses.")
+    ] = False,
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="Only licenses that forbid commercial use.")
+    ] = False,
     needs_review: Annotated[
         bool,
         typer.Option(
@@ -72,7 +83,7 @@ def list_datasets(
     ] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """List datasets with their effective license and review state.
+    """List datasets with their effective license and review state (and why they need review).
 
     With --needs-review this is the review queue; --tier and --approval narrow it to the
     datasets behind approvals (e.g. those of an invalid limited-production approval).
@@ -81,10 +92,6 @@ def list_datasets(
 
     Example: register list --needs-review --tier limited-production --approval invalid
     """
-    from register.errors import UsageError
-
-    if personal_data and personal_data not in ("yes", "no", "unknown"):
-        raise UsageError("--personal-data must be yes, no or unknown")
     f = resolve_format(fmt)
     with open_register(ctx) as reg:
         lazy = reg.iter_datasets(
@@ -93,6 +100,8 @@ def list_datasets(
             personal_data=personal_data,
             region=region,
             expiring_within=expiring_within,
+            share_alike=share_alike,
+            non_commercial=non_commercial,
         )
         if tier is not None or approval is not None:
             keep = reg.governed_dataset_ids(tier=tier, approval=approval)
@@ -166,11 +175,15 @@ def _show_rows(view: DatasetView) -> list[dict[str, Any]]:
         rows.append({"field": f"suggested {key} (unconfirmed)", "value": shown})
     for h in rights.history:
         rows.append({"field": "rights change", "value": f"{h.at} by {h.by}: {h.reason}"})
+    today = date.today().isoformat()
     for c in view.clearances:
+        until = c.until or "no end date"
+        if c.until and str(c.until) < today:
+            until = f"{c.until} (EXPIRED)"
         rows.append(
             {
                 "field": "clearance",
-                "value": f"{c.use} until {c.until or 'no end date'} by {c.by}: {c.reason}",
+                "value": f"{c.use} until {until} by {c.by}: {c.reason}",
             }
         )
     for v in view.history:

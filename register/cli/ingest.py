@@ -94,6 +94,8 @@ def ingest(
     failed = [e for s in summaries for e in s.failed]
     for error in failed:
         sys.stderr.write(f"Error: {terminal_text(str(error))}\n")
+    for hint in dict.fromkeys(h for s in summaries for h in s.hints):
+        sys.stderr.write(f"Hint: {terminal_text(hint)}\n")
     for s in summaries:
         for ds_id, old, new in s.license_changes:
             info(f"license changed: {ds_id}: {old or 'none'} -> {new or 'none'}")

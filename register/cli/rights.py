@@ -123,7 +123,8 @@ def import_rights(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help=".csv or .xlsx with an id column and rights columns."),
+        typer.Argument(metavar="FILE",
+                       help=".csv or .xlsx with an id column and rights columns (- is stdin)."),
     ],
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who imports (default: OS user).")

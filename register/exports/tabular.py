@@ -81,6 +81,8 @@ def write_json(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
         handle.write('  "datasets": [')
         for row in iter_register_rows(reg, scope.ids):
             item = {n: _json_value(row[n]) for n in names}
+            if item.get("personal_data") is None:  # no record yet: as `register list` says
+                item["personal_data"] = "unknown"
             handle.write(",\n    " if report.rows else "\n    ")
             handle.write(json.dumps(item, sort_keys=True, ensure_ascii=False))
             report.rows += 1

@@ -12,6 +12,7 @@ user's ``LicenseRef-...``) as written.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -89,3 +90,21 @@ def license_keys(expression: str | None) -> tuple[str, ...]:
 def license_key_set(expression: str | None) -> frozenset[str]:
     """The ids of :func:`license_keys`, lower-case, as a set (for "names these licenses")."""
     return frozenset(k.lower() for k in license_keys(expression))
+
+
+_VERSION_TAIL = re.compile(r"-v?\d.*$")
+
+
+def license_family(key: str) -> str:
+    """An id without its version (``cc-by-sa-4.0`` -> ``cc-by-sa``, ``gpl-3.0-only`` ->
+    ``gpl``); an id without a version is its own family."""
+    return _VERSION_TAIL.sub("", key)
+
+
+def names_license(wanted: str, have: frozenset[str]) -> bool:
+    """Whether ids ``have`` (lower-case) include ``wanted``: the id itself, any version of a
+    family (``cc-by-sa`` matches ``cc-by-sa-3.0`` and ``cc-by-sa-4.0`` but not
+    ``cc-by-nc-sa-4.0``), or a variant (``gpl-3.0`` matches ``gpl-3.0-only``)."""
+    w = wanted.lower()
+    return any(k == w or license_family(k) == w or k.startswith(w + "-") and
+               any(c.isdigit() for c in w) for k in have)

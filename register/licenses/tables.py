@@ -49,7 +49,8 @@ class Tables:
     generic_ids: set[str] = field(default_factory=set)
     max_window: int = 1
     placeholders: set[str] = field(default_factory=set)
-    phrases: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    #: (phrase, its word-bounded pattern, replacement), longest phrase first
+    phrases: list[tuple[str, re.Pattern[str], str]] = field(default_factory=list)
     stopwords: set[str] = field(default_factory=set)
     ports: set[str] = field(default_factory=set)
     risk_words: set[str] = field(default_factory=set)
@@ -89,8 +90,9 @@ def tokenize(text: str, t: Tables) -> list[str]:
     """Canonical tokens of a text: phrase synonyms, versions as N.M, filler dropped."""
     s = unicodedata.normalize("NFKC", text).lower()
     s = re.sub(r"(?<![\d.])(\d)\s?[-_]\s?(\d)(?![\d])", r"\1.\2", s)  # 4-0 -> 4.0
-    for pattern, repl in t.phrases:
-        s = pattern.sub(f" {repl} ", s)
+    for phrase, pattern, repl in t.phrases:
+        if phrase in s:  # a substring test first: most texts hold few of the phrases
+            s = pattern.sub(f" {repl} ", s)
     raw = _TOKEN.findall(s)
     out: list[str] = []
     for i, tok in enumerate(raw):
@@ -178,7 +180,7 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
         phrases.setdefault(phrase, "")
     t.marker_exemptions = [_flat_words(p) for p in exemptions]
     t.phrases = [
-        (_phrase_pattern(str(k).lower()), str(v))
+        (str(k).lower(), _phrase_pattern(str(k).lower()), str(v))
         for k, v in sorted(phrases.items(), key=lambda kv: -len(str(kv[0])))
     ]
     t.stopwords = {str(w) for w in alias_data.get("stopwords") or ()}

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from register.check.facts import RightsRecord
-from register.errors import ValidationError, ValidationProblem
+from register.errors import OptionValueError, ValidationError, ValidationProblem
 from register.rights.columns import (
     COLUMN_TO_FIELD,
     FIELD_TO_COLUMN,
@@ -234,7 +234,7 @@ def parse_rights_options(
     if not problems:
         problems = change_problems(change, style="option")
     if problems:
-        raise ValidationError(format_problems(problems), problems)
+        raise OptionValueError(format_problems(problems), problems)
     return change
 
 
@@ -349,13 +349,13 @@ def rights_problems(record: RightsRecord | None) -> list[str]:
 def normalize_region_filter(region: str) -> str:
     """Canonical form of a ``--region`` filter / check value (``de`` -> ``DE``, ``eu`` -> ``EU``).
 
-    Raises :class:`ValidationError` naming ``--region`` for an unknown code.
+    Raises :class:`~register.errors.OptionValueError` (exit code 2) for an unknown code.
     """
     try:
         return parse_region(region)
     except ValueError as exc:
-        raise ValidationError(
-            f"--region: {exc}", [ValidationProblem(str(exc), column="--region")]
+        raise OptionValueError(
+            f"region: {exc}", [ValidationProblem(str(exc), column="region")], param="region",
         ) from None
 
 

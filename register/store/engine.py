@@ -58,8 +58,9 @@ def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -
         if path is not None:
             if not path.exists() and not create:
                 raise StoreError(
-                    f"{path}: no register here",
-                    hint="run 'register ingest' first or pass --db",
+                    f"no register at {path}",
+                    hint="ingest cards first to create it ('register ingest', or "
+                         "Register.open(path, create=True)), or name another register",
                 )
             if not path.parent.is_dir():
                 raise StoreError(f"{path}: directory {path.parent} does not exist")
@@ -188,8 +189,7 @@ def current_revision(engine: Engine) -> str | None:
     try:
         conn = engine.connect()
     except DBAPIError as exc:
-        raise StoreError(f"cannot open the register: {exc.orig}",
-                         hint="check that --db names a register file you can read") from None
+        raise _open_error(engine, exc) from None
     with conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -197,6 +197,19 @@ def current_revision(engine: Engine) -> str | None:
             conn.rollback()
             return None
         return row[0] if row else None
+
+
+def _open_error(engine: Engine, exc: DBAPIError) -> StoreError:
+    """One line for a register that cannot be opened; a missing PostgreSQL database named."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql" and "does not exist" in str(exc.orig):
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        return StoreError(f"PostgreSQL database {url.database!r} does not exist on {where}",
+                          hint=f"create it first (createdb {url.database}) or name another "
+                               "database in the URL")
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else repr(exc.orig)
+    return StoreError(f"cannot open the register: {first}",
+                      hint="check the register path or URL and that you may read it")
 
 
 def _revision_in(conn: Connection) -> str | None:

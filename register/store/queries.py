@@ -22,6 +22,7 @@ from register.errors import CorpusError, NotFoundError
 from register.store.engine import read_connection
 from register.store.tables import (
     AUDIT_EVENTS,
+    CHECKS,
     CLEARANCES,
     DATASETS,
     DECISIONS,
@@ -35,6 +36,8 @@ __all__ = [
     "audit_entries",
     "audit_hash_known",
     "changes_since",
+    "check_record",
+    "check_records",
     "row_versions",
     "checksums",
     "chunks",
@@ -286,6 +289,26 @@ def audit_entries(conn: Connection, *, dataset_id: str | None = None,
     if since:
         stmt = stmt.where(_A.c.at >= since.isoformat())
     return [AuditEntry.from_row(r) for r in conn.execute(stmt)]
+
+
+def check_records(conn: Connection, *, limit: int | None = None,
+                  since: date | None = None) -> list[Any]:
+    """The recorded checks (``check --record``), newest first (the ``limit`` newest)."""
+    stmt = select(CHECKS).order_by(CHECKS.c.id.desc())
+    if since:
+        stmt = stmt.where(CHECKS.c.at >= since.isoformat())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(conn.execute(stmt))
+
+
+def check_record(conn: Connection, record_id: int) -> Any:
+    """One recorded check, or :class:`NotFoundError`."""
+    row = conn.execute(select(CHECKS).where(CHECKS.c.id == record_id)).first()
+    if row is None:
+        raise NotFoundError(f"no recorded check {record_id}",
+                            hint="list them with 'register checks list'")
+    return row
 
 
 def row_versions(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, int]:

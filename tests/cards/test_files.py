@@ -321,7 +321,18 @@ def test_missing_paths_fail_at_parse_time(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(CardError, match="no README.md") as info:
         parse_card_dir(tmp_path / "empty", "empty")
-    assert info.value.hint and "--recursive" in info.value.hint
+    assert info.value.hint and "--recursive" not in info.value.hint  # nothing below it
+
+
+def test_a_directory_of_datasets_hints_at_recursive(tmp_path: Path) -> None:
+    root = tmp_path / "cards"
+    for name in ("beans", "org/squad_v2"):
+        (root / name).mkdir(parents=True)
+        (root / name / "README.md").write_bytes((CARDS / Path(name).name / "README.md")
+                                                .read_bytes())
+    with pytest.raises(CardError, match="no README.md") as info:
+        parse_card_dir(root, "cards")
+    assert info.value.hint == "it holds 2 dataset directories: use --recursive to ingest them"
 
 
 # --------------------------------------------------------------------------- suggestions

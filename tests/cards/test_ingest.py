@@ -299,7 +299,7 @@ def _dump(reg: Register) -> dict[str, list[tuple[Any, ...]]]:
 
 def _scenario(target: str, tree: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     summaries = []
-    with Register.open(target) as reg:
+    with Register.open(target, create=True) as reg:
         for paths, recursive in (([tree], True), ([tree / "org" / "beans"], False),
                                  (sorted((FIXTURES / "bad-cards").iterdir()), False)):
             summaries.append(reg.ingest_paths(paths, recursive=recursive, actor="eq").to_dict())
@@ -319,7 +319,7 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _reset(target: str) -> None:
-    with Register.open(target) as reg, reg.engine.begin() as conn:
+    with Register.open(target, create=True) as reg, reg.engine.begin() as conn:
         for table in ("audit_event", "dataset_version", "dataset"):
             conn.execute(text(f"DELETE FROM {table}"))
 

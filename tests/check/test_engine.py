@@ -88,7 +88,7 @@ def test_result_shape_and_header() -> None:
 
 
 def test_bad_use_and_region() -> None:
-    with pytest.raises(UsageError, match="--use must be one of .*, not 'training'"):
+    with pytest.raises(UsageError, match="^use must be one of .*, not 'training'"):
         run([ds("a", "MIT")], "training")
     with pytest.raises(ValidationError, match="unknown region"):
         run([ds("a", "MIT")], "service", region="XX")

@@ -14,7 +14,7 @@ from register.errors import UsageError
 from register.exports import export_register
 from tests.cli_helpers import run_cli
 
-MESSAGE = ("--use must be one of research, internal, service, release-weights, release-data, "
+MESSAGE = ("use must be one of research, internal, service, release-weights, release-data, "
            "not 'training'")
 
 
@@ -54,7 +54,7 @@ def test_cli_entry_points_exit_2_with_one_message(
     }[command]
     result = run_cli(capsys, "--db", db, *args)
     assert result.code == 2, result.err
-    assert result.err == f"Error: {MESSAGE}\n"
+    assert result.err == f"Error: --{MESSAGE}\n"
     assert result.out == ""
 
 

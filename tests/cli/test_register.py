@@ -158,8 +158,9 @@ def test_rights_set_show_and_filters(db: str, capsys: pytest.CaptureFixture[str]
 def test_rights_set_bad_region_names_the_option(db: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "--db", db, "rights", "set", "beans", "--collected-in", "XX")
-    assert result.code == 1
+    assert result.code == 2  # an invalid option value is a usage error
     assert "--collected-in" in result.err and "XX" in result.err
+    assert result.err.count("XX") == 1, result.err  # printed once
 
 
 def test_check_exit_codes_and_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -263,7 +264,7 @@ def test_reading_a_missing_register_is_an_error(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "--db", tmp_path / "none.db", "list")
     assert result.code == 1
-    assert "no register here" in result.err
+    assert "no register at" in result.err
     assert not (tmp_path / "none.db").exists()
 
 

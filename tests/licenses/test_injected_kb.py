@@ -52,12 +52,12 @@ def test_register_ingest_and_base_model_use_its_kb(
     corpus.write_text("name: c\nbase_model: {id: m, license: fixture-no-redistribution}\n"
                       "datasets: [own]\n", encoding="utf-8")
 
-    with Register.open(tmp_path / "builtin.db") as reg:
+    with Register.open(tmp_path / "builtin.db", create=True) as reg:
         reg.ingest_paths([tmp_path / "cards"], recursive=True)
         shown = reg.show("own").license
         assert shown.declared is None and shown.needs_review
 
-    with Register.open(tmp_path / "injected.db", kb=fixture_kb) as reg:
+    with Register.open(tmp_path / "injected.db", kb=fixture_kb, create=True) as reg:
         reg.ingest_paths([tmp_path / "cards"], recursive=True)
         shown = reg.show("own").license
         assert shown.declared == OWN and not shown.needs_review

@@ -274,9 +274,10 @@ def test_usable_in_region() -> None:
     assert not usable_in_region(eu, "US")
     assert usable_in_region(RightsRecord(allowed_regions=("EEA",)), "NO")
     assert usable_in_region(RightsRecord(allowed_regions=("CH", "EU")), "CH")
-    with pytest.raises(ValidationError, match="--region"):
+    with pytest.raises(ValidationError, match="^region: 'XX'") as info:
         usable_in_region(eu, "XX")
-    with pytest.raises(ValidationError, match="--region: 'QQ'"):
+    assert info.value.exit_code == 2 and info.value.param == "region"
+    with pytest.raises(ValidationError, match="region: 'QQ'"):
         usable_in_region(RightsRecord(), "QQ")
     assert normalize_region_filter(" eea ") == "EEA"
     assert normalize_region_filter("de") == "DE"

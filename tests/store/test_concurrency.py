@@ -28,7 +28,7 @@ WORKERS = 4
 
 
 def seed(target: str) -> None:
-    with Register.open(target) as reg:
+    with Register.open(target, create=True) as reg:
         card = b"---\nlicense: cc-by-4.0\npretty_name: Shared\n---\n# Shared\n"
         reg.ingest_documents([parse_card_bytes(card, None, SHARED, "mem://shared")],
                              actor="seed")
@@ -67,7 +67,7 @@ def check_nothing_lost(target: str, results: list[dict]) -> dict[str, int]:
     license_ops = by_kind.get("license", [])
     ingest_ops = by_kind.get("ingest", [])
     update_ops = by_kind.get("update", [])
-    with Register.open(target) as reg:
+    with Register.open(target, create=True) as reg:
         with reg.engine.connect() as conn:
             def q(sql: str, **kw: object) -> list:
                 return list(conn.execute(text(sql), kw))
@@ -185,7 +185,7 @@ def test_concurrent_first_open_of_a_new_file(tmp_path: Path) -> None:
         "from register.cards.files import parse_card_bytes\n"
         "t, w, s = sys.argv[1], sys.argv[2], float(sys.argv[3])\n"
         "time.sleep(max(0, s - time.time()))\n"
-        "reg = Register.open(t)\n"
+        "reg = Register.open(t, create=True)\n"
         "docs = [parse_card_bytes(b'---\\nlicense: mit\\n---\\n', None, f'w{w}/d{i}', 'm')"
         " for i in range(20)]\n"
         "assert reg.ingest_documents(docs, actor=w, batch_size=5).ingested == 20\n"
@@ -195,7 +195,7 @@ def test_concurrent_first_open_of_a_new_file(tmp_path: Path) -> None:
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
-    with Register.open(target) as reg:
+    with Register.open(target, create=True) as reg:
         assert reg.count() == 20 * WORKERS
         report = reg.audit_verify()
         assert report.ok and report.events == 20 * WORKERS

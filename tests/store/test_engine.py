@@ -54,14 +54,14 @@ def test_resolve_target_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_missing_register_is_not_created_by_readers(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no register here"):
+    with pytest.raises(StoreError, match="no register at"):
         Register.open(tmp_path / "absent.db", create=False)
     assert not (tmp_path / "absent.db").exists()
 
 
 def test_missing_directory_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
-        Register.open(tmp_path / "no" / "such" / "dir" / "r.db")
+        Register.open(tmp_path / "no" / "such" / "dir" / "r.db", create=True)
 
 
 def test_bad_url_is_a_store_error() -> None:
@@ -70,7 +70,7 @@ def test_bad_url_is_a_store_error() -> None:
 
 
 def test_sqlite_register_uses_wal(tmp_path: Path) -> None:
-    with Register.open(tmp_path / "r.db") as reg, reg.engine.connect() as conn:
+    with Register.open(tmp_path / "r.db", create=True) as reg, reg.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar()) >= 1000
@@ -79,12 +79,12 @@ def test_sqlite_register_uses_wal(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- open / create
 
 def test_open_creates_schema_at_head(db_target: str) -> None:
-    with Register.open(db_target) as reg:
+    with Register.open(db_target, create=True) as reg:
         assert current_revision(reg.engine) == HEAD_REVISION
         assert reg.count() == 0
         assert reg.audit_verify().ok
     # opening again is idempotent and keeps the data
-    with Register.open(db_target) as reg:
+    with Register.open(db_target, create=True) as reg:
         reg.ingest_documents([_doc("a"), _doc("b")], actor="t")
     with Register.open(db_target, create=False) as reg:
         assert current_revision(reg.engine) == HEAD_REVISION
@@ -177,7 +177,7 @@ def test_upgrade_from_0001_keeps_everything(db_target: str) -> None:
     counts = _table_counts(engine)
     engine.dispose()
 
-    with Register.open(db_target) as reg:
+    with Register.open(db_target, create=True) as reg:
         assert current_revision(reg.engine) == HEAD_REVISION
         assert _table_counts(reg.engine) == {**counts,
                                              "audit_event": counts["audit_event"] + 1}
@@ -207,7 +207,7 @@ def test_schema_matches_models(db_target: str) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    with Register.open(db_target) as reg, reg.engine.connect() as conn:
+    with Register.open(db_target, create=True) as reg, reg.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == []
@@ -258,7 +258,7 @@ def test_api_errors_write_nothing(reg: Register) -> None:
 def test_sqlite_lock_is_retried_not_surfaced(tmp_path: Path) -> None:
     """A writer holding the lock for a while delays, but does not fail, another writer."""
     db = tmp_path / "r.db"
-    with Register.open(db) as reg:
+    with Register.open(db, create=True) as reg:
         reg.ingest_documents([_doc("a")], actor="t")
     holder = open_engine(db)
     other = open_engine(db)
