@@ -432,7 +432,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
 
         validate_use(use)
         entries = _dataset_entries(datasets)
-        if not entries:
+        if not entries and not base_model:
             raise UsageError("datasets is empty: a check needs at least one dataset id",
                              param="datasets")
         on_date = as_date(on, "on")
@@ -446,7 +446,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         with self._reading() as conn:  # the facts streamed into the engine
             stream = queries.iter_facts(conn, wanted, strict=strict)
             first = list(itertools.islice(stream, 1))
-            if not first:
+            if entries and not first:
                 from register.errors import CorpusError
 
                 raise CorpusError("none of the datasets is in the register",

@@ -164,7 +164,7 @@ def list_rows(conn: Connection, *, personal_data: str | None = None,
     if retain_before is not None:
         stmt = stmt.where(_D.c.retain_until.is_not(None)).where(
             _D.c.retain_until <= retain_before)
-    yield from conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
+    yield from conn.execute(stmt, execution_options={"stream_results": True, "yield_per": 2000})
 
 
 # --------------------------------------------------------------------------- checks
@@ -236,8 +236,8 @@ def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
     no_clearance: tuple[Clearance, ...] = ()
     found = 0
     for (ds_id, source, pretty_name, revision, card_sha256, declared, declared_review,
-         declared_reason, concluded, concluded_by, rights_json) in conn.execution_options(
-            stream_results=True, yield_per=2000).execute(stmt):
+         declared_reason, concluded, concluded_by, rights_json) in conn.execute(
+            stmt, execution_options={"stream_results": True, "yield_per": 2000}):
         found += 1
         license, review = effective_license(concluded, declared, declared_review)
         reason = declared_reason if review and not concluded else ""
@@ -357,8 +357,8 @@ def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
     base = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
     with read_connection(engine) as conn:
         if ids is None:
-            yield from conn.execution_options(stream_results=True).execute(
-                base.order_by(_D.c.id))
+            yield from conn.execute(
+                base.order_by(_D.c.id), execution_options={"stream_results": True})
             return
         wanted = sorted(set(ids))
         for i in range(0, len(wanted), batch):

@@ -17,7 +17,7 @@ from tests.cli_helpers import run_cli
 def _register(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "g.db"
     card = b"---\nlicense: mit\n---\n# Y\n"
-    with Register.open(db) as reg:
+    with Register.open(db, create=True) as reg:
         reg.ingest_documents([parse_card_bytes(card, None, "y", "mem://y")], actor="t")
         reg.set_license("y", "MIT", reason="read", by="alice")
         soon = date.today() + timedelta(days=5)

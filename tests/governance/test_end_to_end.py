@@ -22,7 +22,7 @@ def test_pilot_promotion_relicense_reassess_and_signatures(
     fake_hub: FakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     db = tmp_path / "gov.db"
-    with Register.open(db) as reg:
+    with Register.open(db, create=True) as reg:
         governed(reg, fake_hub, tmp_path)
     legal, eng = ssh_key(tmp_path, "alice"), ssh_key(tmp_path, "bob")
     signers = allowed_signers(tmp_path, {"alice": legal, "bob": eng})
