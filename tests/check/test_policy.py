@@ -32,7 +32,11 @@ def test_default_policy_matches_spec() -> None:
     assert pol.personal_data_unknown == "warning"
     assert pol.origin == str(DEFAULT_POLICY_PATH)
     # the shipped file and the dataclass defaults agree
-    assert pol.to_dict() == {**Policy().to_dict(), "description": pol.description}
+    assert pol.to_dict() == {**Policy().to_dict(), "description": pol.description,
+                             "tiers": pol.to_dict()["tiers"]}
+    assert [t["name"] for t in pol.to_dict()["tiers"]] == [
+        "exploratory", "internal-decision-support", "controlled-pilot", "limited-production",
+        "safety-critical-production"]
 
 
 def test_policy_file_overrides_some_knobs(tmp_path: Path) -> None:
