@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 
 from register.check.facts import USES
+from register.cli.datasets import LIST_COLUMNS
 from register.register import Register
 from register.render.checkview import CHECK_COLUMNS, check_row_dicts
 from register.render.formats import Encoded, to_csv, to_json, write_csv, write_json
 from tests.check_corpus_helpers import CHECK_ON, every_finding_register
 from tests.cli_helpers import run_cli
 from tests.schema_helpers import assert_valid
-
-LIST_COLUMNS = ["id", "license", "needs_review", "personal_data", "retain_until",
-                "license_changed", "source"]
 
 
 def _written(data: dict[str, Any]) -> str:
@@ -99,4 +97,4 @@ def test_a_bad_list_filter_fails_before_any_output(
         tmp_path: Path, cards_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, _ = every_finding_register(capsys, tmp_path, cards_dir)
     bad = run_cli(capsys, "--db", db, "list", "--region", "Atlantis", "-f", "json")
-    assert bad.code == 1 and bad.out == "" and "Atlantis" in bad.err
+    assert bad.code == 2 and bad.out == "" and "Atlantis" in bad.err
