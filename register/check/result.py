@@ -461,19 +461,6 @@ class CheckResult:
 
     def to_dict(self) -> CheckResultJSON:
         """The SPEC section 4 JSON object (``register check --format json``)."""
-        out: CheckResultJSON = {
-            "schema_version": self.schema_version,
-            "verdict": self.verdict,
-            "use": self.use,
-            "commercial": self.commercial,
-            "region": self.region,
-            "on": self.on.isoformat(),
-            "policy": self.policy,
-            "datasets": [d.to_dict() for d in self.datasets],
-            "conflicts": [c.to_dict() for c in self.conflicts],
-            "obligations": [o.to_dict() for o in self.obligations],
-            "warnings": [w.to_dict() for w in self.warnings],
-        }
-        if self.corpus is not None:
-            out["corpus"] = self.corpus
-        return out
+        out = self.to_dict_without_datasets()
+        out["datasets"] = [d.to_dict() for d in self.datasets]
+        return cast("CheckResultJSON", out)
