@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
@@ -141,6 +142,8 @@ def _dnf(node: Any) -> list[tuple[str, ...]]:
 
 
 def _clearance(facts: DatasetFacts, use: str, on: date) -> tuple[Clearance | None, list[str]]:
+    if not facts.clearances:  # the common case
+        return None, []
     valid: list[Clearance] = []
     expired: list[str] = []
     for c in facts.clearances:
@@ -338,7 +341,10 @@ def check(
         for kind in kinds_of:
             kind_ids.setdefault(kind, set()).add(fid)
         rows.append((fid, e.license, template))
-    rows.sort(key=lambda r: (not r[2].base_model, r[0], r[1] or ""))
+    if base_model is None and len({r[0] for r in rows}) == len(rows):
+        rows.sort(key=itemgetter(0))  # distinct ids (the usual corpus): the id alone orders
+    else:
+        rows.sort(key=lambda r: (not r[2].base_model, r[0], r[1] or ""))
     datasets_out = DatasetVerdicts(rows)
     kinds = {k: (kind_ids[k], kind_licenses[k]) for k in kind_ids}
 

@@ -136,8 +136,8 @@ def check(
 
 def verdict_line(result: CheckResult) -> str:
     """One stderr line: the verdict, and how many datasets, obligations, conflicts."""
-    data = result.to_dict()
-    counts = [f"{len(data['datasets'])} dataset(s)"]
+    data = result.to_dict_without_datasets()  # the datasets are only counted
+    counts = [f"{len(result.datasets)} dataset(s)"]
     for key in ("conflicts", "obligations", "warnings"):
         if data[key]:
             counts.append(f"{len(data[key])} {key}")
