@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from register.check.uses import validate_use
-from register.cli._common import ForceOption, info, open_register, parse_date, run_rights_import
+from register.cli._common import (
+    ForceOption,
+    NonCommercialOption,
+    PolicyOption,
+    RegionOption,
+    info,
+    open_register,
+    parse_date,
+    run_rights_import,
+)
 from register.errors import UsageError
 
 
@@ -31,10 +40,20 @@ def export(
         str | None, typer.Option("--use", metavar="USE", help="Use for the corpus check.")
     ] = None,
     on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="Check date.")] = None,
+    non_commercial: NonCommercialOption = False,
+    region: RegionOption = None,
+    policy: PolicyOption = None,
+    dashboard: Annotated[
+        bool, typer.Option("--dashboard", help="xlsx: add a Dashboard sheet with charts.")
+    ] = False,
 ) -> None:
     """Export the register (or a corpus and its check) as xlsx, csv, json or SPDX 3 JSON-LD.
 
-    Example: register export xlsx register.xlsx --corpus corpus.yaml --use service
+    With --corpus and --use the workbook's Check sheet holds the corpus check; --region,
+    --non-commercial and --policy are the options of `check`, so the sheet says what `check`
+    says.
+
+    Example: register export xlsx register.xlsx --corpus corpus.yaml --use service --region DE
     """
     from register.exports import EXPORT_FORMATS, export_register
 
@@ -46,7 +65,9 @@ def export(
         validate_use(use)
     on_date = parse_date(on, "--on")
     with open_register(ctx) as reg:
-        report = export_register(reg, fmt, out, corpus=corpus, use=use, on=on_date)
+        report = export_register(reg, fmt, out, corpus=corpus, use=use, on=on_date,
+                                 region=region, non_commercial=non_commercial, policy=policy,
+                                 dashboard=dashboard)
     for warning in report.warnings:
         info(f"warning: {warning}")
     info(f"wrote {out} ({report.rows} dataset row(s))")

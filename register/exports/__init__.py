@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from enum import Enum
 from importlib import import_module
@@ -109,6 +109,10 @@ class ExportScope:
     check: CheckResult | None = None
     corpus_name: str | None = None
     on: date | None = None
+    #: the check's options besides the use (region, non_commercial, policy), as given
+    check_options: tuple[tuple[str, str], ...] = ()
+    #: add the Dashboard sheet (xlsx): the board figures with native charts
+    dashboard: bool = False
 
 
 @dataclass(frozen=True)
@@ -335,26 +339,40 @@ def iter_register_rows(
 # --------------------------------------------------------------------------- entry point
 
 
-def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None) -> ExportScope:
+def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None,
+           check_options: dict[str, Any]) -> ExportScope:
+    given = {k: v for k, v in check_options.items() if v not in (None, False)}
+    if (corpus is None or not use) and (use or given):
+        raise UsageError(f"{'--use' if use else _option_names(given)} needs "
+                         f"{'--corpus FILE' if use else '--corpus FILE and --use USE'}")
     if corpus is None:
-        if use:
-            raise UsageError("--use needs --corpus FILE")
         return ExportScope(on=on)
     from register.check.corpus import load_corpus
 
     parsed = load_corpus(Path(corpus))
     ids = tuple(dict.fromkeys(e.id for e in parsed.datasets))
     reg.facts(list(ids))  # raises CorpusError naming a dataset the register lacks
-    check = reg.check_corpus(corpus, use=use, on=on) if use else None
-    return ExportScope(ids=ids, check=check, corpus_name=parsed.name, on=on)
+    check = reg.check_corpus(corpus, use=use, on=on, **given) if use else None
+    shown = tuple((k, str(v)) for k, v in given.items())
+    return ExportScope(ids=ids, check=check, corpus_name=parsed.name, on=on,
+                       check_options=shown)
+
+
+def _option_names(given: dict[str, Any]) -> str:
+    return ", ".join("--" + k.replace("_", "-") for k in given)
 
 
 def export_register(
     reg: Register, fmt: str | ExportFormat, out: str | os.PathLike[str], *,
     corpus: str | os.PathLike[str] | None = None, use: str | None = None,
-    on: date | None = None,
+    on: date | None = None, region: str | None = None, non_commercial: bool = False,
+    policy: str | os.PathLike[str] | None = None, dashboard: bool = False,
 ) -> ExportReport:
-    """Export the register (or a corpus of it, and its check with ``use``) to ``out``."""
+    """Export the register (or a corpus of it, and its check with ``use``) to ``out``.
+
+    ``region``, ``non_commercial`` and ``policy`` are the check's options (as for
+    :meth:`Register.check`), so the workbook's Check sheet says what ``check`` says;
+    ``dashboard`` adds the xlsx Dashboard sheet (the figures of ``report dashboard``)."""
     try:
         kind = ExportFormat(fmt)
     except ValueError:
@@ -366,7 +384,12 @@ def export_register(
     out_path = Path(out)
     if str(out) != "-" and out_path.is_dir():
         raise ExportError(f"{out_path}: is a directory", hint="give a file name to write")
-    scope = _scope(reg, Path(corpus) if corpus is not None else None, use, on)
+    if dashboard and kind is not ExportFormat.xlsx:
+        raise UsageError("--dashboard is a sheet of the xlsx export")
+    scope = _scope(reg, Path(corpus) if corpus is not None else None, use, on,
+                   {"region": region, "non_commercial": non_commercial, "policy": policy})
+    if dashboard:
+        scope = replace(scope, dashboard=True)
     module, _, name = _EXPORTERS[kind].partition(":")
     writer: Callable[[Register, Path, ExportScope, ExportReport], None] = getattr(
         import_module(module), name)

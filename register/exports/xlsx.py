@@ -55,6 +55,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from register.exports import (
     REGISTER_COLUMNS,
@@ -241,13 +242,25 @@ def _setup(ws: WriteOnlyWorksheet, columns: Sequence[Column], sample: Iterable[d
            ) -> None:
     """Freeze the header and size the columns (before the first row is written)."""
     ws.freeze_panes = "B2" if columns and columns[0].name == "id" else "A2"
-    widths = {c.name: max(len(c.name) + 3, 8) for c in columns}
+    print_setup(ws)
+    widths = {c.name: max(len(c.name) + 3, c.width, 8) for c in columns}
     for row in sample:
         for c in columns:
             widths[c.name] = max(widths[c.name], _display_len(row.get(c.name)) + 2)
     for i, c in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(
             max(widths[c.name], 8), MAX_WIDTH if c.kind == "text" else 20)
+
+
+def print_setup(ws: WriteOnlyWorksheet, *, titles: bool = True) -> None:
+    """Print on A4 landscape, every column on one page width, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size 9)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as the rows need
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if titles:
+        ws.print_title_rows = "1:1"
 
 
 def _finish_sheet(ws: WriteOnlyWorksheet, columns: Sequence[Column], rows: int) -> None:
@@ -462,6 +475,8 @@ ABOUT_LINES: tuple[str, ...] = (
 
 
 def _about(ws: WriteOnlyWorksheet, scope: ExportScope, report: ExportReport) -> None:
+    print_setup(ws, titles=False)
+    ws.page_setup.orientation = "portrait"
     ws.column_dimensions["A"].width = 110
     for i, line in enumerate(ABOUT_LINES):
         cell = WriteOnlyCell(ws, value=line)
@@ -472,6 +487,10 @@ def _about(ws: WriteOnlyWorksheet, scope: ExportScope, report: ExportReport) -> 
     if scope.corpus_name is not None or scope.ids is not None:
         _append(ws, [f"Corpus: {scope.corpus_name or '(unnamed)'} "
                  f"({len(scope.ids or ())} datasets)"])
+    if scope.check is not None:
+        options = "".join(", " + (k.replace("_", "-") if v == "True" else f"{k} {v}")
+                          for k, v in scope.check_options)
+        _append(ws, [f"Check: use {scope.check.use}{options}: {scope.check.verdict}"])
     _append(ws, [f"Datasets: {report.rows}"])
 
 
@@ -486,6 +505,7 @@ def write_xlsx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
     review_ws = wb.create_sheet(sheet_title("Review"))
     licenses_ws = wb.create_sheet(sheet_title("Licenses"))
     about_ws = wb.create_sheet(sheet_title("About"))
+    dashboard_ws = wb.create_sheet(sheet_title("Dashboard"), 0) if scope.dashboard else None
 
     if check_ws is not None and scope.check is not None:
         _check(check_ws, scope.check, w)
@@ -504,5 +524,9 @@ def write_xlsx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
     review.finish()
     _licenses(licenses_ws, reg, seen, w, report)
     _about(about_ws, scope, report)
+    if dashboard_ws is not None:
+        from register.exports.xlsx_dashboard import write_dashboard
+
+        write_dashboard(dashboard_ws, reg, scope.on)
     w.finish()
     wb.save(path)
