@@ -264,15 +264,41 @@ def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
             hint="ingest it first ('register ingest') or fix the corpus")
 
 
+#: the shortest abbreviated revision (or card checksum) matched as a prefix, as git's default
+MIN_REVISION_PREFIX = 7
+_HEX = frozenset("0123456789abcdef")
+
+
 def _pinned_license(conn: Connection, ds_id: str, rev: str, current: tuple[str, str],
                     ) -> tuple[str | None, bool] | None:
     """The declared license of a pinned revision that is not the ``current`` (revision,
-    card checksum) one (None: it is the current one)."""
+    card checksum) one (None: it is the current one).
+
+    ``rev`` is a revision (Hub commit sha) or card checksum, exactly or, when it has at least
+    :data:`MIN_REVISION_PREFIX` hex digits, abbreviated (``5a0b0a9``): an abbreviation that
+    begins two different stored revisions is an error naming them."""
     if rev in current:
         return None
     v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
         (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
         .order_by(_V.c.version.desc())).first()
+    if v is None and len(rev) >= MIN_REVISION_PREFIX and set(rev.lower()) <= _HEX:
+        prefix = rev.lower()
+        rows = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
+            _V.c.revision.startswith(prefix, autoescape=True)
+            | _V.c.card_sha256.startswith(prefix, autoescape=True))
+            .order_by(_V.c.version.desc())).all()
+        full = list(dict.fromkeys(
+            r.revision if (r.revision or "").startswith(prefix) else r.card_sha256
+            for r in rows))
+        if len(full) > 1:
+            raise CorpusError(
+                f"dataset {ds_id!r}: revision {rev!r} is ambiguous, it begins "
+                + ", ".join(repr(f) for f in full[:5]),
+                hint="give more characters of the revision")
+        if full and full[0] in current:
+            return None
+        v = rows[0] if rows else None
     if v is None:
         raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
     return (v.declared_license, bool(v.declared_needs_review))

@@ -75,3 +75,37 @@ def test_a_pinned_revision_reads_that_version(held: Any, tmp_path: Path) -> None
     assert _facts(held, [("d0", old_sha)])[0].license == first.license == "MIT"
     with pytest.raises(CorpusError, match="no version with revision 'zzz'"):
         _facts(held, [("d0", "zzz")])
+
+
+def test_an_abbreviated_revision_matches_as_a_prefix(held: Any, tmp_path: Path) -> None:
+    old_sha = held.show("d0").card_sha256
+    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    held.ingest_paths([tmp_path / "cards"], recursive=True)
+    new_sha = held.show("d0").card_sha256
+    assert _facts(held, [("d0", old_sha[:7])])[0].license == "MIT"
+    assert _facts(held, [("d0", old_sha[:12].upper())])[0].license == "MIT"
+    assert _facts(held, [("d0", new_sha[:9])])[0].license == "CC-BY-NC-4.0"
+    with pytest.raises(CorpusError, match="no version with revision"):
+        _facts(held, [("d0", old_sha[:6])])  # too short to be an abbreviation
+
+
+def test_an_ambiguous_abbreviation_names_the_candidates(held: Any, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from register.store.engine import run_write
+    from register.store.tables import VERSIONS
+
+    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    held.ingest_paths([tmp_path / "cards"], recursive=True)
+    revs = ["5a0b0a9" + "1" * 33, "5a0b0a9" + "2" * 33]
+
+    def pin(conn: Any) -> None:  # two Hub commits sharing the README's 7-digit prefix
+        for version, rev in zip((1, 2), revs, strict=True):
+            conn.execute(update(VERSIONS).where(VERSIONS.c.dataset_id == "d0")
+                         .where(VERSIONS.c.version == version).values(revision=rev))
+
+    run_write(held.engine, pin)
+    with pytest.raises(CorpusError, match=r"'5a0b0a9' is ambiguous, it begins '5a0b0a92+', "
+                                          r"'5a0b0a91+'"):
+        _facts(held, [("d0", "5a0b0a9")])
+    assert _facts(held, [("d0", revs[0][:8])])[0].license == "MIT"
