@@ -122,3 +122,9 @@ class ModelVerbs:
         from register.models.spdx import model_spdx
 
         return model_spdx(self.trace_model(model_id))
+
+    def export_model_cyclonedx(self, model_id: str) -> dict[str, Any]:
+        """The CycloneDX 1.6 document (JSON) of a model, its base models and training data."""
+        from register.exports.cyclonedx import model_cyclonedx
+
+        return model_cyclonedx(self.trace_model(model_id))

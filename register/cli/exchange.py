@@ -28,7 +28,9 @@ def register(app: typer.Typer) -> None:
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="xlsx, csv, json or spdx.")],
+    fmt: Annotated[str, typer.Argument(
+        metavar="FORMAT",
+        help="xlsx, csv, json, spdx (SPDX 3.0.1), cyclonedx (1.6) or croissant (1.0).")],
     out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write (- is stdout).")],
     corpus: Annotated[
         Path | None,
@@ -47,7 +49,8 @@ def export(
         bool, typer.Option("--dashboard", help="xlsx: add a Dashboard sheet with charts.")
     ] = False,
 ) -> None:
-    """Export the register (or a corpus and its check) as xlsx, csv, json or SPDX 3 JSON-LD.
+    """Export the register (or a corpus and its check) as xlsx, csv, json, SPDX 3.0.1 JSON-LD,
+    CycloneDX 1.6 JSON or Croissant 1.0 JSON-LD.
 
     With --corpus and --use the workbook's Check sheet holds the corpus check; --region,
     --non-commercial and --policy are the options of `check`, so the sheet says what `check`

@@ -186,14 +186,27 @@ def export(
     model_id: Annotated[str, typer.Argument(metavar="ID", help="Model id.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")
                       ] = None,
+    standard: Annotated[str, typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="spdx (SPDX 3.0.1 AI profile JSON-LD) or cyclonedx (CycloneDX 1.6 JSON).")
+    ] = "spdx",
 ) -> None:
-    """The SPDX 3.0.1 AI profile (JSON-LD) of a model, its ancestors and training data.
+    """The SPDX 3.0.1 AI profile (JSON-LD) or CycloneDX 1.6 BOM of a model, its ancestors and
+    training data.
 
-    Example: register model export acme/bot-v1 -o bot.spdx.json
+    Example: register model export acme/bot-v1 --format cyclonedx -o bot.cdx.json
     """
+    if standard not in ("spdx", "cyclonedx"):
+        raise UsageError(f"--format must be spdx or cyclonedx, not {standard!r}")
     with open_register(ctx) as reg:
-        doc = reg.export_model_spdx(model_id)
-    text = to_json(doc)
+        doc = (reg.export_model_cyclonedx(model_id) if standard == "cyclonedx"
+               else reg.export_model_spdx(model_id))
+    if standard == "cyclonedx":  # a standard document: no envelope (CycloneDX forbids extras)
+        import json
+
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = to_json(doc)
     if output:
         output.write_text(text, encoding="utf-8")
         info(f"wrote {output}")

@@ -74,6 +74,8 @@ class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
     spdx = "spdx"
+    cyclonedx = "cyclonedx"
+    croissant = "croissant"
 
 
 EXPORT_FORMATS: tuple[str, ...] = tuple(f.value for f in ExportFormat)
@@ -84,6 +86,8 @@ _EXPORTERS: dict[ExportFormat, str] = {
     ExportFormat.csv: "register.exports.tabular:write_csv",
     ExportFormat.json: "register.exports.tabular:write_json",
     ExportFormat.spdx: "register.exports.spdx:write_spdx",
+    ExportFormat.cyclonedx: "register.exports.cyclonedx:write_cyclonedx",
+    ExportFormat.croissant: "register.exports.croissant_export:write_croissant",
 }
 
 

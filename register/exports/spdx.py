@@ -68,7 +68,7 @@ from register.exports import ExportReport, ExportScope, iter_register_rows
 if TYPE_CHECKING:
     from register.register import Register
 
-__all__ = ["SPDX_CONTEXT", "dataset_type", "serialize_document", "write_spdx"]
+__all__ = ["SPDX_CONTEXT", "card_metadata", "dataset_type", "serialize_document", "write_spdx"]
 
 SPDX_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 NO_ASSERTION_LICENSE = "https://spdx.org/rdf/3.0.1/terms/ExpandedLicensing/NoAssertionLicense"
@@ -101,7 +101,7 @@ def dataset_type(metadata: dict[str, Any]) -> list[str]:
     return values or ["noAssertion"]
 
 
-def _metadata(reg: Register, ids: list[str]) -> dict[str, dict[str, Any]]:
+def card_metadata(reg: Register, ids: list[str]) -> dict[str, dict[str, Any]]:
     from register.store.engine import read_connection
     from register.store.queries import metadata_and_rights
 
@@ -158,7 +158,7 @@ def write_spdx(reg: Register, path: Path, scope: ExportScope, report: ExportRepo
         return expressions[expression]
 
     rows = list(iter_register_rows(reg, scope.ids))
-    extra = _metadata(reg, [r["id"] for r in rows])
+    extra = card_metadata(reg, [r["id"] for r in rows])
     for n, row in enumerate(rows, start=1):
         ident = row["id"]
         more = extra.get(ident, {})
