@@ -243,6 +243,13 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
                     continue
                 yield summary
 
+    def frame(self, ids: Sequence[str] | None = None, *, today: date | None = None) -> Any:
+        """The register (or the datasets ``ids``) as a pandas DataFrame: the csv export's
+        columns, one row per dataset, ordered by id (:mod:`register.frames`)."""
+        from register.frames import register_frame
+
+        return register_frame(self, ids, today=today)
+
     def show(self, dataset_id: str) -> DatasetView:
         """One dataset: identity, license (raw, declared, concluded), rights, history."""
         _check_dataset_arg(dataset_id)

@@ -417,6 +417,13 @@ class CheckResult:
         """``allowed`` or ``allowed-with-obligations`` (exit code 0)."""
         return self.verdict in ALLOWED_VERDICTS
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per dataset: id, license, verdict, base_model,
+        chosen_option, cleared_by, rules, reasons, obligations (:mod:`register.frames`)."""
+        from register.frames import check_frame
+
+        return check_frame(self)
+
     @property
     def exit_code(self) -> int:
         """The exit code SPEC gives the verdict: 0, 0, 3 (needs-review) or 4 (blocked)."""
