@@ -74,9 +74,24 @@ def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -
         return engine
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
-    except Exception as exc:  # bad URL, missing driver
-        raise StoreError(f"cannot open register {url!r}: {exc}") from exc
+    except ModuleNotFoundError as exc:  # the driver is an optional extra
+        hint = ("install the PostgreSQL driver: pip install 'dataset-rights-register[postgres]'"
+                if "psycopg" in str(exc.name) else f"install the {exc.name!r} database driver")
+        raise StoreError(f"cannot open register {_safe(url)}: no database driver "
+                         f"({exc.name} is not installed)", hint=hint) from exc
+    except Exception as exc:  # bad URL
+        raise StoreError(f"cannot open register {_safe(url)}: {exc}") from exc
     return engine
+
+
+def _safe(url: str) -> str:
+    """The URL as shown in an error: without a password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except Exception:
+        return repr(url)
 
 
 def _read_only(path: Path) -> bool:

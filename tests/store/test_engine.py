@@ -320,3 +320,17 @@ def test_postgres_writers_are_serialized(pg_url: str) -> None:
             == 1 + 4 * 25
     for e in engines:
         e.dispose()
+
+
+def test_postgres_without_its_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg is the optional ``[postgres]`` extra: without it, a one-line error says so."""
+    import sys
+
+    from register.store.engine import open_engine
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ModuleNotFoundError
+    with pytest.raises(StoreError) as info:
+        open_engine("postgresql://ann:secret@db.example/reg")
+    assert "no database driver (psycopg is not installed)" in info.value.message
+    assert "secret" not in info.value.message
+    assert "dataset-rights-register[postgres]" in (info.value.hint or "")
