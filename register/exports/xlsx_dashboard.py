@@ -44,7 +44,7 @@ def dashboard_tables(figures: FiguresJSON) -> list[tuple[str, list[str], list[li
     ]
     verdicts = [[use, *(counts.get(v, 0) for v in VERDICTS)]
                 for use, counts in figures["verdicts"].items()]
-    return [
+    tables: list[tuple[str, list[str], list[list[Any]]]] = [
         ("Register on " + figures["on"], ["figure", "count"], headline),
         ("Verdicts per use (each dataset checked alone)", ["use", *VERDICTS], verdicts),
         ("Review queue by reason", ["reason", "datasets"],
@@ -52,6 +52,14 @@ def dashboard_tables(figures: FiguresJSON) -> list[tuple[str, list[str], list[li
         ("Review queue by age", ["age", "datasets"],
          [[a, n] for a, n in figures["review_by_age"].items()]),
     ]
+    governance = figures.get("governance")
+    if governance:  # once sign-offs are recorded, as on the HTML dashboard
+        by_tier = governance["by_tier_and_approval"]
+        states = sorted({s for per in by_tier.values() for s in per})
+        tables.append(("Models by tier and approval state", ["tier", *states],
+                       [[tier, *(per.get(s, 0) for s in states)]
+                        for tier, per in by_tier.items()]))
+    return tables
 
 
 def write_dashboard(ws: WriteOnlyWorksheet, reg: Register, on: date | None) -> None:

@@ -220,7 +220,26 @@ def build_figures(reg: Register, *, on: date | None = None) -> Figures:
         models_license_issues=tuple(m["id"] for m in models if m["declared_needs_review"]),
         review_items=tuple(queue), retention_due=tuple(sorted(
             due, key=lambda r: (r["retain_until"], r["id"]))),
-        verdicts=_verdicts(reg, [s.id for s in summaries], on))
+        verdicts=_verdicts(reg, [s.id for s in summaries], on),
+        governance=_governance(reg, on) if models else None)
+
+
+def _governance(reg: Register, on: date) -> GovernanceJSON | None:
+    """Models by tier and approval state, as ``register status --format json`` gives them;
+    None while no sign-off is recorded (the dashboard then leaves the section out)."""
+    from register.governance.verbs import APPROVAL_STATES
+
+    subjects = reg.statuses(on=on).subjects
+    if not any(s.history for s in subjects):
+        return None
+    by_tier: dict[str, dict[str, int]] = {}
+    for subject in subjects:
+        if subject.kind != "model":
+            continue
+        for tier in subject.tiers:
+            counts = by_tier.setdefault(tier.tier.name, dict.fromkeys(APPROVAL_STATES, 0))
+            counts[tier.state] += 1
+    return {"by_tier_and_approval": by_tier}
 
 
 def _verdicts(reg: Register, ids: list[str], on: date) -> dict[str, dict[str, int]]:

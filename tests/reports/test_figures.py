@@ -103,3 +103,33 @@ def test_governance_section_only_once_filled(built: Path) -> None:
     page = render_dashboard(filled)
     assert "Models by tier and approval state" in page
     assert 'data-figure="governance.high.pending">2<' in page
+
+
+def test_governance_figures_match_status_json(built: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    policy = built.parent / "policy.yaml"  # legal signs the internal tier in this team
+    policy.write_text("tiers:\n  internal-decision-support:\n    roles: [legal]\n",
+                      encoding="utf-8")
+    run = run_cli(capsys, "--db", str(built), "approve", TUNED, "--tier",
+                  "internal-decision-support", "--role", "legal", "--by", "alice",
+                  "--reason", "internal pilot", "--policy", str(policy))
+    assert run.code == 0, run.err
+    fig = _json(capsys, built, "report", "dashboard")
+    status = _json(capsys, built, "status")["subjects"]
+    expected: dict[str, Counter[str]] = {}
+    for subject in status:
+        if subject["kind"] == "model":
+            for tier in subject["tiers"]:
+                expected.setdefault(tier["tier"], Counter())[tier["state"]] += 1
+    got = fig["governance"]["by_tier_and_approval"]
+    assert {t: {s: n for s, n in per.items() if n} for t, per in got.items()} == {
+        t: dict(c) for t, c in expected.items()}
+    assert sum(got["exploratory"].values()) == fig["models"]
+    assert got["exploratory"]["approved"] >= 1
+    from register import Register
+    from register.reports.dashboard import render_dashboard
+
+    with Register.open(built) as reg:
+        page = render_dashboard(build_figures(reg))
+    n = got["exploratory"]["approved"]
+    assert f'data-figure="governance.exploratory.approved">{n}<' in page
