@@ -526,8 +526,9 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         """Verify the chain and the state it implies.  ``anchors`` are head hashes noted
         earlier outside the register (e.g. printed by a previous verify, or stored by CI):
         each must still be in the chain, which catches a rewrite of the whole tail.
-        ``allowed_signers`` (an ssh-keygen allowed-signers file): every signed approval's
-        signature must verify too, so a forged sign-off fails even in a rewritten register.
+        ``allowed_signers`` (an ssh-keygen allowed-signers file): every approval must be
+        signed and its signature verify, so a forged or unsigned sign-off fails even in a
+        rewritten register.
 
         Reads the chain and every table in one snapshot, so a concurrent writer is never
         mistaken for tampering."""

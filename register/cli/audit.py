@@ -52,7 +52,8 @@ def verify(
     allowed_signers: Annotated[
         Path | None,
         typer.Option("--allowed-signers", metavar="FILE",
-                     help="ssh-keygen allowed-signers file: every signed approval must verify."),
+                     help="ssh-keygen allowed-signers file: every approval must be signed "
+                          "and verify."),
     ] = None,
     fmt: FormatOption = None,
 ) -> None:
@@ -61,7 +62,7 @@ def verify(
     Keep the printed head hash outside the register (a ticket, CI log) and pass it back with
     --anchor to detect a rewrite of the whole history after that point.
 
-    With --allowed-signers, every signed approval's SSH signature is checked as well (a forged
+    With --allowed-signers, every approval must carry an SSH signature that verifies (a forged
     or edited sign-off fails even when the database was rewritten to match).
 
     Example: register audit verify --anchor 3f9a0c... --allowed-signers allowed_signers

@@ -2,10 +2,11 @@
 
 The signed message is the canonical JSON statement of the sign-off (subject, tier, role,
 use, who, and the evidence digest), under the namespace ``dataset-rights-register``.
-:func:`verify_approvals` checks every signed approval against an allowed-signers file (the
+:func:`verify_approvals` checks every approval against an allowed-signers file (the
 ``principal key`` lines of ``ssh-keygen(1)``, the approver's ``--by`` name as principal)
 and that the stored evidence still has the signed digest, so a sign-off forged or edited in
-the database fails even when the audit chain was rewritten to match.
+the database fails even when the audit chain was rewritten to match; with such a file an
+unsigned approval fails as well.
 """
 
 from __future__ import annotations
@@ -98,17 +99,24 @@ class SignatureProblem(ValidationError):
 
 
 def verify_approvals(rows: Iterable[Any], allowed_signers: str | os.PathLike[str]) -> int:
-    """Verify every signed approval row; returns how many; raises :class:`SignatureProblem`."""
+    """Verify every approval row; returns how many; raises :class:`SignatureProblem`.
+
+    Verifying against an allowed-signers file says "our sign-offs are signed": an approval
+    with no signature fails too (it could be a row written straight into the database with
+    the chain recomputed, which no key vouches for)."""
     import hashlib
 
     if not Path(allowed_signers).is_file():
         raise UsageError(f"--allowed-signers: {allowed_signers}: no such file")
     count = 0
     for row in rows:
-        if row.signature is None:
-            continue
-        count += 1
         where = f"table approval, row {row.id!r}"
+        if row.signature is None:
+            raise SignatureProblem(
+                str(row.id), "signature",
+                f"{where}, column signature: the {row.tier} sign-off of {row.subject_kind} "
+                f"{row.subject_id!r} by {row.by!r} ({row.role}) is not signed")
+        count += 1
         actual = hashlib.sha256(row.evidence_json.encode("utf-8")).hexdigest()
         if actual != row.evidence_digest:
             raise SignatureProblem(str(row.id), "evidence_json",

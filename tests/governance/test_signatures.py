@@ -68,3 +68,18 @@ def test_edited_evidence_fails_even_without_the_chain(sqlite_reg: Register,
     assert err.value.column == "evidence_json"
     with pytest.raises(UsageError, match="no such file"):
         verify_approvals(rows, tmp_path / "missing")
+
+
+def test_an_unsigned_approval_fails_verify_against_allowed_signers(
+        sqlite_reg: Register, tmp_path: Path) -> None:
+    key = ssh_key(tmp_path, "alice")
+    sqlite_reg.ingest_documents([doc("y", "mit")], actor="t")
+    sqlite_reg.set_license("y", "MIT", reason="read", by="alice")
+    sqlite_reg.approve(str(corpus_file(tmp_path, "y")), tier="controlled-pilot", role="legal",
+                       by="alice", reason="ok")  # no --sign-with
+    assert sqlite_reg.audit_verify().ok  # the chain alone: an unsigned approval is recorded
+    report = sqlite_reg.audit_verify(allowed_signers=allowed_signers(tmp_path, {"alice": key}))
+    assert not report.ok
+    assert (report.table, report.row, report.column) == ("approval", "1", "signature")
+    assert "controlled-pilot sign-off of corpus" in str(report.problem)
+    assert "by 'alice' (legal) is not signed" in str(report.problem)
