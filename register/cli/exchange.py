@@ -30,7 +30,8 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Argument(
         metavar="FORMAT",
-        help="xlsx, csv, json, spdx (SPDX 3.0.1), cyclonedx (1.6) or croissant (1.0).")],
+        help="xlsx, csv, json, spdx (SPDX 3.0.1), spdx2-json / spdx2-tv (SPDX 2.3), "
+             "cyclonedx (1.6) or croissant (1.0).")],
     out: Annotated[Path, typer.Argument(metavar="OUT", help="File to write (- is stdout).")],
     corpus: Annotated[
         Path | None,
@@ -50,7 +51,7 @@ def export(
     ] = False,
 ) -> None:
     """Export the register (or a corpus and its check) as xlsx, csv, json, SPDX 3.0.1 JSON-LD,
-    CycloneDX 1.6 JSON or Croissant 1.0 JSON-LD.
+    SPDX 2.3 JSON or tag-value, CycloneDX 1.6 JSON or Croissant 1.0 JSON-LD.
 
     With --corpus and --use the workbook's Check sheet holds the corpus check; --region,
     --non-commercial and --policy are the options of `check`, so the sheet says what `check`

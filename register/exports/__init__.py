@@ -76,6 +76,8 @@ class ExportFormat(str, Enum):
     spdx = "spdx"
     cyclonedx = "cyclonedx"
     croissant = "croissant"
+    spdx2_json = "spdx2-json"
+    spdx2_tv = "spdx2-tv"
 
 
 EXPORT_FORMATS: tuple[str, ...] = tuple(f.value for f in ExportFormat)
@@ -88,6 +90,8 @@ _EXPORTERS: dict[ExportFormat, str] = {
     ExportFormat.spdx: "register.exports.spdx:write_spdx",
     ExportFormat.cyclonedx: "register.exports.cyclonedx:write_cyclonedx",
     ExportFormat.croissant: "register.exports.croissant_export:write_croissant",
+    ExportFormat.spdx2_json: "register.exports.spdx2:write_spdx2_json",
+    ExportFormat.spdx2_tv: "register.exports.spdx2:write_spdx2_tv",
 }
 
 

@@ -32,7 +32,7 @@ def test_every_format_maps_to_an_exporter() -> None:
     from register.exports import _EXPORTERS
 
     assert set(EXPORT_FORMATS) == {f.value for f in ExportFormat} == {
-        "xlsx", "csv", "json", "spdx", "cyclonedx", "croissant"}
+        "xlsx", "csv", "json", "spdx", "cyclonedx", "croissant", "spdx2-json", "spdx2-tv"}
     assert set(_EXPORTERS) == set(ExportFormat)
 
 
