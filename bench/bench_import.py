@@ -1,0 +1,181 @@
+"""Benchmark: ``register import xlsx|csv`` of a large register vs the openpyxl read-only floor.
+
+    .venv/bin/python bench/bench_import.py [--rows 100000] [--keep DIR] [--profile]
+
+Builds a register of ``--rows`` datasets (the same rows as ``bench/bench_export.py``: inserted
+with SQLAlchemy Core into a SQLite register made by ``Register.open``; a third carry rights
+records), exports it as xlsx and csv, and edits the ``allowed_region`` cell of every 15th data
+row (openpyxl, once, outside the timing).  Then, each in its own subprocess (peak RSS measured
+separately; every import runs on a fresh copy of the register):
+
+* ``floor``      -- ``openpyxl.load_workbook(read_only=True)`` and iterate every cell of the
+  Register sheet with ``values_only=True`` (nothing else);
+* ``xlsx``       -- ``Register.import_rights`` of the unedited export (every row unchanged);
+* ``xlsx-edit``  -- the same on the edited workbook (~1/15 of the rows change);
+* ``csv``, ``csv-edit`` -- the same on the csv export (and the same edits).
+
+Target: the xlsx imports within 1.5x of the floor measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_export import build  # noqa: E402
+
+EVERY = 15
+
+
+def edit_xlsx(src: Path, dst: Path) -> int:
+    import openpyxl
+
+    book = openpyxl.load_workbook(src)
+    sheet = book["Register"]
+    header = [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+    col = header.index("allowed_region") + 1
+    edited = 0
+    for row in range(2, sheet.max_row + 1, EVERY):
+        sheet.cell(row=row, column=col).value = "US" if row % 2 else "EU, US"
+        edited += 1
+    book.save(dst)
+    return edited
+
+
+def edit_csv(src: Path, dst: Path) -> int:
+    with src.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    col = rows[0].index("allowed_region")
+    edited = 0
+    for number in range(2, len(rows) + 1, EVERY):
+        rows[number - 1][col] = "US" if number % 2 else "EU, US"
+        edited += 1
+    with dst.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return edited
+
+
+def child(mode: str, db: Path, path: Path, profile: Path | None) -> None:
+    t0 = time.perf_counter()
+    result: object
+    if mode == "floor":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        cells = 0
+        for row in book["Register"].iter_rows(values_only=True):
+            cells += len(row)
+        book.close()
+        result = cells
+    else:
+        from register.register import Register
+
+        reg = Register.open(db)
+        warnings: list[str] = []
+        if profile is not None:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
+            result = reg.import_rights(path, by="bench", warn=warnings.append)
+            prof.disable()
+            prof.dump_stats(str(profile))
+        else:
+            result = reg.import_rights(path, by="bench", warn=warnings.append)
+        reg.close()
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"mode": mode, "seconds": seconds, "result": result,
+                      "maxrss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (``VmHWM``: unlike ``ru_maxrss`` it is not inherited from the
+    parent across ``exec``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(mode: str, db: Path, path: Path, profile: Path | None = None) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--child", mode, "--db", str(db), "--file", str(path)]
+    if profile is not None:
+        cmd += ["--profile-out", str(profile)]
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--profile", action="store_true",
+                    help="write a cProfile of the edited xlsx import beside the files")
+    ap.add_argument("--child")
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--file", type=Path)
+    ap.add_argument("--profile-out", type=Path)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.db, args.file, args.profile_out)
+        return
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "bench.db"
+    if db.exists():
+        db.unlink()
+    t0 = time.perf_counter()
+    build(db, args.rows)
+    from register.exports import export_register
+    from register.register import Register
+
+    reg = Register.open(db)
+    export_register(reg, "xlsx", work / "export.xlsx")
+    export_register(reg, "csv", work / "export.csv")
+    reg.close()
+    n_xlsx = edit_xlsx(work / "export.xlsx", work / "edited.xlsx")
+    n_csv = edit_csv(work / "export.csv", work / "edited.csv")
+    print(f"built, exported and edited {n_xlsx:,} xlsx / {n_csv:,} csv rows of "
+          f"{args.rows:,} in {time.perf_counter() - t0:.1f}s ({work})", file=sys.stderr)
+
+    def fresh() -> Path:
+        copy = work / "run.db"
+        shutil.copyfile(db, copy)
+        return copy
+
+    floor = run_child("floor", db, work / "edited.xlsx")
+    runs = {}
+    for mode, name in (("xlsx", "export.xlsx"), ("xlsx-edit", "edited.xlsx"),
+                       ("csv", "export.csv"), ("csv-edit", "edited.csv")):
+        prof = work / "import.prof" if args.profile and mode == "xlsx-edit" else None
+        runs[mode] = run_child(mode, fresh(), work / name, prof)
+    fs = float(floor["seconds"])  # type: ignore[arg-type]
+    print(f"rows: {args.rows:,}   edited: {n_xlsx:,}   python {sys.version.split()[0]}   "
+          f"cpus {os.cpu_count()}")
+    print(f"floor (openpyxl read-only, values_only, every cell): {fs:7.2f} s   "
+          f"max RSS {floor['maxrss_mb']:7.1f} MB")
+    for mode, r in runs.items():
+        s = float(r["seconds"])  # type: ignore[arg-type]
+        print(f"import {mode:<10} {s:7.2f} s   {s / fs:5.2f}x floor   "
+              f"max RSS {r['maxrss_mb']:7.1f} MB   {json.dumps(r['result'])}")
+    worst = max(float(runs[m]["seconds"]) for m in ("xlsx", "xlsx-edit")) / fs  # type: ignore[arg-type]
+    print(f"xlsx import / floor: {worst:.2f}x (target <= 1.50x): "
+          f"{'OK' if worst <= 1.5 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
