@@ -126,6 +126,21 @@ def run_child(mode: str, db: Path, out: Path, limit: int = 0) -> dict[str, float
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+def fresh_register(keep: Path | None, rows: int, prefix: str) -> tuple[Path, Path]:
+    """A work directory (``keep`` or a new temporary one) holding a freshly built register
+    of ``rows`` datasets; returns (work, db)."""
+    work = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "bench.db"
+    if db.exists():
+        db.unlink()
+    t0 = time.perf_counter()
+    build(db, rows)
+    print(f"built a register of {rows:,} datasets in {time.perf_counter() - t0:.1f}s "
+          f"({db})", file=sys.stderr)
+    return work, db
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
@@ -138,15 +153,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.db, args.out, args.limit)
         return
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "bench.db"
-    if db.exists():
-        db.unlink()
-    t0 = time.perf_counter()
-    build(db, args.rows)
-    print(f"built a register of {args.rows:,} datasets in {time.perf_counter() - t0:.1f}s "
-          f"({db})", file=sys.stderr)
+    work, db = fresh_register(args.keep, args.rows, "bench-export-")
     ours = run_child("ours", db, work / "ours.xlsx")
     pandas = run_child("pandas", db, work / "pandas.xlsx")
     small = run_child("ours", db, work / "ours-small.xlsx", limit=max(args.rows // 5, 1))

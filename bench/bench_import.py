@@ -27,13 +27,12 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_export import build  # noqa: E402
+from bench_export import fresh_register  # noqa: E402
 
 EVERY = 15
 
@@ -133,13 +132,8 @@ def main() -> None:
     if args.child:
         child(args.child, args.db, args.file, args.profile_out)
         return
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-import-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "bench.db"
-    if db.exists():
-        db.unlink()
     t0 = time.perf_counter()
-    build(db, args.rows)
+    work, db = fresh_register(args.keep, args.rows, "bench-import-")
     from register.exports import export_register
     from register.register import Register
 

@@ -117,8 +117,8 @@ class ExportScope:
     check: CheckResult | None = None
     corpus_name: str | None = None
     on: date | None = None
-    #: the check's options besides the use (region, non_commercial, policy), as given
-    check_options: tuple[tuple[str, str], ...] = ()
+    #: the check's options besides the use that were given (region, non_commercial, policy)
+    check_options: tuple[tuple[str, Any], ...] = ()
     #: add the Dashboard sheet (xlsx): the board figures with native charts
     dashboard: bool = False
 
@@ -350,9 +350,10 @@ def iter_register_rows(
 def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None,
            check_options: dict[str, Any]) -> ExportScope:
     given = {k: v for k, v in check_options.items() if v not in (None, False)}
-    if (corpus is None or not use) and (use or given):
-        raise UsageError(f"{'--use' if use else _option_names(given)} needs "
-                         f"{'--corpus FILE' if use else '--corpus FILE and --use USE'}")
+    if use and corpus is None:
+        raise UsageError("--use needs --corpus FILE")
+    if given and not use:
+        raise UsageError(f"{_option_names(given)} needs --corpus FILE and --use USE")
     if corpus is None:
         return ExportScope(on=on)
     from register.check.corpus import load_corpus
@@ -361,9 +362,8 @@ def _scope(reg: Register, corpus: Path | None, use: str | None, on: date | None,
     ids = tuple(dict.fromkeys(e.id for e in parsed.datasets))
     reg.facts(list(ids))  # raises CorpusError naming a dataset the register lacks
     check = reg.check_corpus(corpus, use=use, on=on, **given) if use else None
-    shown = tuple((k, str(v)) for k, v in given.items())
     return ExportScope(ids=ids, check=check, corpus_name=parsed.name, on=on,
-                       check_options=shown)
+                       check_options=tuple(given.items()))
 
 
 def _option_names(given: dict[str, Any]) -> str:

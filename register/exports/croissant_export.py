@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from register.exports import ExportReport, ExportScope, RegisterRow, iter_register_rows
-from register.render.links import hub_url
+from register.render.links import HUB, hub_file_url, hub_url, is_url
 
 if TYPE_CHECKING:
     from register.register import Register
@@ -124,9 +124,9 @@ def croissant_dataset(row: RegisterRow, metadata: dict[str, Any]) -> dict[str, A
     elif "/" in ident:
         namespace = ident.split("/", 1)[0]
         doc["creator"] = {"@type": "sc:Organization", "name": namespace,
-                          "url": f"https://huggingface.co/{quote(namespace)}"}
+                          "url": f"{HUB}/{quote(namespace)}"}
     homepage = credit.get("homepage")
-    if isinstance(homepage, str) and homepage.startswith(("https://", "http://")):
+    if isinstance(homepage, str) and is_url(homepage):
         doc["sameAs"] = homepage
     published = metadata.get("datePublished") or metadata.get("date")
     if isinstance(published, str) and published.strip():
@@ -134,15 +134,15 @@ def croissant_dataset(row: RegisterRow, metadata: dict[str, Any]) -> dict[str, A
     files: list[dict[str, Any]] = []
     sha = row["card_sha256"]
     if isinstance(sha, str) and _SHA256.match(sha):
-        base = hub_url(ident, revision=revision or "main").replace("/tree/", "/resolve/", 1)
         files.append({"@type": "cr:FileObject", "@id": "README.md", "name": "README.md",
-                      "description": "the dataset card", "contentUrl": base + "/README.md",
+                      "description": "the dataset card", "contentUrl": hub_file_url(
+                          ident, "README.md", revision=revision, view="resolve"),
                       "encodingFormat": "text/markdown", "sha256": sha.lower()})
     for n, item in enumerate(metadata.get("distribution") or [], start=1):
         if not isinstance(item, dict) or not _SHA256.match(str(item.get("sha256") or "")):
             continue
         url = item.get("contentUrl")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        if not isinstance(url, str) or not is_url(url):
             continue
         name = str(item.get("name") or f"file-{n}")
         if any(f["@id"] == name for f in files):

@@ -42,11 +42,10 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote
 
 from register.errors import ExportError
 from register.exports import ExportReport, ExportScope, RegisterRow, iter_register_rows
-from register.render.links import HUB, hub_url
+from register.render.links import hub_file_url, hub_url, is_url
 
 if TYPE_CHECKING:
     from register.models.trace import ModelTrace
@@ -58,15 +57,13 @@ TOOL_NAME = "dataset-rights-register"
 BATCH = 500
 
 
-def _lib() -> Any:
+def _lib() -> None:
+    """A clear error when the (declared) library is missing from an installation."""
     try:
         import cyclonedx.model  # noqa: F401
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ExportError("the CycloneDX export needs the 'cyclonedx-python-lib' package",
                           hint="pip install 'cyclonedx-python-lib>=8'") from exc
-    import cyclonedx
-
-    return cyclonedx
 
 
 def _licenses(expression: str | None, concluded: bool) -> list[Any]:
@@ -112,13 +109,12 @@ def _dataset_component(row: RegisterRow, more: dict[str, Any]) -> tuple[Any, dic
     revision = row["revision"]
     page = hub_url(ident, source=row["source"], revision=revision)
     refs = [_ref("WEBSITE", page, "Hugging Face Hub page at the recorded revision")]
-    card = hub_url(ident, revision=revision or "main").replace("/tree/", "/blob/", 1)
-    refs.append(_ref("DOCUMENTATION", card + "/README.md", "dataset card",
-                     _sha(row["card_sha256"])))
+    refs.append(_ref("DOCUMENTATION", hub_file_url(ident, "README.md", revision=revision),
+                     "dataset card", _sha(row["card_sha256"])))
     metadata = more.get("metadata") or {}
     for item in metadata.get("distribution") or []:
         url = item.get("contentUrl") if isinstance(item, dict) else None
-        if isinstance(url, str) and url.startswith(("https://", "http://")):
+        if isinstance(url, str) and is_url(url):
             refs.append(_ref("DISTRIBUTION", url, item.get("name"), _sha(item.get("sha256"))))
     props = [Property(name="register:needs_review", value=str(bool(row["needs_review"])).lower())]
     for name in ("review_reason", "declared_license", "lawful_basis", "consent_purpose",
@@ -252,9 +248,9 @@ def _model_component(node: dict[str, Any], bom_ref: str | None) -> Any:
                                     revision=revision), "Hugging Face Hub page")]
     for w in node.get("weights") or []:
         if w.get("path"):
-            url = f"{HUB}/{quote(ident, safe='/')}/resolve/{quote(revision or 'main', safe='')}/"
-            refs.append(_ref("DISTRIBUTION", url + quote(str(w["path"])), "weights",
-                             _sha(w.get("sha256"))))
+            url = hub_file_url(ident, str(w["path"]), kind="model", revision=revision,
+                               view="resolve")
+            refs.append(_ref("DISTRIBUTION", url, "weights", _sha(w.get("sha256"))))
     version = revision or (str(node["version"]) if node.get("version") else None)
     return Component(name=ident, type=ComponentType.MACHINE_LEARNING_MODEL, bom_ref=bom_ref,
                      version=version, licenses=_licenses(node.get("license"), False),
@@ -301,9 +297,9 @@ def model_cyclonedx(trace: ModelTrace) -> dict[str, Any]:
         page = hub_url(d["id"], revision=revision)
         refs = [_ref("WEBSITE", page, "Hugging Face Hub page")]
         if _sha(d.get("card_sha256")):
-            card = hub_url(d["id"], revision=revision or "main").replace("/tree/", "/blob/", 1)
-            refs.append(_ref("DOCUMENTATION", card + "/README.md", "dataset card",
-                             d["card_sha256"]))
+            refs.append(_ref("DOCUMENTATION", hub_file_url(d["id"], "README.md",
+                                                           revision=revision),
+                             "dataset card", d["card_sha256"]))
         sure = bool(d.get("license")) and not d.get("license_needs_review")
         components.append(Component(
             name=d["id"], type=ComponentType.DATA, bom_ref=f"dataset:{d['id']}",

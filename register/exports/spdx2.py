@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from register.errors import ExportError
 from register.exports import ExportReport, ExportScope, RegisterRow, iter_register_rows
 from register.licenses.expressions import license_keys
-from register.render.links import hub_url
+from register.render.links import hub_url, is_url
 
 if TYPE_CHECKING:
     from register.register import Register
@@ -41,17 +41,14 @@ _REF_CHARS = re.compile(r"[^A-Za-z0-9.\-]")
 
 def spdx2_document(reg: Register, scope: ExportScope, report: ExportReport) -> Any:
     """The spdx-tools ``Document`` of the register (or the corpus in ``scope``)."""
-    from spdx_tools.common.spdx_licensing import spdx_licensing
     from spdx_tools.spdx.model import (
         Actor,
         ActorType,
         CreationInfo,
         Document,
         ExtractedLicensingInfo,
-        Package,
         Relationship,
         RelationshipType,
-        SpdxNoAssertion,
     )
 
     from register import __version__
@@ -75,8 +72,7 @@ def spdx2_document(reg: Register, scope: ExportScope, report: ExportReport) -> A
     for n, row in enumerate(rows, start=1):
         metadata = (meta.get(row["id"]) or {}).get("metadata") or {}
         spdx_id = f"SPDXRef-Dataset-{n}"
-        packages.append(_package(row, metadata, spdx_id, Package, Actor, ActorType,
-                                 SpdxNoAssertion, spdx_licensing))
+        packages.append(_package(row, metadata, spdx_id))
         relationships.append(Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES,
                                           spdx_id))
         for expr in (row["declared_license"], row["concluded_license"]):
@@ -90,8 +86,9 @@ def spdx2_document(reg: Register, scope: ExportScope, report: ExportReport) -> A
                     extracted_licensing_info=extracted)
 
 
-def _package(row: RegisterRow, metadata: dict[str, Any], spdx_id: str, package: Any,
-             actor: Any, actor_type: Any, no_assertion: Any, licensing: Any) -> Any:
+def _package(row: RegisterRow, metadata: dict[str, Any], spdx_id: str) -> Any:
+    from spdx_tools.spdx.model import Actor, ActorType, Package, SpdxNoAssertion
+
     ident = row["id"]
     revision = row["revision"]
     credit = metadata.get("attribution") if isinstance(metadata.get("attribution"), dict) else {}
@@ -99,33 +96,30 @@ def _package(row: RegisterRow, metadata: dict[str, Any], spdx_id: str, package: 
     authors = [a for a in (credit or {}).get("authors") or [] if isinstance(a, str) and a]
     # who distributes it: the Hub namespace; a canonical (namespace-less) Hub dataset was
     # distributed by Hugging Face itself
-    supplier = actor(actor_type.ORGANIZATION,
+    supplier = Actor(ActorType.ORGANIZATION,
                      ident.split("/", 1)[0] if "/" in ident else "Hugging Face")
     comment = [f"card sha256 {row['card_sha256']}" if row["card_sha256"] else "",
                f"needs review: {row['review_reason']}" if row["needs_review"] else ""]
-    return package(
-        spdx_id=spdx_id, name=ident, download_location=hub_url(
-            ident, source=row["source"] if _is_hub(row["source"]) else None,
-            revision=revision),
+    return Package(
+        spdx_id=spdx_id, name=ident,
+        download_location=hub_url(ident, source=row["source"], revision=revision),
         version=revision or str(row["version"]), supplier=supplier,
-        originator=actor(actor_type.PERSON, "; ".join(authors)[:500]) if authors else None,
+        originator=Actor(ActorType.PERSON, "; ".join(authors)[:500]) if authors else None,
         files_analyzed=False,
-        homepage=homepage if isinstance(homepage, str) and homepage.startswith(
-            ("https://", "http://")) else None,
-        license_declared=_license(row["declared_license"], licensing, no_assertion),
-        license_concluded=_license(row["concluded_license"], licensing, no_assertion),
-        copyright_text=no_assertion(), summary=row["pretty_name"] or None,
+        homepage=homepage if isinstance(homepage, str) and is_url(homepage) else None,
+        license_declared=_license(row["declared_license"]),
+        license_concluded=_license(row["concluded_license"]),
+        copyright_text=SpdxNoAssertion(), summary=row["pretty_name"] or None,
         comment="; ".join(c for c in comment if c) or None)
 
 
-def _license(expression: str | None, licensing: Any, no_assertion: Any) -> Any:
+def _license(expression: str | None) -> Any:
+    from spdx_tools.common.spdx_licensing import spdx_licensing
+    from spdx_tools.spdx.model import SpdxNoAssertion
+
     if not expression or expression.strip().upper() == "NOASSERTION":
-        return no_assertion()
-    return licensing.parse(expression)
-
-
-def _is_hub(source: str | None) -> bool:
-    return bool(source) and str(source).startswith(("https://", "http://"))
+        return SpdxNoAssertion()
+    return spdx_licensing.parse(expression)
 
 
 def _ref(text: str) -> str:

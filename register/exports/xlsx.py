@@ -488,7 +488,7 @@ def _about(ws: WriteOnlyWorksheet, scope: ExportScope, report: ExportReport) -> 
         _append(ws, [f"Corpus: {scope.corpus_name or '(unnamed)'} "
                  f"({len(scope.ids or ())} datasets)"])
     if scope.check is not None:
-        options = "".join(", " + (k.replace("_", "-") if v == "True" else f"{k} {v}")
+        options = "".join(", " + (k.replace("_", "-") if v is True else f"{k} {v}")
                           for k, v in scope.check_options)
         _append(ws, [f"Check: use {scope.check.use}{options}: {scope.check.verdict}"])
     _append(ws, [f"Datasets: {report.rows}"])

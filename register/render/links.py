@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["HUB", "hub_url", "is_url"]
+__all__ = ["HUB", "hub_file_url", "hub_url", "is_url"]
 
 HUB = "https://huggingface.co"
 
@@ -29,3 +29,12 @@ def hub_url(repo_id: str, *, kind: str = "dataset", source: str | None = None,
         prefix = f"{HUB}/datasets/" if kind == "dataset" else f"{HUB}/"
         base = prefix + quote(repo_id, safe="/")
     return f"{base}/tree/{quote(revision, safe='')}" if revision else base
+
+
+def hub_file_url(repo_id: str, path: str, *, kind: str = "dataset", revision: str | None = None,
+                 view: str = "blob") -> str:
+    """A file of ``repo_id`` on the Hub at ``revision`` (default ``main``): ``view`` ``blob``
+    is its page, ``resolve`` the file itself."""
+    prefix = f"{HUB}/datasets/" if kind == "dataset" else f"{HUB}/"
+    return (f"{prefix}{quote(repo_id, safe='/')}/{view}/{quote(revision or 'main', safe='')}/"
+            f"{quote(path)}")

@@ -5,6 +5,7 @@ Read back with openpyxl (charts: their parts in the zip, since openpyxl does not
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from datetime import date
@@ -67,8 +68,6 @@ def test_cli_export_options_match_check_json(
     run = run_cli(capsys, "--db", db, "export", "xlsx", out, "--corpus", corpus, *args)
     assert run.code == 0, run.err
     check = run_cli(capsys, "--db", db, "check", corpus, *args, "--format", "json")
-    import json
-
     assert json.loads(check.out)["verdict"] == _check_verdict(out)
     bad = run_cli(capsys, "--db", db, "export", "xlsx", out, "--region", "FR")
     assert bad.code == 2 and "--region needs --corpus FILE and --use USE" in bad.err
