@@ -6,17 +6,21 @@ with ``--debug``.
 
 The command tree is built for what is run: ``register check ...`` imports and builds only the
 ``check`` module's commands (building every command costs more than running most of them);
-``--help``, completion and an unknown command get the whole tree (:func:`build_app`).
+``--help``, ``--version``, completion and an unknown command get a root that builds a command
+only when it is asked for (:class:`_LazyRoot`).
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
+from difflib import get_close_matches
 from importlib import import_module
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from register.cli._common import State
 from register.errors import RegisterError
@@ -72,8 +76,73 @@ def _main(
     ctx.obj = State(db=db, debug=debug)
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The ``register`` app: every command, or (``only``) just the module of that command."""
+class _LazyRoot(TyperGroup):
+    """The root group when no single command is named (``--help``, ``--version``, completion,
+    a typo): a command is converted to click (typer's costly step: every parameter of every
+    command) only when it is run, completed or its own help is shown; the command list of
+    ``register --help`` is read off the registrations, which cost nothing."""
+
+    _full: typer.Typer | None = None
+
+    def _registrations(self) -> typer.Typer:
+        if self._full is None:
+            self._full = build_app()
+        return self._full
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [name for name, _stub in _listing(self._registrations())]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        if cmd_name not in self.commands and cmd_name in _KNOWN:
+            built = typer.main.get_command(build_app(cmd_name))
+            self.commands.update(getattr(built, "commands", {}))
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:  # type: ignore[override]
+        try:
+            return self._click_resolve_command(ctx, args)
+        except typer.exceptions.TyperException as exc:  # typer suggests from built commands only
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and isinstance(getattr(exc, "message", None), str):
+                exc.message = (f"{exc.message.rstrip('.')}. Did you mean "
+                               f"{', '.join(repr(m) for m in matches)}?")
+            raise
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        rows = [(name, stub) for name, stub in _listing(self._registrations()) if not stub.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _stub in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, stub.get_short_help_str(limit)) for name, stub in rows])
+
+
+def _listing(app: typer.Typer) -> list[tuple[str, TyperCommand]]:
+    """The top-level commands and groups of ``app`` in typer's order (commands, then groups),
+    each as a bare command carrying only what the listing shows (help, short help, hidden,
+    deprecated), resolved as typer resolves them."""
+    from typer.main import get_command_name, solve_typer_info_defaults
+
+    stubs: list[tuple[str, TyperCommand]] = []
+    for info in app.registered_commands:
+        text = info.help if info.help is not None else inspect.getdoc(info.callback)
+        name = info.name or get_command_name(getattr(info.callback, "__name__", ""))
+        stubs.append((name, TyperCommand(
+            name, help=inspect.cleandoc(text) if text else text, short_help=info.short_help,
+            hidden=info.hidden, deprecated=info.deprecated)))
+    for group in app.registered_groups:
+        solved = solve_typer_info_defaults(group)
+        stubs.append((solved.name or "", TyperCommand(
+            solved.name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden,
+            deprecated=solved.deprecated)))
+    return stubs
+
+
+_KNOWN = frozenset(n for _m, _g, names in MODULES for n in names)
+
+
+def build_app(only: str | None = None, *, lazy: bool = False) -> typer.Typer:
+    """The ``register`` app: every command, just the module of that command (``only``), or
+    (``lazy``) the root alone, its commands built when asked for (:class:`_LazyRoot`)."""
     app = typer.Typer(
         name="register",
         help="A register of dataset licenses and rights: may these datasets train this model?",
@@ -81,10 +150,11 @@ def build_app(only: str | None = None) -> typer.Typer:
         add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
+        cls=_LazyRoot if lazy else TyperGroup,
     )
     app.callback()(_main)
     for module_name, group, names in MODULES:
-        if only is not None and only not in names:
+        if lazy or (only is not None and only not in names):
             continue
         module = import_module(f"register.cli.{module_name}")
         if group is None:
@@ -105,9 +175,9 @@ def __getattr__(name: str) -> Any:
 
 def _command_word(args: list[str]) -> str | None:
     """The top-level command of ``args`` (globals hoisted first), when only its module needs
-    building; None for help, version, completion or anything unknown (the whole tree)."""
+    building; None for help, version, completion or anything unknown (the lazy root)."""
     if any(k.endswith("_COMPLETE") and k.startswith("_") for k in os.environ):
-        return None  # shell completion walks the whole tree
+        return None  # shell completion walks the tree
     i = 0
     while i < len(args):
         arg = args[i]
@@ -119,8 +189,7 @@ def _command_word(args: list[str]) -> str | None:
             continue
         if arg.startswith("-"):
             return None  # --help, --version, --install-completion ... before a command
-        known = {n for _m, _g, names in MODULES for n in names}
-        return arg if arg in known else None
+        return arg if arg in _KNOWN else None
     return None
 
 
@@ -159,7 +228,8 @@ def cli_message(exc: RegisterError) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the process exit code."""
     args = _hoist_globals(list(sys.argv[1:] if argv is None else argv))
-    command = typer.main.get_command(build_app(_command_word(args)))
+    word = _command_word(args)
+    command = typer.main.get_command(build_app(word, lazy=word is None))
     debug = "--debug" in args
     try:
         rv = command.main(args=args, prog_name="register", standalone_mode=False)
