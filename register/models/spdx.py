@@ -17,11 +17,14 @@ Mapping:
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from register.errors import ExportError
 
 if TYPE_CHECKING:
     from register.models.trace import ModelTrace
@@ -37,7 +40,6 @@ def model_spdx(trace: ModelTrace) -> dict[str, Any]:
     from spdx_python_model import v3_0_1 as m
 
     from register import __version__
-    from register.exports.spdx import serialize_document
     from register.store.audit import default_actor
 
     ns = f"https://spdx.org/spdxdocs/{TOOL_NAME}/{uuid.uuid4()}/"
@@ -130,3 +132,21 @@ def model_spdx(trace: ModelTrace) -> dict[str, Any]:
                d.get("evidence"))
     out: dict[str, Any] = json.loads(serialize_document(doc, elements))
     return out
+
+
+def serialize_document(doc: Any, elements: list[Any]) -> bytes:
+    """The SPDX 3.0.1 JSON-LD of ``doc`` holding ``elements`` (spdx-python-model's serializer
+    validates it: an invalid document is an :class:`ExportError`)."""
+    from spdx_python_model import v3_0_1 as m
+
+    objs = m.SHACLObjectSet()
+    for element in elements:
+        doc.element.append(element)
+        objs.add(element)
+    objs.add(doc)
+    buf = io.BytesIO()
+    try:
+        m.JSONLDSerializer().write(objs, buf, indent=2)
+    except (ValueError, TypeError) as exc:
+        raise ExportError(f"cannot write a valid SPDX 3.0.1 document: {exc}") from exc
+    return buf.getvalue()

@@ -24,9 +24,19 @@ from license_expression import Licensing, get_spdx_licensing
 from spdx_python_model import v3_0_1 as m
 
 from register.exports import export_register
-from register.exports.spdx import NO_ASSERTION_LICENSE, SPDX_CONTEXT, dataset_type
+from register.exports.spdx import (
+    NO_ASSERTION_LICENSE,
+    SPDX_CONTEXT,
+    dataset_type,
+    license_list_version,
+    spdx_datetime,
+)
+from register.licenses.manifest import read_manifest
 from register.register import Register
 from register.rights.record import parse_rights_options
+from tests.hub_helpers import FakeHub
+
+CARDS = Path(__file__).parents[1] / "fixtures" / "cards"
 
 
 @pytest.fixture
@@ -177,3 +187,77 @@ def test_dataset_type_mapping() -> None:
     assert dataset_type({"task_categories": ["image-classification", "text-generation"]}) == [
         "image", "text"]
     assert dataset_type({}) == ["noAssertion"]
+
+
+def _packages(objs: Any) -> dict[str, Any]:
+    return {p.name: p for p in objs.foreach_type(m.dataset_DatasetPackage)}
+
+
+def test_dataset_profile_fields_of_local_cards(loaded: Register, tmp_path: Path) -> None:
+    """Who made it, where it is, which license list: never a local path, never invented."""
+    loaded.set_license("beans", "MIT AND LicenseRef-hf-llama3", reason="test", by="legal")
+    out = tmp_path / "register.spdx.json"
+    export_register(loaded, "spdx", out)
+    text = out.read_text(encoding="utf-8")
+    assert "file:" not in text and str(CARDS) not in text
+    _, objs = validate_spdx(out)
+    packages = _packages(objs)
+    aeslc = packages["aeslc"]
+    # a canonical dataset: supplied through the Hub, originated by the card's authors
+    assert aeslc.software_downloadLocation == "https://huggingface.co/datasets/aeslc"
+    assert aeslc.software_packageVersion == "1"  # no Hub revision: the register's version
+    assert aeslc.software_homePage == "https://github.com/ryanzhumich/AESLC"
+    assert aeslc.suppliedBy.name == "Hugging Face"
+    assert [a.name for a in aeslc.originatedBy] == ["Zhang, Rui", "Tetreault, Joel"]
+    assert all(isinstance(a, m.Person) for a in aeslc.originatedBy)
+    # a local card: no release time, no availability (the register does not know them)
+    assert aeslc.releaseTime is None and aeslc.dataset_datasetAvailability is None
+    assert aeslc.dataset_intendedUse is None  # no corpus check: no use stated
+    # every license expression names the license list it was written against
+    expressions = list(objs.foreach_type(m.simplelicensing_LicenseExpression))
+    assert expressions
+    version = str(read_manifest()["spdx_license_list_version"])
+    assert all(e.simplelicensing_licenseListVersion == license_list_version() for e in expressions)
+    assert license_list_version() == (version if version.count(".") == 2 else version + ".0")
+    # a LicenseRef is mapped to the URL the knowledge base records for it
+    [ref] = [e for e in expressions if "LicenseRef" in e.simplelicensing_licenseExpression]
+    assert [(d.key, d.value) for d in ref.simplelicensing_customIdToUri] == [
+        ("LicenseRef-hf-llama3", "https://llama.meta.com/llama3/license/")]
+    assert all(not e.simplelicensing_customIdToUri for e in expressions if e is not ref)
+
+
+def test_dataset_profile_fields_of_hub_cards(fake_hub: FakeHub, sqlite_reg: Register,
+                                             tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = fake_hub.add_dir("nyu/squad_v2", CARDS / "squad_v2")
+    gated = fake_hub.add_dir("org/gated", CARDS / "cedr", gated=True)
+    monkeypatch.setenv("HF_TOKEN", "hf_testtoken")  # conditions accepted: the card is readable
+    summary = sqlite_reg.ingest_hub(["nyu/squad_v2", "org/gated"])
+    assert summary.ingested == 2 and not summary.failed, summary
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("name: hub\ndatasets: [nyu/squad_v2, org/gated]\n")
+    out = tmp_path / "hub.spdx.json"
+    export_register(sqlite_reg, "spdx", out, corpus=corpus, use="research")
+    _, objs = validate_spdx(out)
+    packages = _packages(objs)
+    squad, cedr = packages["nyu/squad_v2"], packages["org/gated"]
+    assert squad.software_packageVersion == repo.sha
+    assert squad.software_downloadLocation == (
+        f"{fake_hub.url}/datasets/nyu/squad_v2/tree/{repo.sha}")
+    assert cedr.software_packageVersion == gated.sha
+    assert squad.suppliedBy.name == "nyu" and cedr.suppliedBy.name == "org"
+    assert squad.suppliedBy is not cedr.suppliedBy
+    # the Hub's last-modified time of the revision is its release time
+    assert squad.releaseTime is not None and squad.releaseTime.year == 2024
+    assert squad.dataset_datasetAvailability == m.dataset_DatasetAvailabilityType.directDownload
+    assert cedr.dataset_datasetAvailability == m.dataset_DatasetAvailabilityType.clickthrough
+    assert squad.dataset_intendedUse.startswith("research")
+    # an originator is always an Agent: the card's authors, else the Hub namespace
+    for pkg in (squad, cedr):
+        assert pkg.originatedBy and all(isinstance(a, m.Agent) for a in pkg.originatedBy)
+
+
+def test_spdx_datetime() -> None:
+    assert spdx_datetime("2024-05-01T10:11:12.123456+02:00") == "2024-05-01T08:11:12Z"
+    assert spdx_datetime("2024-05-01T10:11:12Z") == "2024-05-01T10:11:12Z"
+    assert spdx_datetime("not a date") is None and spdx_datetime(None) is None
