@@ -23,11 +23,12 @@ import spdx_python_model
 from license_expression import Licensing, get_spdx_licensing
 from spdx_python_model import v3_0_1 as m
 
-from register.exports import export_register
+from register.exports import ExportScope, export_register
 from register.exports.spdx import (
     NO_ASSERTION_LICENSE,
     SPDX_CONTEXT,
     dataset_type,
+    iter_rows_with_metadata,
     license_list_version,
     spdx_datetime,
 )
@@ -261,3 +262,11 @@ def test_spdx_datetime() -> None:
     assert spdx_datetime("2024-05-01T10:11:12.123456+02:00") == "2024-05-01T08:11:12Z"
     assert spdx_datetime("2024-05-01T10:11:12Z") == "2024-05-01T10:11:12Z"
     assert spdx_datetime("not a date") is None and spdx_datetime(None) is None
+
+
+def test_rows_stream_with_their_metadata_in_batches(loaded: Register) -> None:
+    streamed = [(row["id"], more) for row, more in
+                iter_rows_with_metadata(loaded, ExportScope(), batch=4)]
+    assert [i for i, _ in streamed] == sorted(loaded.dataset_ids())
+    for ident, more in streamed:
+        assert more["metadata"] == loaded.show(ident).metadata

@@ -64,3 +64,20 @@ def test_a_licenseref_is_declared_as_extracted_licensing_info(
     assert validate_full_spdx_document(doc) == []
     assert [e.license_id for e in doc.extracted_licensing_info] == [
         "LicenseRef-acme-data-license"]
+
+
+def test_json_and_tag_value_say_the_same(loaded: Register, tmp_path: Path) -> None:
+    """The JSON (written directly) and the tag-value (spdx-tools' writer) documents parse back
+    to the same packages, relationships and extracted licensing infos."""
+    loaded.set_license("aeslc", "CC-BY-4.0 AND LicenseRef-acme", reason="contract", by="counsel")
+    docs = []
+    for fmt, name in (("spdx2-json", "r.spdx.json"), ("spdx2-tv", "r.spdx")):
+        export_register(loaded, fmt, tmp_path / name)
+        doc = parse_file(str(tmp_path / name))
+        assert validate_full_spdx_document(doc) == []
+        docs.append(doc)
+    as_json, as_tv = docs
+    assert as_json.packages == as_tv.packages
+    assert sorted(map(str, as_json.relationships)) == sorted(map(str, as_tv.relationships))
+    assert as_json.extracted_licensing_info == as_tv.extracted_licensing_info
+    assert [e.license_id for e in as_json.extracted_licensing_info] == ["LicenseRef-acme"]
