@@ -330,8 +330,8 @@ def _write_document(reg: Register, scope: ExportScope, report: ExportReport, out
             pkg["software_homePage"] = homepage
         if originators:
             pkg["originatedBy"] = originators
-        hub = metadata.get("hub") if isinstance(metadata.get("hub"), dict) else {}
-        released = spdx_datetime(hub.get("last_modified"))
+        hub = metadata.get("hub")
+        released = spdx_datetime(hub.get("last_modified")) if isinstance(hub, dict) else None
         if released:
             pkg["releaseTime"] = released
         available = availability(metadata)
