@@ -35,6 +35,7 @@ from register.exports.spdx import (
 from register.licenses.manifest import read_manifest
 from register.register import Register
 from register.rights.record import parse_rights_options
+from tests.exports.spdx3_validation import validate_spdx3
 from tests.hub_helpers import FakeHub
 
 CARDS = Path(__file__).parents[1] / "fixtures" / "cards"
@@ -239,7 +240,8 @@ def test_dataset_profile_fields_of_hub_cards(fake_hub: FakeHub, sqlite_reg: Regi
     corpus.write_text("name: hub\ndatasets: [nyu/squad_v2, org/gated]\n")
     out = tmp_path / "hub.spdx.json"
     export_register(sqlite_reg, "spdx", out, corpus=corpus, use="research")
-    _, objs = validate_spdx(out)
+    data, objs = validate_spdx(out)
+    assert validate_spdx3(data) == []  # the 3.0.1 JSON Schema and SHACL shapes
     packages = _packages(objs)
     squad, cedr = packages["nyu/squad_v2"], packages["org/gated"]
     assert squad.software_packageVersion == repo.sha
