@@ -37,8 +37,8 @@ from register.cards.files import (
 from register.errors import CardError, HubError, RegisterError
 
 __all__ = [
-    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "fetch_cards", "hub_call", "hub_endpoint",
-    "one_line", "search",
+    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "fetch_cards", "hub_api", "hub_call",
+    "hub_endpoint", "one_line", "resolve_token", "search", "unreachable",
 ]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -59,7 +59,7 @@ def dataset_url(dataset_id: str, endpoint: str | None = None) -> str:
     return f"{hub_endpoint(endpoint)}/datasets/{dataset_id}"
 
 
-def _token(token: str | None) -> str | bool | None:
+def resolve_token(token: str | None) -> str | bool | None:
     if token:
         return token
     env = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
@@ -76,7 +76,7 @@ def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> str | None:
     return None
 
 
-def _api(endpoint: str, token: str | bool | None) -> Any:
+def hub_api(endpoint: str, token: str | bool | None) -> Any:
     from huggingface_hub import HfApi
 
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
@@ -97,16 +97,15 @@ def fetch_cards(
     the commit sha it resolved to.  Raises :class:`HubError` when the Hub is unreachable.
     """
     ep = hub_endpoint(endpoint)
-    tok = _token(token)
-    api = _api(ep, tok)
+    tok = resolve_token(token)
+    api = hub_api(ep, tok)
     cache = _cache_dir(cache_dir)
     for dataset_id in ids:
         try:
             validate_dataset_id(dataset_id, path=dataset_id)
             yield _fetch_one(api, dataset_id, revision, ep, tok, cache)
         except HubUnreachable as exc:
-            raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
-                           hint="check the network, HF_ENDPOINT and any proxy") from None
+            raise unreachable(ep, exc) from None
         except (CardError, HubError) as exc:
             yield exc
 
@@ -176,6 +175,12 @@ def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
     return dataclasses.replace(doc, metadata=metadata, warnings=tuple(warnings))
 
 
+def unreachable(endpoint: str, exc: HubUnreachable) -> HubError:
+    """The one-line error for a Hub that cannot be reached at all."""
+    return HubError(f"cannot reach the Hugging Face Hub at {endpoint}: {exc}",
+                    hint="check the network, HF_ENDPOINT and any proxy")
+
+
 def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | None = None,
              kind: str = "dataset") -> Any:
     """Run a huggingface_hub call on the ``kind`` repository ``dataset_id`` ("dataset" or
@@ -208,6 +213,11 @@ def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | 
         status = _status(exc)
         if status in (401, 403):
             raise HubError(f"{what}: access denied (HTTP {status}); check HF_TOKEN") from None
+        if status == 429:
+            raise HubError(f"{what}: rate limited by the Hub (HTTP 429), still after "
+                           "huggingface_hub's retries (it waits as Retry-After asks)",
+                           hint="try again later; a valid HF_TOKEN raises the rate limit"
+                           ) from None
         raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
                        f"{_server_message(exc)}") from None
     except (ConnectionError, TimeoutError) as exc:
@@ -241,9 +251,9 @@ def search(query: str, limit: int = 20, *, token: str | None = None,
     if limit <= 0:
         return []
     ep = hub_endpoint(endpoint)
-    api = _api(ep, _token(token))
+    api = hub_api(ep, resolve_token(token))
     try:
         return hub_call(lambda: [d.id for d in api.list_datasets(search=query, limit=limit)],
                      f"search {query!r}", None)[:limit]  # type: ignore[no-any-return]
     except HubUnreachable as exc:
-        raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}") from None
+        raise unreachable(ep, exc) from None

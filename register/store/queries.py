@@ -98,12 +98,24 @@ def checksums(conn: Connection) -> dict[str, str]:
 
 
 def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
-    """Id -> (id, card_sha256, version, declared_license) of the datasets already held."""
+    """Id -> (id, card_sha256, version, declared_license, revision, source) of the datasets
+    already held."""
     return {
         row.id: row for row in conn.execute(
-            select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license)
+            select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license,
+                   _D.c.revision, _D.c.source)
             .where(_D.c.id.in_(list(ids))))
     }
+
+
+def revisions(conn: Connection, ids: Sequence[str]) -> dict[str, str | None]:
+    """Id -> the revision the register holds, for those of ``ids`` it holds (a Hub sync
+    compares a page of the listing with it in one query)."""
+    out: dict[str, str | None] = {}
+    for part in chunks(list(ids)):
+        rows = conn.execute(select(_D.c.id, _D.c.revision).where(_D.c.id.in_(list(part))))
+        out.update((r.id, r.revision) for r in rows)
+    return out
 
 
 # --------------------------------------------------------------------------- one dataset
