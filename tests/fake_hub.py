@@ -245,6 +245,9 @@ class FakeHub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real Hub
+            # headers and body go out in two writes: without TCP_NODELAY the body waits
+            # for the client's delayed ACK (~40 ms a request on Linux)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
