@@ -14,8 +14,8 @@ fresh process (``register ingest --hub-all``); peak RSS is that process's ``ru_m
     ``HfApi.list_datasets`` alone, no register.
 (b) A full ingest of the first ``--sample`` datasets into a fresh register with ``--jobs``
     8 and 16, beside ``--jobs 1`` (on ``--sequential-sample``) and the per-dataset pipeline
-    ``ingest --hub ID...`` (``dataset_info`` + ``hf_hub_download`` a dataset, on
-    ``--old-sample``): datasets/s, and the projected time for ``--n``.
+    ``ingest --hub ID...`` (a ``dataset_info`` call and the downloads, one dataset at a time,
+    on ``--old-sample``): datasets/s, and the projected time for ``--n``.
 """
 
 from __future__ import annotations
@@ -160,9 +160,9 @@ def full(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
     hub_args = [a for i in ids for a in ("--hub", i)]
     wall, rss, err = run([*CLI, "--db", str(db), "ingest", *hub_args], env)
     old = args.old_sample / (wall - startup(env, tmp))
-    print(f"(b) rates from each sync's own time (its summary line); the per-dataset "
+    print("(b) rates from each sync's own time (its summary line); the per-dataset "
           "pipeline's wall less the start-up")
-    print(f"    per-dataset pipeline (--hub ID..., dataset_info + hf_hub_download), "
+    print(f"    per-dataset pipeline (--hub ID...: dataset_info + downloads, one at a time), "
           f"{args.old_sample}: {old:.1f} datasets/s, projected {args.n / old / 3600:.1f} h "
           f"for {args.n:,}; peak RSS {rss:.0f} MB")
     seq, rss = sync(1, args.sequential_sample)

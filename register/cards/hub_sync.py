@@ -6,9 +6,10 @@ and the pages are consumed as they come, so the full listing is never held).  Fo
 the register is asked once for the revisions it holds; a dataset listed at the sha the register
 already holds is skipped without a request.  The others (new, or a new sha) have their
 ``README.md`` (and ``dataset_infos.json`` / ``dataset_info.json`` when present) downloaded at
-the listed sha by ``jobs`` threads, each download bounded as it streams (no per-repository
-``dataset_info`` call to learn sizes).  Parsed cards go through a bounded queue to the single
-writer (the calling thread), which commits them in batches, one transaction each
+the listed sha by ``jobs`` threads, each download bounded as it streams
+(:func:`register.cards.hub.download`: no per-repository ``dataset_info`` call to learn
+sizes).  Parsed cards go through a bounded queue to the single writer (the calling thread),
+which commits them in batches, one transaction each
 (:func:`register.cards.ingest.ingest_documents`).
 
 Rate limits: huggingface_hub's ``http_backoff`` retries ``429`` answers after the
@@ -105,9 +106,7 @@ def sync_datasets(
     ep = hub.hub_endpoint(endpoint)
     tok = hub.resolve_token(token)
     api = hub.hub_api(ep, tok)
-    from huggingface_hub.utils import build_hf_headers
-
-    headers = build_hf_headers(token=tok)
+    headers = hub.hub_headers(tok)
     summary = SyncSummary()
     stop = threading.Event()
     # bounded memory: at most ``maxsize`` results wait for the writer and ``2 * jobs``
@@ -210,12 +209,12 @@ def fetch_listed(info: Any, endpoint: str, headers: dict[str, str]) -> CardDocum
     validate_dataset_id(dataset_id, path=dataset_id)
     source = hub.dataset_url(dataset_id, endpoint)
     sha = info.sha or "main"
-    readme = download(dataset_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers)
+    readme = hub.download(dataset_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers)
     if readme is None:
         raise CardError(source, f"the dataset repository has no {CARD_NAME}")
     infos = infos_name = None
     for name in INFOS_NAMES:
-        infos = download(dataset_id, name, sha, MAX_INFOS_BYTES, "infos file", endpoint,
+        infos = hub.download(dataset_id, name, sha, MAX_INFOS_BYTES, "infos file", endpoint,
                          headers)
         if infos is not None:
             infos_name = name
@@ -231,37 +230,3 @@ def fetch_listed(info: Any, endpoint: str, headers: dict[str, str]) -> CardDocum
     if modified is not None:
         listed["last_modified"] = modified.isoformat()
     return replace(doc, metadata=dict(doc.metadata, hub=listed))
-
-
-def download(dataset_id: str, filename: str, revision: str, limit: int, what: str,
-             endpoint: str, headers: dict[str, str]) -> bytes | None:
-    """``filename`` of the dataset at ``revision``, refused past ``limit`` bytes as it
-    streams (None: the repository has no such file).  Through huggingface_hub's
-    ``http_stream_backoff``, which waits and retries on 429 / 5xx."""
-    from huggingface_hub import errors as hf_errors
-    from huggingface_hub import hf_hub_url
-    from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
-
-    url = hf_hub_url(dataset_id, filename, repo_type="dataset", revision=revision,
-                     endpoint=endpoint)
-
-    def get() -> bytes | None:
-        with http_stream_backoff("GET", url, headers=headers, timeout=_TIMEOUT,
-                                 follow_redirects=True) as response:
-            if response.status_code >= 400:
-                response.read()
-                try:
-                    hf_raise_for_status(response)
-                except hf_errors.EntryNotFoundError:
-                    return None
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise CardError(f"{hub.dataset_url(dataset_id, endpoint)}/{filename}",
-                                    f"{what} is over the {limit // (1024 * 1024)} MB limit")
-                chunks.append(chunk)
-            return b"".join(chunks)
-
-    result: bytes | None = hub.hub_call(get, dataset_id, revision, filename=filename)
-    return result
