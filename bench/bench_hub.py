@@ -111,7 +111,8 @@ def main() -> None:
     ap.add_argument("--sequential-sample", type=int, default=200)
     ap.add_argument("--old-sample", type=int, default=100)
     ap.add_argument("--jobs", type=int, nargs="+", default=[8, 16])
-    ap.add_argument("--skip-nightly", action="store_true")
+    ap.add_argument("--skip-nightly", action="store_true", help="only (b)")
+    ap.add_argument("--skip-full", action="store_true", help="only (a)")
     args = ap.parse_args()
     hub, url = start_hub(args.n, args.latency)
     tmp = Path(tempfile.mkdtemp(prefix="bench-hub-"))
@@ -123,7 +124,8 @@ def main() -> None:
     try:
         if not args.skip_nightly:
             nightly(args, env, tmp)
-        full(args, env, tmp)
+        if not args.skip_full:
+            full(args, env, tmp)
     finally:
         hub.terminate()
         hub.wait()
