@@ -49,6 +49,7 @@ from register.views import AuditEntry, DatasetSummary, DatasetView
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
+    from register.cards.hub_sync import SyncSummary
     from register.check.policy import Policy
     from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase
@@ -147,10 +148,16 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
 
         return self.ingest_documents(fetch_cards(list(ids), revision), actor=actor)
 
-    def hub_search(self, query: str, limit: int = 20) -> list[str]:
-        from register.cards.hub import search
+    def sync_hub(
+        self, *, search: str | None = None, limit: int | None = None, jobs: int = 8,
+        actor: str | None = None, progress: Callable[[int], None] | None = None,
+    ) -> SyncSummary:
+        """Ingest the Hub's datasets (matching ``search``, at most ``limit``) that are new or
+        at a new sha, ``jobs`` downloads at a time (:mod:`register.cards.hub_sync`)."""
+        from register.cards.hub_sync import sync_datasets
 
-        return search(query, limit)
+        return sync_datasets(self.engine, actor=actor_or_default(actor), search=search,
+                             limit=limit, jobs=jobs, progress=progress, kb=self._kb)
 
     # -- reads -------------------------------------------------------------------------------
     def dataset_ids(self) -> list[str]:

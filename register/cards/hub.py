@@ -2,12 +2,13 @@
 
 :func:`fetch_cards` resolves each dataset's revision to a commit sha (``HfApi.dataset_info``),
 downloads its ``README.md`` and, when the repository has one, ``dataset_infos.json`` /
-``dataset_info.json`` at that sha (``hf_hub_download``, so the Hub cache is used) and parses
-them with :func:`register.cards.files.parse_card_bytes`.  The document records the sha as its
+``dataset_info.json`` at that sha (:func:`download`: streamed and refused past the size limit,
+so no file sizes are asked for first) and parses them with
+:func:`register.cards.files.parse_card_bytes`.  The document records the sha as its
 revision and ``<endpoint>/datasets/<id>`` as its source.
 
-``HF_ENDPOINT``, ``HF_TOKEN``, ``HF_HOME`` and ``HF_HUB_CACHE`` are read when a function is
-called (huggingface_hub reads some of them only at import), and explicit arguments win.
+``HF_ENDPOINT`` and ``HF_TOKEN`` are read when a function is called (huggingface_hub reads
+some of them only at import), and explicit arguments win.
 
 Errors: a problem with one dataset (not found, gated, unknown revision, bad card) is yielded
 as a :class:`HubError` / :class:`CardError` in its place and the batch goes on; when the Hub
@@ -19,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from register.cards.files import (
@@ -30,15 +30,14 @@ from register.cards.files import (
     MAX_INFOS_BYTES,
     CardDocument,
     parse_card_bytes,
-    read_limited,
     to_jsonable,
     validate_dataset_id,
 )
 from register.errors import CardError, HubError, RegisterError
 
 __all__ = [
-    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "fetch_cards", "hub_call", "hub_endpoint",
-    "one_line", "search",
+    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "download", "fetch_cards", "hub_api",
+    "hub_call", "hub_endpoint", "hub_headers", "one_line", "resolve_token", "search", "unreachable",
 ]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -59,24 +58,14 @@ def dataset_url(dataset_id: str, endpoint: str | None = None) -> str:
     return f"{hub_endpoint(endpoint)}/datasets/{dataset_id}"
 
 
-def _token(token: str | None) -> str | bool | None:
+def resolve_token(token: str | None) -> str | bool | None:
     if token:
         return token
     env = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
     return env or None
 
 
-def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> str | None:
-    if cache_dir is not None:
-        return os.fspath(cache_dir)
-    if os.environ.get("HF_HUB_CACHE"):
-        return os.environ["HF_HUB_CACHE"]
-    if os.environ.get("HF_HOME"):
-        return os.path.join(os.environ["HF_HOME"], "hub")
-    return None
-
-
-def _api(endpoint: str, token: str | bool | None) -> Any:
+def hub_api(endpoint: str, token: str | bool | None) -> Any:
     from huggingface_hub import HfApi
 
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
@@ -89,7 +78,6 @@ def fetch_cards(
     *,
     token: str | None = None,
     endpoint: str | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
 ) -> Iterator[CardDocument | CardError | HubError]:
     """Yield, per id and in order, its :class:`CardDocument` or the error that stopped it.
 
@@ -97,57 +85,87 @@ def fetch_cards(
     the commit sha it resolved to.  Raises :class:`HubError` when the Hub is unreachable.
     """
     ep = hub_endpoint(endpoint)
-    tok = _token(token)
-    api = _api(ep, tok)
-    cache = _cache_dir(cache_dir)
+    tok = resolve_token(token)
+    api = hub_api(ep, tok)
+    headers = hub_headers(tok)
     for dataset_id in ids:
         try:
             validate_dataset_id(dataset_id, path=dataset_id)
-            yield _fetch_one(api, dataset_id, revision, ep, tok, cache)
+            yield _fetch_one(api, dataset_id, revision, ep, headers)
         except HubUnreachable as exc:
-            raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
-                           hint="check the network, HF_ENDPOINT and any proxy") from None
+            raise unreachable(ep, exc) from None
         except (CardError, HubError) as exc:
             yield exc
 
 
 def _fetch_one(api: Any, dataset_id: str, revision: str | None, endpoint: str,
-               token: str | bool | None, cache_dir: str | None) -> CardDocument:
-    source = f"{endpoint}/datasets/{dataset_id}"
-    info = hub_call(lambda: api.dataset_info(dataset_id, revision=revision, files_metadata=True,
-                                          timeout=_TIMEOUT),
-                 dataset_id, revision)
-    sha = getattr(info, "sha", None) or revision
-    siblings: dict[str, int | None] | None = None
+               headers: dict[str, str]) -> CardDocument:
+    source = dataset_url(dataset_id, endpoint)
+    info = hub_call(lambda: api.dataset_info(dataset_id, revision=revision, timeout=_TIMEOUT),
+                    dataset_id, revision)
+    sha = getattr(info, "sha", None) or revision or "main"
+    siblings: set[str] | None = None
     if getattr(info, "siblings", None) is not None:
-        siblings = {s.rfilename: s.size for s in info.siblings}
+        siblings = {s.rfilename for s in info.siblings}
         if CARD_NAME not in siblings:
             raise CardError(source, f"the dataset repository has no {CARD_NAME}")
-        size = siblings.get(CARD_NAME)
-        if size is not None and size > MAX_CARD_BYTES:
-            raise CardError(source, f"card is {size:,} bytes, over the 5 MB limit")
-
-    def download(filename: str, limit: int, what: str) -> bytes:
-        path = hub_call(lambda: api.hf_hub_download(
-            dataset_id, filename, repo_type="dataset", revision=sha, cache_dir=cache_dir,
-        ), dataset_id, revision, filename=filename)
-        return read_limited(Path(path), limit, what)
-
-    readme = download(CARD_NAME, MAX_CARD_BYTES, "card")
+    readme = download(dataset_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers)
+    if readme is None:
+        raise CardError(source, f"the dataset repository has no {CARD_NAME}")
     infos = infos_name = None
-    if siblings is not None:
-        for name in INFOS_NAMES:
-            if name in siblings:
-                size = siblings.get(name)
-                if size is not None and size > MAX_INFOS_BYTES:
-                    raise CardError(f"{source}/{name}", f"infos file is {size:,} bytes, over "
-                                                        "the limit")
-                infos = download(name, MAX_INFOS_BYTES, "infos file")
+    for name in INFOS_NAMES:
+        if siblings is None or name in siblings:
+            infos = download(dataset_id, name, sha, MAX_INFOS_BYTES, "infos file", endpoint,
+                             headers)
+            if infos is not None:
                 infos_name = name
                 break
-    doc = parse_card_bytes(readme, infos, dataset_id, source, sha,
-                           infos_name=infos_name or INFOS_NAMES[0])
+    doc = parse_card_bytes(readme, infos, dataset_id, source, getattr(info, "sha", None) or
+                           revision, infos_name=infos_name or INFOS_NAMES[0])
     return _with_hub_metadata(doc, info)
+
+
+def hub_headers(token: str | bool | None) -> dict[str, str]:
+    """The headers huggingface_hub sends (user agent, ``Authorization`` when a token is
+    set or saved by ``hf auth login``)."""
+    from huggingface_hub.utils import build_hf_headers
+
+    return build_hf_headers(token=token)
+
+
+def download(dataset_id: str, filename: str, revision: str, limit: int, what: str,
+             endpoint: str, headers: dict[str, str]) -> bytes | None:
+    """``filename`` of the dataset at ``revision``, refused past ``limit`` bytes as it
+    streams, so no size needs asking first (None: the repository has no such file).
+    Through huggingface_hub's ``http_stream_backoff``, which waits and retries on 429 (as
+    ``Retry-After`` asks), 5xx and network errors."""
+    from huggingface_hub import errors as hf_errors
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
+
+    url = hf_hub_url(dataset_id, filename, repo_type="dataset", revision=revision,
+                     endpoint=endpoint)
+
+    def get() -> bytes | None:
+        with http_stream_backoff("GET", url, headers=headers, timeout=_TIMEOUT,
+                                 follow_redirects=True) as response:
+            if response.status_code >= 400:
+                response.read()
+                try:
+                    hf_raise_for_status(response)
+                except hf_errors.EntryNotFoundError:
+                    return None
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise CardError(f"{dataset_url(dataset_id, endpoint)}/{filename}",
+                                    f"{what} is over the {limit // (1024 * 1024)} MB limit")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    result: bytes | None = hub_call(get, dataset_id, revision, filename=filename)
+    return result
 
 
 def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
@@ -174,6 +192,12 @@ def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
                             f"({hub_license} vs {ours})")
     metadata = dict(doc.metadata, hub=hub)
     return dataclasses.replace(doc, metadata=metadata, warnings=tuple(warnings))
+
+
+def unreachable(endpoint: str, exc: HubUnreachable) -> HubError:
+    """The one-line error for a Hub that cannot be reached at all."""
+    return HubError(f"cannot reach the Hugging Face Hub at {endpoint}: {exc}",
+                    hint="check the network, HF_ENDPOINT and any proxy")
 
 
 def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | None = None,
@@ -208,6 +232,11 @@ def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | 
         status = _status(exc)
         if status in (401, 403):
             raise HubError(f"{what}: access denied (HTTP {status}); check HF_TOKEN") from None
+        if status == 429:
+            raise HubError(f"{what}: rate limited by the Hub (HTTP 429), still after "
+                           "huggingface_hub's retries (it waits as Retry-After asks)",
+                           hint="try again later; a valid HF_TOKEN raises the rate limit"
+                           ) from None
         raise HubError(f"{what}: the Hub answered HTTP {status or '?'}: "
                        f"{_server_message(exc)}") from None
     except (ConnectionError, TimeoutError) as exc:
@@ -241,9 +270,9 @@ def search(query: str, limit: int = 20, *, token: str | None = None,
     if limit <= 0:
         return []
     ep = hub_endpoint(endpoint)
-    api = _api(ep, _token(token))
+    api = hub_api(ep, resolve_token(token))
     try:
         return hub_call(lambda: [d.id for d in api.list_datasets(search=query, limit=limit)],
                      f"search {query!r}", None)[:limit]  # type: ignore[no-any-return]
     except HubUnreachable as exc:
-        raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}") from None
+        raise unreachable(ep, exc) from None

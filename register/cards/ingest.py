@@ -33,6 +33,7 @@ class IngestSummary:
     ingested: int = 0
     updated: int = 0
     unchanged: int = 0
+    revised: int = 0  # of the unchanged: the same card seen at a new revision
     failed: list[str] = field(default_factory=list)
     license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)  # distinct hints of the failures
@@ -124,6 +125,7 @@ def _ingest_documents(
             summary.ingested += part.ingested
             summary.updated += part.updated
             summary.unchanged += part.unchanged
+            summary.revised += part.revised
             summary.license_changes.extend(part.license_changes)
         if progress:
             progress(len(batch))

@@ -51,12 +51,29 @@ def ingest(
     hub_search: Annotated[
         str | None,
         typer.Option(
-            "--hub-search", metavar="QUERY", help="Search the Hub and ingest the matches."
+            "--hub-search", metavar="QUERY",
+            help="Search the Hub and ingest the matches (all of them unless --limit), "
+            "as --hub-all does.",
         ),
     ] = None,
+    hub_all: Annotated[
+        bool,
+        typer.Option(
+            "--hub-all",
+            help="Sync every dataset on the Hub: list them in pages, fetch only the cards "
+            "new or at a new sha; resumable (a re-run skips what is registered).",
+        ),
+    ] = False,
     limit: Annotated[
-        int, typer.Option("--limit", metavar="N", help="Most matches for --hub-search.")
-    ] = 20,
+        int | None,
+        typer.Option("--limit", metavar="N", min=0,
+                     help="Most datasets listed for --hub-search / --hub-all (default: all)."),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", metavar="N", min=1, max=16,
+                     help="Parallel card downloads for --hub-search / --hub-all (1-16)."),
+    ] = 8,
     by: Annotated[
         str | None, typer.Option("--by", metavar="NAME", help="Who ingests (default: OS user).")
     ] = None,
@@ -65,8 +82,13 @@ def ingest(
 
     Example: register ingest data/cards --recursive
     """
-    if not paths and not hub and not hub_search:
-        raise UsageError("give PATH..., --hub ID or --hub-search QUERY")
+    if not paths and not hub and not hub_search and not hub_all:
+        raise UsageError("give PATH..., --hub ID, --hub-search QUERY or --hub-all")
+    if hub_all and hub_search:
+        raise UsageError("--hub-all lists every dataset; it cannot be used with --hub-search")
+    if revision and (hub_search or hub_all):
+        raise UsageError("--revision applies to --hub only: --hub-search and --hub-all "
+                         "ingest each dataset at the sha the Hub lists")
     if dataset_id and ((paths and len(paths) > 1) or recursive):
         raise UsageError(
             "--id names a single card; it cannot be used with --recursive or several paths"
@@ -81,13 +103,14 @@ def ingest(
                         progress=advance,
                     )
                 )
-        hub_ids = list(hub or [])
-        if hub_search:
-            found = reg.hub_search(hub_search, limit)
-            info(f"hub search {hub_search!r}: {len(found)} dataset(s)")
-            hub_ids.extend(found)
-        if hub_ids:
-            summaries.append(reg.ingest_hub(hub_ids, revision=revision, actor=by))
+        if hub:
+            summaries.append(reg.ingest_hub(hub, revision=revision, actor=by))
+        if hub_search or hub_all:
+            with _progress("hub sync") as advance:
+                synced = reg.sync_hub(search=hub_search, limit=limit, jobs=jobs, actor=by,
+                                      progress=advance)
+            summaries.append(synced)
+            info(synced.line())
     ingested = sum(s.ingested for s in summaries)
     updated = sum(s.updated for s in summaries)
     unchanged = sum(s.unchanged for s in summaries)
@@ -104,7 +127,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _progress() -> Any:
+def _progress(label: str = "ingest") -> Any:
     """A progress bar on stderr for long ingests (only on a terminal)."""
     if not sys.stderr.isatty():
         return nullcontext(None)
@@ -116,13 +139,13 @@ def _progress() -> Any:
     @contextmanager
     def bar():  # type: ignore[no-untyped-def]
         with Progress(
-            TextColumn("ingest"),
+            TextColumn(label),
             BarColumn(),
             MofNCompleteColumn(),
             console=Console(file=sys.stderr),
             transient=True,
         ) as progress:
-            task = progress.add_task("ingest", total=None)
+            task = progress.add_task(label, total=None)
             yield lambda n: progress.advance(task, n)
 
     return bar()

@@ -370,6 +370,7 @@ class BatchResult:
     ingested: int = 0
     updated: int = 0
     unchanged: int = 0
+    revised: int = 0  # of the unchanged: the same card at a new revision (recorded)
     license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
@@ -406,9 +407,10 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
     seq, prev = audit.seq, audit.prev
     vid = next_id(conn, _V)
     now = now_iso()
-    pending: list[tuple[str, str, str | None, str, str | None, int]] = []
+    pending: list[tuple[str, str, str | None, str, str | None, int | None]] = []
     new_rows: list[tuple[Any, ...]] = []
     upd_rows: list[dict[str, Any]] = []
+    rev_rows: list[dict[str, Any]] = []
     version_rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     for doc in docs:
@@ -416,6 +418,18 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
         old = existing.get(ds_id)
         if old is not None and old.card_sha256 == doc.card_sha256:
             part.unchanged += 1
+            if doc.revision is not None and doc.revision != old.revision:
+                # the repository moved on, its card did not: no new version, but the
+                # register records the revision it last saw the card at (a Hub sync
+                # compares it with the listed sha and so does not fetch the card again)
+                part.revised += 1
+                rev_rows.append({"b_id": ds_id, "source": doc.source,
+                                 "revision": doc.revision, "updated_at": now})
+                pending.append(("dataset.revision", ds_id,
+                                canonical({"revision": old.revision, "source": old.source}),
+                                canonical({"revision": doc.revision, "source": doc.source,
+                                           "card_sha256": doc.card_sha256}),
+                                "card unchanged at a new revision", None))
             continue
         raw_json = dumps(doc.raw_license)
         norm = normalize(doc.raw_license, raw_json)
@@ -460,7 +474,7 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
             reason = "declared license changed" if changed else None
         pending.append((action, ds_id, before_json, after_json, reason, vid - 1))
     insert_many(conn, _D, _NEW_COLUMNS, new_rows)
-    for changed_rows in split_by_keys(upd_rows):
+    for changed_rows in split_by_keys(upd_rows + rev_rows):
         keys = [k for k in changed_rows[0] if k != "b_id"]
         stmt = update(_D).where(_D.c.id == bindparam("b_id")).values(
             {k: bindparam(k) for k in keys}
@@ -471,14 +485,15 @@ def write_ingest_batch(conn: Connection, docs: Sequence[Any], actor: str,
     ds_digests = {k: row_digest(_D.name, k, c)
                   for k, c in read_rows(conn, _D, [p[1] for p in pending])}
     v_digests = {k: row_digest(_V.name, k, c)
-                 for k, c in read_rows(conn, _V, [p[5] for p in pending])}
+                 for k, c in read_rows(conn, _V, [p[5] for p in pending if p[5] is not None])}
     d_cols, v_cols = sorted(c.name for c in _D.columns), sorted(c.name for c in _V.columns)
     for action, ds_id, before_json, after_json, reason, version_id in pending:
-        rows_json = canonical({
-            _D.name: {"columns": d_cols, "rows": {ds_id: ds_digests[ds_id]}},
-            _V.name: {"columns": v_cols,
-                      "rows": {str(version_id): v_digests[str(version_id)]}},
-        })
+        bound: dict[str, Any] = {
+            _D.name: {"columns": d_cols, "rows": {ds_id: ds_digests[ds_id]}}}
+        if version_id is not None:
+            bound[_V.name] = {"columns": v_cols,
+                              "rows": {str(version_id): v_digests[str(version_id)]}}
+        rows_json = canonical(bound)
         seq += 1
         digest = event_hash(seq, now, actor, action, ds_id, before_json, after_json, reason,
                             prev, rows_json, CHAIN_FORMAT)

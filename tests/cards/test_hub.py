@@ -37,8 +37,11 @@ def test_fetch_records_sha_source_and_same_fields_as_local(fake_hub: FakeHub) ->
     assert doc.metadata["hub"]["last_modified"].startswith("2024-05-01")
     assert {k: v for k, v in doc.metadata.items() if k != "hub"} == local.metadata
     assert not any("cardData" in w for w in doc.warnings)
-    # the cache went to the temporary HF_HOME
-    assert list((Path(hub._cache_dir(None) or "")).glob("datasets--nyu--squad_v2"))
+    # one dataset_info without file metadata (no sizes asked for), then the files at the sha
+    paths = [p for _m, p, _a in fake_hub.requests]
+    assert paths[0] == "/api/datasets/nyu/squad_v2"
+    assert paths[1:] == [f"/datasets/nyu/squad_v2/resolve/{repo.sha}/README.md",
+                         f"/datasets/nyu/squad_v2/resolve/{repo.sha}/dataset_infos.json"]
 
 
 def test_fetch_pins_revision_and_uses_revision_route(fake_hub: FakeHub) -> None:
@@ -104,12 +107,24 @@ def test_explicit_endpoint_wins_over_env(fake_hub: FakeHub,
     assert doc.source == f"{fake_hub.url}/datasets/beans"
 
 
-def test_oversized_card_refused_before_download(fake_hub: FakeHub) -> None:
+def test_oversized_card_refused_while_downloading(fake_hub: FakeHub) -> None:
     fake_hub.repos["big"] = FakeRepo({"README.md": b"---\nlicense: mit\n---\n" +
                                       b"x" * (5 * 1024 * 1024 + 1)})
     [err] = list(hub.fetch_cards(["big"]))
-    assert isinstance(err, CardError) and "5 MB" in str(err)
-    assert not any("/resolve/" in p for _m, p, _a in fake_hub.requests)
+    assert isinstance(err, CardError)
+    assert str(err).endswith("/datasets/big/README.md: card is over the 5 MB limit")
+
+
+def test_download_is_bounded_as_it_streams(fake_hub: FakeHub) -> None:
+    fake_hub.repos["org/d"] = FakeRepo({"README.md": b"x" * 1000})
+    args = ("org/d", "README.md", "main")
+    rest = (fake_hub.url, hub.hub_headers(None))
+    assert hub.download(*args, 1000, "card", *rest) == b"x" * 1000
+    with pytest.raises(CardError, match="card is over the 0 MB limit"):
+        hub.download(*args, 999, "card", *rest)
+    assert hub.download("org/d", "nope.json", "main", 10, "infos file", *rest) is None
+    with pytest.raises(HubError, match="not found"):
+        hub.download("org/missing", "README.md", "main", 10, "card", *rest)
 
 
 def _closed_port() -> int:

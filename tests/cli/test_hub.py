@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.cards.test_hub import CARDS
 from tests.cli_helpers import run_cli
-from tests.hub_helpers import FakeHub
+from tests.hub_helpers import FakeHub, point_at
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ingest_hub_records_revision_and_source(fake_hub: FakeHub, tmp_path: Path,  # noqa: F811
@@ -39,3 +47,76 @@ def test_ingest_hub_search(fake_hub: FakeHub, tmp_path: Path,  # noqa: F811
     assert result.code == 0, result.err
     listed = json.loads(run_cli(capsys, "--db", db, "list", "-f", "json").out)
     assert {d["id"] for d in listed["datasets"]} == {"acme/beans", "acme/cedr"}
+
+
+def test_ingest_hub_all_summary_and_resync(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeHub(synthetic=30, page_size=10) as server:
+        point_at(server, monkeypatch, tmp_path)
+        db = tmp_path / "hub.db"
+        first = run_cli(capsys, "--db", db, "ingest", "--hub-all", "--jobs", "4")
+        assert first.code == 0, first.err
+        assert "hub: listed 30, same sha 0, fetched 30 in" in first.err
+        assert "ingested 30, updated 0, unchanged 0, failed 0" in first.err
+        server.bump(5)
+        again = run_cli(capsys, "--db", db, "ingest", "--hub-all")
+        assert "hub: listed 30, same sha 29, fetched 1 in" in again.err
+        assert "ingested 0, updated 1, unchanged 0, failed 0" in again.err
+
+
+def test_hub_sync_usage_errors(fake_hub: FakeHub, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hub.db"
+    revision = run_cli(capsys, "--db", db, "ingest", "--hub-all", "--revision", "v1")
+    assert revision.code == 2 and "--revision applies to --hub only" in revision.err
+    both = run_cli(capsys, "--db", db, "ingest", "--hub-all", "--hub-search", "x")
+    assert both.code == 2 and "cannot be used with --hub-search" in both.err
+    jobs = run_cli(capsys, "--db", db, "ingest", "--hub-all", "--jobs", "17")
+    assert jobs.code == 2 and "--jobs" in jobs.err
+
+
+def _count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:  # not migrated yet
+        return 0
+
+
+@pytest.mark.slow
+def test_killed_hub_sync_resumes_with_each_dataset_once(tmp_path: Path) -> None:
+    """A real ``ingest --hub-all`` process is SIGKILLed mid-sync; the re-run registers every
+    dataset exactly once (one version each) and fetches only what was not written."""
+    n = 400
+    with FakeHub(synthetic=n, page_size=50, latency=0.01) as server:
+        db = tmp_path / "hub.db"
+        env = dict(os.environ, HF_ENDPOINT=server.url, HF_HOME=str(tmp_path / "hf"),
+                   HF_HUB_DISABLE_TELEMETRY="1", PYTHONPATH=str(ROOT))
+        env.pop("HF_TOKEN", None)
+        cmd = [sys.executable, "-c", "from register.cli import run; run()", "--db", str(db),
+               "ingest", "--hub-all", "--jobs", "4", "--by", "kill-test"]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while _count(db, "SELECT count(*) FROM dataset") < 100:
+            assert proc.poll() is None, "the sync ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        held = _count(db, "SELECT count(*) FROM dataset")
+        assert 100 <= held < n
+        before = len(server.requests)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert f"same sha {held}," in done.stderr
+        readmes = [p for _m, p, _a in server.requests[before:] if p.endswith("/README.md")]
+        assert len(readmes) == n - held
+    assert _count(db, "SELECT count(*) FROM dataset") == n
+    assert _count(db, "SELECT count(*) FROM dataset_version") == n
+    assert _count(db, "SELECT count(DISTINCT dataset_id) FROM dataset_version") == n
+    verify = subprocess.run([*cmd[:5], "audit", "verify"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
