@@ -16,7 +16,9 @@ real licenses, a third with rights records), a corpus YAML of N of its datasets:
 * ``pandas``   -- ``pd.read_sql`` of both tables, ``merge`` with the corpus ids, ``to_json``;
 * ``start-up`` -- ``register --help`` (what any command costs before it works).
 
-Targets: 50k within 3x of ``join`` and under 120 MB; 1k within 1.5x of ``start-up``.
+``µs/dataset`` is (ours - start-up) / datasets: what a dataset costs once the process runs, so
+the growth with the corpus is visible.  Targets, printed met or not after the table: 50k
+within 3x of ``join`` and under 120 MB; 1k within 1.5x of ``start-up``.
 
 ``list --needs-review`` (issue 19), one register per ``--list-sizes``: ours (JSON to
 /dev/null) beside ``join`` (``sqlite3``: the same columns, every row as JSON) and pandas
@@ -141,7 +143,9 @@ def bench_check(exe: str, py: str, tmp: Path, sizes: list[int], register_size: i
     ids = [f"org{i % 997}/dataset-{i:06d}" for i in range(register_size)]
     sink = str(tmp / "sink")
     print(f"{'datasets':>9} | {'ours s':>7} {'MB':>5} | {'join s':>7} {'MB':>5} {'ours/join':>9} | "
-          f"{'pandas s':>8} {'MB':>5} {'ours/pd':>7} | {'start-up s':>10} {'ours/start':>10}")
+          f"{'pandas s':>8} {'MB':>5} {'ours/pd':>7} | {'start-up s':>10} {'ours/start':>10} | "
+          f"{'µs/dataset':>10}")
+    verdicts: list[str] = []
     for size in sizes:
         corpus = tmp / f"corpus-{size}.yaml"
         step = max(1, len(ids) // size)
@@ -156,8 +160,21 @@ def bench_check(exe: str, py: str, tmp: Path, sizes: list[int], register_size: i
         }, rounds)
         (o, om), (j, jm), (p, pm), (s, _) = (got["ours"], got["join"], got["pandas"],
                                              got["start-up"])
+        per = (o - s) / size * 1e6  # what a dataset costs beyond start-up
         print(f"{size:>9,} | {o:>7.2f} {om:>5.0f} | {j:>7.2f} {jm:>5.0f} {ratio(o, j):>9} | "
-              f"{p:>8.2f} {pm:>5.0f} {ratio(o, p):>7} | {s:>10.2f} {ratio(o, s):>10}")
+              f"{p:>8.2f} {pm:>5.0f} {ratio(o, p):>7} | {s:>10.2f} {ratio(o, s):>10} | "
+              f"{per:>10.1f}")
+        if size == 50_000:
+            verdicts.append(target("50k check <= 3x join", o / j, 3.0))
+            verdicts.append(target("50k check < 120 MB", om, 120.0))
+        if size == 1_000:
+            verdicts.append(target("1k check <= 1.5x start-up", o / s, 1.5))
+    if verdicts:
+        print("\ntargets (issue 18): " + "; ".join(verdicts))
+
+
+def target(name: str, got: float, limit: float) -> str:
+    return f"{name}: {got:.2f} ({'met' if got <= limit else 'NOT met'})"
 
 
 def bench_list(exe: str, py: str, tmp: Path, sizes: list[int], rounds: int) -> None:

@@ -17,12 +17,16 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["MAX_ID_LENGTH", "dataset_id_problem"]
+__all__ = ["MAX_ID_LENGTH", "dataset_id_problem", "is_plain_dataset_id"]
 
 MAX_ID_LENGTH = 256
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _PLAIN = re.compile(r"[!-\[\]-~]+")
+# A valid id in one match (the common case): printable ASCII segments without blank, "/" or
+# "\\", none of them "." or "..", joined by "/", not starting with a drive letter.
+_SEGMENT = r"(?!\.\.?(?:/|$))[!-.0-\[\]-~]+"
+_VALID_PLAIN = re.compile(rf"(?![A-Za-z]:){_SEGMENT}(?:/{_SEGMENT})*")
 
 
 def _bad_char(ch: str) -> bool:
@@ -32,6 +36,8 @@ def _bad_char(ch: str) -> bool:
 
 def dataset_id_problem(value: Any) -> str | None:
     """Why ``value`` is not a valid dataset id, or None when it is."""
+    if is_plain_dataset_id(value):
+        return None
     if not isinstance(value, str) or not value.strip():
         return "dataset id is empty"
     if len(value) > MAX_ID_LENGTH:
@@ -53,3 +59,11 @@ def dataset_id_problem(value: Any) -> str | None:
     if "" in parts or "." in parts or ".." in parts:
         return f"dataset id {value!r} has an empty, '.' or '..' segment"
     return None
+
+
+def is_plain_dataset_id(value: Any) -> bool:
+    """True when ``value`` is a valid dataset id of printable ASCII (one regular expression:
+    the fast path for the ids of a large corpus); False says nothing, ask
+    :func:`dataset_id_problem`."""
+    return (type(value) is str and len(value) <= MAX_ID_LENGTH
+            and _VALID_PLAIN.fullmatch(value) is not None)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from register.errors import CorpusError
-from register.ids import dataset_id_problem
+from register.ids import dataset_id_problem, is_plain_dataset_id
 from register.licenses.expressions import expression_syntax_error
 from register.safe_yaml import load_yaml_file
 
@@ -170,6 +170,10 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     entries: list[CorpusEntry] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
+        if is_plain_dataset_id(item) and item not in seen:  # the common case, checked once
+            seen[item] = i
+            entries.append(CorpusEntry(item))
+            continue
         field = f"datasets[{i}]"
         if isinstance(item, dict):
             _check_keys(item, _ENTRY_KEYS, origin, field)

@@ -180,6 +180,28 @@ def test_check_exit_codes_and_json(db: str, capsys: pytest.CaptureFixture[str]) 
     assert research.code == 0
 
 
+def test_check_pauses_the_gc_only_while_it_runs(db: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from register.cli.check import paused_gc
+
+    assert gc.isenabled()
+    for argv in (("-f", "json"), ("-f", "csv"), ("-f", "table")):
+        assert run_cli(capsys, "--db", db, "check", "-d", "beans", "--use", "service",
+                       *argv).code == 0
+        assert gc.isenabled()  # on again after the check and its output
+    failed = run_cli(capsys, "--db", db, "check", "-d", "nope", "--use", "service")
+    assert failed.code == 1 and gc.isenabled()  # and after an error
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():  # nested: the outer pause keeps it off
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.unfreeze()
+
+
 def test_check_unknown_id_is_an_error(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "--db", db, "check", "-d", "nope", "--use", "service")
     assert result.code == 1
