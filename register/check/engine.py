@@ -170,15 +170,35 @@ class _Shape:
     expired: tuple[str, ...]  # expired clearances (rule 13)
 
 
-def _shape_key(facts: DatasetFacts, use: str, on: date) -> tuple[Any, ...]:
+class _RecordNumbers:
+    """A number per distinct rights record, each record object hashed once (not once per
+    dataset: the store hands every dataset of one record the same object).  Holding the
+    objects keeps their ids from being reused while the check runs."""
+
+    def __init__(self) -> None:
+        self.by_object: dict[int, tuple[RightsRecord, int]] = {}
+        self.by_value: dict[RightsRecord, int] = {}
+
+    def number(self, rec: RightsRecord) -> int:
+        hit = self.by_object.get(id(rec))
+        if hit is None:
+            hit = self.by_object[id(rec)] = (
+                rec, self.by_value.setdefault(rec, len(self.by_value)))
+        return hit[1]
+
+
+def _shape_key(facts: DatasetFacts, use: str, on: date,
+               records: _RecordNumbers) -> tuple[Any, ...]:
     """Datasets with equal keys get equal options, reasons and warnings (before their id is
-    added).  Clearances for other uses play no part; one for this use joins the key."""
+    added).  Clearances for other uses play no part; one for this use joins the key; the
+    rights record joins it as its number (equal records, equal numbers)."""
     clearance, expired = _clearance(facts, use, on)
     cleared = (
         (clearance.use, clearance.by, clearance.reason, clearance.until)
         if clearance is not None else None
     )
-    return (facts.license, facts.license_needs_review, facts.license_reason, facts.rights,
+    rights = records.number(facts.rights) if facts.rights is not None else None
+    return (facts.license, facts.license_needs_review, facts.license_reason, rights,
             cleared, tuple(expired))
 
 
@@ -243,10 +263,10 @@ def _evaluate_shape(ctx: Context, facts: DatasetFacts, is_base: bool) -> _Shape:
     return _Shape(out, tuple(warns), tuple(expired))
 
 
-def _entry(ctx: Context, shapes: dict[tuple[Any, ...], _Shape], facts: DatasetFacts,
-           is_base: bool) -> Entry:
+def _entry(ctx: Context, shapes: dict[tuple[Any, ...], _Shape], records: _RecordNumbers,
+           facts: DatasetFacts, is_base: bool) -> Entry:
     """The dataset's entry, its shape evaluated only the first time it is met."""
-    key = (is_base, *_shape_key(facts, ctx.use, ctx.on))
+    key = (is_base, *_shape_key(facts, ctx.use, ctx.on, records))
     if is_base:  # the lineage findings are the base model's own
         key = (*key, id(facts))
     shape = shapes.get(key)
@@ -300,7 +320,8 @@ def check(
     ctx = Context(use, commercial, canonical_region, on, policy, kb)
 
     shapes: dict[tuple[Any, ...], _Shape] = {}
-    entries = [_entry(ctx, shapes, f, False) for f in facts]
+    records = _RecordNumbers()
+    entries = [_entry(ctx, shapes, records, f, False) for f in facts]
     if base_model is not None:
         if use == "release-data":
             ctx.warnings.append(
@@ -313,7 +334,7 @@ def check(
                 )
             )
         else:
-            entries.append(_entry(ctx, shapes, base_model, True))
+            entries.append(_entry(ctx, shapes, records, base_model, True))
     choose_options(entries, use)
 
     conflicts_out, conflict_reasons = conflict_findings(ctx, entries)

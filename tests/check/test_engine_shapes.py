@@ -79,7 +79,7 @@ def _run(facts: list[DatasetFacts], use: str, region: str | None, **kw: Any) -> 
 def _one_by_one(facts: list[DatasetFacts], use: str, region: str | None,
                 **kw: Any) -> CheckResult:
     """The engine with every dataset its own shape: nothing shared, nothing memoized."""
-    with mock.patch.object(engine, "_shape_key", lambda f, use, on: (id(f),)):
+    with mock.patch.object(engine, "_shape_key", lambda f, use, on, records: (id(f),)):
         return _run(facts, use, region, **kw)
 
 
