@@ -458,7 +458,7 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
             (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
             for item in entries]
         with self._reading() as conn:  # the facts streamed into the engine
-            stream = queries.iter_facts(conn, wanted, strict=strict)
+            stream = queries.iter_facts(conn, wanted, strict=strict, ordered=False)
             first = list(itertools.islice(stream, 1))
             if entries and not first:
                 from register.errors import CorpusError

@@ -228,9 +228,11 @@ def _wanted_ids(conn: Connection, ids: list[str]) -> Any:
 
 
 def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
-               strict: bool = True) -> Iterator[DatasetFacts]:
+               strict: bool = True, ordered: bool = True) -> Iterator[DatasetFacts]:
     """:func:`facts` streamed: the datasets in one query (joined with the wanted ids, in
-    their order), the clearances in one more; each distinct rights record is decoded once.
+    their order unless ``ordered`` is False: a check does not depend on the order, and the
+    database then need not sort), the clearances in one more; each distinct rights record
+    is decoded once.
 
     With ``strict`` the :class:`CorpusError` for missing ids comes after the last fact."""
     ids = list(dict.fromkeys(i for i, _ in wanted))
@@ -245,7 +247,9 @@ def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
         _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
         _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
         _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
-    ).select_from(w.join(_D, _D.c.id == w.c.value)).order_by(w.c.key)
+    ).select_from(w.join(_D, _D.c.id == w.c.value))
+    if ordered:
+        stmt = stmt.order_by(w.c.key)
     records: dict[str, RightsRecord] = {}
     no_clearance: tuple[Clearance, ...] = ()
     found = 0
