@@ -346,14 +346,19 @@ class FakeHub:
                     return None
                 return repo
 
-            def _info(self, repo_id: str, rev: str, kind: str, *, blobs: bool) -> None:
+            def _at(self, repo_id: str, rev: str, kind: str) -> tuple[FakeRepo, str] | None:
+                """The repository and the sha ``rev`` names (None: answered with an error)."""
                 repo = self._repo(repo_id, kind)
-                if repo is None:
-                    return
-                sha = repo.revisions.get(rev)
-                if sha is None:
+                sha = repo.revisions.get(rev) if repo is not None else None
+                if repo is not None and sha is None:
                     self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
+                return (repo, sha) if repo is not None and sha is not None else None
+
+            def _info(self, repo_id: str, rev: str, kind: str, *, blobs: bool) -> None:
+                found = self._at(repo_id, rev, kind)
+                if found is None:
                     return
+                repo, sha = found
                 info = {
                     "_id": "x", "id": repo_id, "sha": sha, "private": False,
                     "gated": "auto" if repo.gated else False, "disabled": False,
@@ -377,13 +382,10 @@ class FakeHub:
                 return item
 
             def _resolve(self, repo_id: str, rev: str, filename: str, kind: str) -> None:
-                repo = self._repo(repo_id, kind)
-                if repo is None:
+                found = self._at(repo_id, rev, kind)
+                if found is None:
                     return
-                sha = repo.revisions.get(rev)
-                if sha is None:
-                    self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
-                    return
+                repo, sha = found
                 body = repo.files.get(filename)
                 if body is None:
                     self._error(404, "EntryNotFound", f"{filename} does not exist",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from register.cards.ingest import IngestSummary
 from register.check.facts import DatasetFacts
 from register.errors import CardError, HubError, LineageError, RegisterError, UsageError
 from register.models.cards import ModelCard, discover_models, parse_model_path
@@ -44,17 +45,11 @@ __all__ = [
 
 
 @dataclass
-class ModelIngestSummary:
-    """What a model ingest did (failed: one line per bad card, the batch went on)."""
+class ModelIngestSummary(IngestSummary):
+    """What a model ingest did (failed: one line per bad card, the batch went on; the counts
+    of a dataset ingest) and the ids of the cards it took."""
 
-    ingested: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    revised: int = 0  # of the unchanged: the same card seen at a new revision
-    failed: list[str] = field(default_factory=list)
-    license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)  # distinct hints of the failures
 
     def to_dict(self) -> dict[str, Any]:
         return {"ingested": self.ingested, "updated": self.updated,

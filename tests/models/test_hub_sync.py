@@ -5,8 +5,6 @@ interrupted syncs, and ``register model ingest --hub-all / --hub-search``."""
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from register import Register
+from register.cards.hub_sync import sync_models
 from tests.cli_helpers import run_cli
-from tests.hub_helpers import FakeHub, FakeRepo, point_at
+from tests.hub_helpers import FakeHub, FakeRepo, interrupt_after, point_at, wait_for_sync_threads
 
 N = 120
 PAGE = 50
@@ -26,16 +25,6 @@ MODELS = Path(__file__).parents[1] / "fixtures" / "model-cards"
 def synth_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
     with FakeHub(synthetic_models=N, page_size=PAGE) as server:
         yield point_at(server, monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """huggingface_hub's back-off sleeps, recorded instead of slept."""
-    import huggingface_hub.utils._http as hf_http
-
-    calls: list[float] = []
-    monkeypatch.setattr(hf_http.time, "sleep", calls.append)
-    return calls
 
 
 def _versions(reg: Register) -> dict[str, int]:
@@ -118,24 +107,13 @@ def test_rate_limit_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch, tmp
 
 def test_interrupted_sync_resumes_with_each_model_once(synth_hub: FakeHub,
                                                        tmp_path: Path) -> None:
-    done: list[int] = []
-
-    def interrupt(n: int) -> None:
-        done.append(n)
-        if len(done) == 2:  # after the second committed batch
-            raise KeyboardInterrupt
-
-    with Register.open(tmp_path / "r.db", create=True) as reg:
-        with pytest.raises(KeyboardInterrupt):
-            from register.cards.hub_sync import sync_models
-
-            sync_models(reg.engine, actor="t", jobs=8, batch_size=20, progress=interrupt)
+    with Register.open(tmp_path / "r.db", create=True) as reg, \
+            pytest.raises(KeyboardInterrupt):  # after the second committed batch of 20
+        sync_models(reg.engine, actor="t", jobs=8, batch_size=20, progress=interrupt_after(2))
+    wait_for_sync_threads()
+    with Register.open(tmp_path / "r.db") as reg:
         held = len(reg.model_ids())
         assert 0 < held < N
-        deadline = time.monotonic() + 10  # the fetch threads and the lister stop
-        while any(t.name.startswith("hub-") for t in threading.enumerate()):
-            assert time.monotonic() < deadline, "sync threads still running"
-            time.sleep(0.05)
         before = len(synth_hub.requests)
         summary = reg.sync_hub(kind="model", jobs=8)
         assert summary.same_sha == held and summary.ingested == N - held
