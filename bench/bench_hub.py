@@ -1,7 +1,7 @@
 """Hub sync benchmark (issues 17 and 19) against the local fake Hub with simulated latency.
 
     .venv/bin/python bench/bench_hub.py [--n 500000] [--latency 0.1] [--sample 2000]
-        [--sequential-sample 200] [--old-sample 100] [--jobs 8 16]
+        [--sequential-sample 200] [--old-sample 100] [--jobs 8 16] [--kind model]
 
 The fake Hub (:mod:`tests.fake_hub`) runs in its own process, serving ``--n`` synthetic
 datasets (real cards from ``tests/fixtures/cards``), 1,000 a listing page, sleeping
@@ -16,6 +16,10 @@ fresh process (``register ingest --hub-all``); peak RSS is that process's ``ru_m
     8 and 16, beside ``--jobs 1`` (on ``--sequential-sample``) and the per-dataset pipeline
     ``ingest --hub ID...`` (a ``dataset_info`` call and the downloads, one dataset at a time,
     on ``--old-sample``): datasets/s, and the projected time for ``--n``.
+
+``--kind model`` measures the same for models (``register model ingest --hub-all`` over
+``--n`` synthetic models with the cards of ``tests/fixtures/model-cards``; the per-model
+pipeline is ``model ingest --hub ID...``).
 """
 
 from __future__ import annotations
@@ -32,14 +36,37 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fake_hub import SyntheticRepos  # noqa: E402
+from tests.fake_hub import MODEL_CARDS, SyntheticRepos  # noqa: E402
 
 CLI = [sys.executable, "-c", "from register.cli import run; run()"]
 
 
-def start_hub(n: int, latency: float) -> tuple[subprocess.Popen[str], str]:
+#: per kind: the ingest command, the seeded table's row (its NOT NULL columns)
+KINDS = {
+    "dataset": (["ingest"], "INSERT INTO dataset (id, source, revision, card_sha256, version, "
+                "metadata_json, raw_license_json, declared_needs_review, declared_reason, "
+                "declared_confidence, declared_method, personal_data, suggestions_json, "
+                "ingested_at, updated_at) VALUES (?, ?, ?, ?, 1, '{}', '{}', 1, '', 0.0, '', "
+                "'unknown', '{}', ?, ?)"),
+    "model": (["model", "ingest"], "INSERT INTO model (id, kind, source, revision, card_sha256, "
+              "version, raw_license_json, declared_needs_review, declared_reason, "
+              "base_models_json, datasets_json, gated_json, weights_json, metadata_json, "
+              "ingested_at, updated_at) VALUES (?, 'card', ?, ?, ?, 1, '{}', 1, '', '[]', "
+              "'[]', 'null', '[]', '{}', ?, ?)"),
+}
+
+
+def synthetic(kind: str, n: int) -> SyntheticRepos:
+    """The fake Hub's synthetic datasets or models (the same ids and shas it serves)."""
+    if kind == "model":
+        return SyntheticRepos(n, MODEL_CARDS, "synth/model-", weights=True)
+    return SyntheticRepos(n)
+
+
+def start_hub(n: int, latency: float, kind: str) -> tuple[subprocess.Popen[str], str]:
+    counts = ["--n", "0", "--models", str(n)] if kind == "model" else ["--n", str(n)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_hub", "--n", str(n), "--latency", str(latency),
+        [sys.executable, "-m", "tests.fake_hub", *counts, "--latency", str(latency),
          "--page-size", "1000"],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
         text=True)
@@ -64,25 +91,24 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024, err
 
 
-def seed(db: Path, n: int, env: dict[str, str]) -> None:
-    """A register holding the ``n`` synthetic datasets at their current sha (rows only)."""
-    run([*CLI, "--db", str(db), "ingest", "--hub", "synth/ds-0000000"], env)
-    synth = SyntheticRepos(n)
+def seed(db: Path, n: int, env: dict[str, str], kind: str) -> None:
+    """A register holding the ``n`` synthetic repositories at their current sha (rows only:
+    the sync reads ids and revisions)."""
+    command, insert = KINDS[kind]
+    synth = synthetic(kind, n)
+    run([*CLI, "--db", str(db), *command, "--hub", synth.repo_id(0)], env)
     now = "2026-12-03T00:00:00.000000Z"
-    rows = ((synth.repo_id(i), f"{env['HF_ENDPOINT']}/datasets/{synth.repo_id(i)}",
+    page = "/datasets/" if kind == "dataset" else "/"
+    rows = ((synth.repo_id(i), f"{env['HF_ENDPOINT']}{page}{synth.repo_id(i)}",
              synth.sha(i), "0" * 64, now, now) for i in range(1, n))
     with sqlite3.connect(db) as conn:
-        conn.executemany(
-            "INSERT INTO dataset (id, source, revision, card_sha256, version, metadata_json, "
-            "raw_license_json, declared_needs_review, declared_reason, declared_confidence, "
-            "declared_method, personal_data, suggestions_json, ingested_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 1, '{}', '{}', 1, '', 0.0, '', 'unknown', '{}', ?, ?)", rows)
+        conn.executemany(insert, rows)
 
 
 LIST_ONLY = """
 import sys
 from huggingface_hub import HfApi
-n = sum(1 for _ in HfApi(endpoint=sys.argv[1]).list_datasets(
+n = sum(1 for _ in getattr(HfApi(endpoint=sys.argv[1]), sys.argv[2])(
     expand=["sha", "lastModified", "gated", "private", "disabled"]))
 print(n, file=sys.stderr)
 """
@@ -113,13 +139,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, nargs="+", default=[8, 16])
     ap.add_argument("--skip-nightly", action="store_true", help="only (b)")
     ap.add_argument("--skip-full", action="store_true", help="only (a)")
+    ap.add_argument("--kind", choices=sorted(KINDS), default="dataset")
     args = ap.parse_args()
-    hub, url = start_hub(args.n, args.latency)
+    hub, url = start_hub(args.n, args.latency, args.kind)
     tmp = Path(tempfile.mkdtemp(prefix="bench-hub-"))
     env = dict(os.environ, PYTHONPATH=str(ROOT), HF_ENDPOINT=url, HF_HOME=str(tmp / "hf"),
                HF_HUB_DISABLE_TELEMETRY="1")
     env.pop("HF_TOKEN", None)
-    print(f"fake Hub {url}: {args.n:,} datasets, {args.latency * 1000:.0f} ms a request, "
+    print(f"fake Hub {url}: {args.n:,} {args.kind}s, {args.latency * 1000:.0f} ms a request, "
           "1,000 a listing page")
     try:
         if not args.skip_nightly:
@@ -134,47 +161,52 @@ def main() -> None:
 def nightly(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
     db = tmp / "nightly.db"
     t0 = time.monotonic()
-    seed(db, args.n, env)
-    print(f"seeded a register with {args.n:,} datasets in {time.monotonic() - t0:.1f} s")
-    floor, floor_rss, out = run([sys.executable, "-c", LIST_ONLY, env["HF_ENDPOINT"]], env)
+    seed(db, args.n, env, args.kind)
+    print(f"seeded a register with {args.n:,} {args.kind}s in {time.monotonic() - t0:.1f} s")
+    floor, floor_rss, out = run([sys.executable, "-c", LIST_ONLY, env["HF_ENDPOINT"],
+                                 f"list_{args.kind}s"], env)
     assert int(out.strip().splitlines()[-1]) == args.n, out
-    wall, rss, err = run([*CLI, "--db", str(db), "ingest", "--hub-all"], env)
+    command = KINDS[args.kind][0]
+    wall, rss, err = run([*CLI, "--db", str(db), *command, "--hub-all"], env)
     line = next(x for x in err.splitlines() if x.startswith("hub: listed"))
     assert f"same sha {args.n}," in line, err
     own = sync_seconds(err)
     print(f"(a) no-change re-sync of {args.n:,}: {own:.1f} s in the sync ({wall:.1f} s "
-          f"wall with start-up), {args.n / own:,.0f} datasets/s, peak RSS {rss:.0f} MB; "
+          f"wall with start-up), {args.n / own:,.0f} {args.kind}s/s, peak RSS {rss:.0f} MB; "
           f"listing alone {floor:.1f} s wall, {floor_rss:.0f} MB -> {own / floor:.2f}x "
           f"the listing floor  [{line}]")
 
 
 def full(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> None:
+    command = KINDS[args.kind][0]
+    unit = f"{args.kind}s/s"
+
     def sync(jobs: int, n: int) -> tuple[float, float]:
         db = tmp / f"full-{jobs}-{n}.db"
-        _wall, rss, err = run([*CLI, "--db", str(db), "ingest", "--hub-all", "--limit",
+        _wall, rss, err = run([*CLI, "--db", str(db), *command, "--hub-all", "--limit",
                                str(n), "--jobs", str(jobs)], env)
         assert f"ingested {n}," in err, err
         return n / sync_seconds(err), rss
 
-    synth = SyntheticRepos(args.n)
+    synth = synthetic(args.kind, args.n)
     ids = [synth.repo_id(i) for i in range(args.n - args.old_sample, args.n)]
     db = tmp / "old.db"
     hub_args = [a for i in ids for a in ("--hub", i)]
-    wall, rss, err = run([*CLI, "--db", str(db), "ingest", *hub_args], env)
+    wall, rss, err = run([*CLI, "--db", str(db), *command, *hub_args], env)
     old = args.old_sample / (wall - startup(env, tmp))
-    print("(b) rates from each sync's own time (its summary line); the per-dataset "
+    print(f"(b) rates from each sync's own time (its summary line); the per-{args.kind} "
           "pipeline's wall less the start-up")
-    print(f"    per-dataset pipeline (--hub ID...: dataset_info + downloads, one at a time), "
-          f"{args.old_sample}: {old:.1f} datasets/s, projected {args.n / old / 3600:.1f} h "
+    print(f"    per-{args.kind} pipeline (--hub ID...: {args.kind}_info + downloads, one at a "
+          f"time), {args.old_sample}: {old:.1f} {unit}, projected {args.n / old / 3600:.1f} h "
           f"for {args.n:,}; peak RSS {rss:.0f} MB")
     seq, rss = sync(1, args.sequential_sample)
-    print(f"    sync --jobs 1, {args.sequential_sample}: {seq:.1f} datasets/s "
-          f"({seq / old:.2f}x the per-dataset pipeline), projected "
+    print(f"    sync --jobs 1, {args.sequential_sample}: {seq:.1f} {unit} "
+          f"({seq / old:.2f}x the per-{args.kind} pipeline), projected "
           f"{args.n / seq / 3600:.1f} h; peak RSS {rss:.0f} MB")
     for jobs in args.jobs:
         rate, rss = sync(jobs, args.sample)
-        print(f"    sync --jobs {jobs}, {args.sample}: {rate:.1f} datasets/s "
-              f"({rate / seq:.2f}x jobs 1, {rate / old:.2f}x the per-dataset pipeline), "
+        print(f"    sync --jobs {jobs}, {args.sample}: {rate:.1f} {unit} "
+              f"({rate / seq:.2f}x jobs 1, {rate / old:.2f}x the per-{args.kind} pipeline), "
               f"projected {args.n / rate / 3600:.2f} h for {args.n:,}; peak RSS {rss:.0f} MB")
 
 

@@ -151,13 +151,15 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
     def sync_hub(
         self, *, search: str | None = None, limit: int | None = None, jobs: int = 8,
         actor: str | None = None, progress: Callable[[int], None] | None = None,
+        kind: str = "dataset",
     ) -> SyncSummary:
-        """Ingest the Hub's datasets (matching ``search``, at most ``limit``) that are new or
-        at a new sha, ``jobs`` downloads at a time (:mod:`register.cards.hub_sync`)."""
-        from register.cards.hub_sync import sync_datasets
+        """Ingest the Hub's datasets (``kind="model"``: models) matching ``search``, at most
+        ``limit``, that are new or at a new sha, ``jobs`` downloads at a time
+        (:mod:`register.cards.hub_sync`)."""
+        from register.cards.hub_sync import sync_hub
 
-        return sync_datasets(self.engine, actor=actor_or_default(actor), search=search,
-                             limit=limit, jobs=jobs, progress=progress, kb=self._kb)
+        return sync_hub(self.engine, kind, actor=actor_or_default(actor), search=search,
+                        limit=limit, jobs=jobs, progress=progress, kb=self._kb)
 
     # -- reads -------------------------------------------------------------------------------
     def dataset_ids(self) -> list[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub_helpers import fake_hub  # noqa: F401  (the fake Hub fixture, for every test)
+# the fake Hub and back-off sleep fixtures, for every test
+from tests.hub_helpers import fake_hub, sleeps  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL_ENV = "REGISTER_TEST_PG_URL"

@@ -7,7 +7,10 @@ It answers the routes huggingface_hub calls here:
   Hub does (``page_size`` items a page);
 * ``GET /api/datasets/{id}[/revision/{rev}]`` (what ``dataset_info`` reads);
 * ``HEAD|GET /datasets/{id}/resolve/{rev}/{file}`` (with ``X-Repo-Commit``, ``ETag`` and
-  ``Content-Length``).
+  ``Content-Length``);
+* the same for models: ``GET /api/models`` (paged alike), ``GET /api/models/{id}[/revision/
+  {rev}]`` (what ``model_info`` reads; with ``blobs``, the LFS ``sha256`` of each file but the
+  README) and ``HEAD|GET /{id}/resolve/{rev}/{file}``.
 
 Errors carry ``X-Error-Code`` as the real Hub does (RepoNotFound, GatedRepo, ...).
 
@@ -15,6 +18,9 @@ Besides explicit repositories (``repos``: id -> :class:`FakeRepo`) it can serve 
 datasets generated on demand: ``synth/ds-0000000`` ... with the real cards of
 ``tests/fixtures/cards`` (one marker line added so each card is distinct), a sha that changes
 when :meth:`FakeHub.bump` is called, and nothing held per dataset, so 500,000 cost no memory.
+Models alike: explicit ones in ``models`` (:meth:`FakeHub.add_model`), ``synthetic_models``
+``synth/model-0000000`` ... with the cards of ``tests/fixtures/model-cards`` and one weight
+file each.
 
 ``latency`` seconds are slept before every answer; with ``rate_limit_every=k`` every k-th
 request is answered ``429`` with ``Retry-After: retry_after``.  ``requests`` records
@@ -36,9 +42,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-__all__ = ["CARDS", "FakeHub", "FakeRepo", "SyntheticRepos"]
+__all__ = ["CARDS", "MODEL_CARDS", "FakeHub", "FakeRepo", "SyntheticRepos"]
 
 CARDS = Path(__file__).parent / "fixtures" / "cards"
+MODEL_CARDS = Path(__file__).parent / "fixtures" / "model-cards"
 LAST_MODIFIED = "2024-05-01T12:00:00.000Z"
 # what ``expand`` may ask for (the rest of the real Hub's list is answered as absent)
 _EXPANDABLE = ("sha", "lastModified", "gated", "private", "disabled", "downloads", "likes",
@@ -64,12 +71,16 @@ class FakeRepo:
 
 
 class SyntheticRepos:
-    """``n`` datasets made on demand from the real cards in ``cards`` (deterministic)."""
+    """``n`` datasets (or models: ``prefix`` ``synth/model-``, a weight file each) made on
+    demand from the real cards in ``cards`` (deterministic)."""
 
     PREFIX = "synth/ds-"
 
-    def __init__(self, n: int, cards: Path = CARDS) -> None:
+    def __init__(self, n: int, cards: Path = CARDS, prefix: str = PREFIX,
+                 weights: bool = False) -> None:
         self.n = n
+        self.prefix = prefix
+        self.weights = weights
         self.templates = [
             {p.name: p.read_bytes() for p in sorted(d.iterdir()) if p.is_file()}
             for d in sorted(cards.iterdir()) if (d / "README.md").is_file()
@@ -79,12 +90,12 @@ class SyntheticRepos:
         self.lock = threading.Lock()
 
     def repo_id(self, i: int) -> str:
-        return f"{self.PREFIX}{i:07d}"
+        return f"{self.prefix}{i:07d}"
 
     def index(self, repo_id: str) -> int | None:
-        if not repo_id.startswith(self.PREFIX):
+        if not repo_id.startswith(self.prefix):
             return None
-        tail = repo_id[len(self.PREFIX):]
+        tail = repo_id[len(self.prefix):]
         if len(tail) != 7 or not tail.isdigit() or int(tail) >= self.n:
             return None
         return int(tail)
@@ -103,6 +114,8 @@ class SyntheticRepos:
         files = dict(self.templates[i % len(self.templates)])
         marker = f"\n<!-- {self.repo_id(i)} card {self.card_generation.get(i, 0)} -->\n"
         files["README.md"] = files["README.md"] + marker.encode()
+        if self.weights:
+            files["model.safetensors"] = f"weights of {self.repo_id(i)}".encode()
         return FakeRepo(files, sha=self.sha(i))
 
 
@@ -110,9 +123,14 @@ class FakeHub:
     """A threaded HTTP server answering the Hub routes for ``repos`` (and ``synthetic``)."""
 
     def __init__(self, *, synthetic: int = 0, latency: float = 0.0, page_size: int = 1000,
-                 rate_limit_every: int = 0, retry_after: int = 0, port: int = 0) -> None:
+                 rate_limit_every: int = 0, retry_after: int = 0, port: int = 0,
+                 synthetic_models: int = 0) -> None:
         self.repos: dict[str, FakeRepo] = {}
+        self.models: dict[str, FakeRepo] = {}
         self.synthetic = SyntheticRepos(synthetic) if synthetic else None
+        self.synthetic_models = (SyntheticRepos(synthetic_models, MODEL_CARDS,
+                                                "synth/model-", weights=True)
+                                 if synthetic_models else None)
         self.latency = latency
         self.page_size = page_size
         self.rate_limit_every = rate_limit_every
@@ -133,13 +151,19 @@ class FakeHub:
         self.repos[dataset_id] = repo
         return repo
 
-    def bump(self, i: int, *, card: bool = True) -> None:
-        assert self.synthetic is not None
-        self.synthetic.bump(i, card=card)
+    def add_model(self, model_id: str, readme: bytes, weights: dict[str, bytes]) -> FakeRepo:
+        repo = FakeRepo({"README.md": readme, **weights})
+        self.models[model_id] = repo
+        return repo
 
-    def listing_requests(self) -> int:
+    def bump(self, i: int, *, card: bool = True, kind: str = "dataset") -> None:
+        synth = self._synth(kind)
+        assert synth is not None
+        synth.bump(i, card=card)
+
+    def listing_requests(self, kind: str = "dataset") -> int:
         return sum(1 for m, p, _a in self.requests if m == "GET"
-                   and urlsplit(p).path == "/api/datasets")
+                   and urlsplit(p).path == f"/api/{kind}s")
 
     def downloads(self) -> list[str]:
         return [unquote(urlsplit(p).path) for m, p, _a in self.requests
@@ -154,23 +178,30 @@ class FakeHub:
         self.server.server_close()
 
     # -- data -------------------------------------------------------------------------------
-    def lookup(self, repo_id: str) -> FakeRepo | None:
-        repo = self.repos.get(repo_id)
-        if repo is None and self.synthetic is not None:
-            i = self.synthetic.index(repo_id)
+    def _explicit(self, kind: str) -> dict[str, FakeRepo]:
+        return self.models if kind == "model" else self.repos
+
+    def _synth(self, kind: str) -> SyntheticRepos | None:
+        return self.synthetic_models if kind == "model" else self.synthetic
+
+    def lookup(self, repo_id: str, kind: str = "dataset") -> FakeRepo | None:
+        repo = self._explicit(kind).get(repo_id)
+        synth = self._synth(kind)
+        if repo is None and synth is not None:
+            i = synth.index(repo_id)
             if i is not None:
-                repo = self.synthetic.repo(i)
+                repo = synth.repo(i)
         return repo
 
-    def _ids(self, term: str, start: int) -> Iterator[str]:
+    def _ids(self, term: str, start: int, kind: str) -> Iterator[str]:
         """The ids matching ``term`` from the ``start``-th on (explicit ones first)."""
-        explicit = [i for i in sorted(self.repos) if term in i.lower()]
+        explicit = [i for i in sorted(self._explicit(kind)) if term in i.lower()]
         yield from explicit[start:]
         start = max(0, start - len(explicit))
-        synth = self.synthetic
+        synth = self._synth(kind)
         if synth is None:
             return
-        if term in SyntheticRepos.PREFIX:  # every synthetic id matches: jump to the start
+        if term in synth.prefix:  # every synthetic id matches: jump to the start
             for i in range(start, synth.n):
                 yield synth.repo_id(i)
             return
@@ -179,18 +210,19 @@ class FakeHub:
             if n >= start:
                 yield repo_id
 
-    def _item(self, repo_id: str, fields: set[str]) -> dict[str, Any]:
+    def _item(self, repo_id: str, fields: set[str], kind: str) -> dict[str, Any]:
         item: dict[str, Any] = {"_id": hashlib.md5(repo_id.encode()).hexdigest()[:24],
                                 "id": repo_id}
         if not fields:
             return item
-        if self.synthetic is not None and (i := self.synthetic.index(repo_id)) is not None:
-            # the listing of a synthetic dataset needs no files unless they are asked for
-            sha, gated, card_data, repo = self.synthetic.sha(i), False, None, None
+        synth = self._synth(kind)
+        if synth is not None and (i := synth.index(repo_id)) is not None:
+            # the listing of a synthetic repository needs no files unless they are asked for
+            sha, gated, card_data, repo = synth.sha(i), False, None, None
             if fields & {"siblings", "cardData"}:
-                repo = self.synthetic.repo(i)
+                repo = synth.repo(i)
         else:
-            repo = self.repos[repo_id]
+            repo = self._explicit(kind)[repo_id]
             sha, gated, card_data = repo.sha, repo.gated, repo.card_data
         values: dict[str, Any] = {
             "sha": sha, "lastModified": LAST_MODIFIED, "gated": "auto" if gated else False,
@@ -204,7 +236,8 @@ class FakeHub:
             item["siblings"] = [{"rfilename": n} for n in sorted(repo.files)]
         return item
 
-    def _page(self, query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], str | None]:
+    def _page(self, query: dict[str, list[str]], kind: str = "dataset",
+              ) -> tuple[list[dict[str, Any]], str | None]:
         term = " ".join(query.get("search", [""])).lower()
         limit = int(query.get("limit", [str(self.page_size)])[0])
         size = max(1, min(limit, self.page_size))
@@ -216,17 +249,17 @@ class FakeHub:
         else:
             fields = set(query.get("expand", []) + query.get("expand[]", [])) & set(_EXPANDABLE)
         items, more = [], False
-        for repo_id in self._ids(term, start):
+        for repo_id in self._ids(term, start, kind):
             if len(items) == size:
                 more = True
                 break
-            items.append(self._item(repo_id, fields))
+            items.append(self._item(repo_id, fields, kind))
         if not more:
             return items, None
         cursor = base64.urlsafe_b64encode(json.dumps({"offset": start + size}).encode())
         rest = {k: v for k, v in query.items() if k != "cursor"}
         rest["cursor"] = [cursor.decode()]
-        return items, f"{self.url}/api/datasets?{urlencode(rest, doseq=True)}"
+        return items, f"{self.url}/api/{kind}s?{urlencode(rest, doseq=True)}"
 
     # -- HTTP -------------------------------------------------------------------------------
     def _throttle(self) -> bool:
@@ -281,62 +314,78 @@ class FakeHub:
                     self._error(429, "RateLimited", "Too many requests",
                                 {"Retry-After": str(hub_.retry_after)})
                     return
-                if path == "/api/datasets":
-                    items, next_url = hub_._page(query)
-                    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
-                    self._send(200, json.dumps(items).encode(), headers)
-                    return
-                if path.startswith("/api/datasets/"):
-                    rest = path[len("/api/datasets/"):]
-                    rev = "main"
-                    if "/revision/" in rest:
-                        rest, rev = rest.split("/revision/", 1)
-                    self._info(rest, rev)
-                    return
-                if path.startswith("/datasets/") and "/resolve/" in path:
-                    repo_id, tail = path[len("/datasets/"):].split("/resolve/", 1)
+                for kind in ("dataset", "model"):
+                    if path == f"/api/{kind}s":
+                        items, next_url = hub_._page(query, kind)
+                        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+                        self._send(200, json.dumps(items).encode(), headers)
+                        return
+                    if path.startswith(f"/api/{kind}s/"):
+                        rest = path[len(f"/api/{kind}s/"):]
+                        rev = "main"
+                        if "/revision/" in rest:
+                            rest, rev = rest.split("/revision/", 1)
+                        self._info(rest, rev, kind, blobs="blobs" in query)
+                        return
+                if "/resolve/" in path and not path.startswith("/api/"):
+                    kind = "dataset" if path.startswith("/datasets/") else "model"
+                    tail = path[len("/datasets/"):] if kind == "dataset" else path[1:]
+                    repo_id, tail = tail.split("/resolve/", 1)
                     rev, filename = tail.split("/", 1)
-                    self._resolve(repo_id, rev, filename)
+                    self._resolve(repo_id, rev, filename, kind)
                     return
                 self._error(404, "NotFound", "no such route")
 
-            def _repo(self, repo_id: str) -> FakeRepo | None:
-                repo = hub_.lookup(repo_id)
+            def _repo(self, repo_id: str, kind: str) -> FakeRepo | None:
+                repo = hub_.lookup(repo_id, kind)
                 if repo is None:
                     self._error(404, "RepoNotFound", "Repository not found")
                     return None
                 if repo.gated and not self.headers.get("authorization"):
-                    self._error(401, "GatedRepo", "Access to this dataset is restricted")
+                    self._error(401, "GatedRepo", f"Access to this {kind} is restricted")
                     return None
                 return repo
 
-            def _info(self, repo_id: str, rev: str) -> None:
-                repo = self._repo(repo_id)
-                if repo is None:
-                    return
-                sha = repo.revisions.get(rev)
-                if sha is None:
+            def _at(self, repo_id: str, rev: str, kind: str) -> tuple[FakeRepo, str] | None:
+                """The repository and the sha ``rev`` names (None: answered with an error)."""
+                repo = self._repo(repo_id, kind)
+                sha = repo.revisions.get(rev) if repo is not None else None
+                if repo is not None and sha is None:
                     self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
+                return (repo, sha) if repo is not None and sha is not None else None
+
+            def _info(self, repo_id: str, rev: str, kind: str, *, blobs: bool) -> None:
+                found = self._at(repo_id, rev, kind)
+                if found is None:
                     return
+                repo, sha = found
                 info = {
                     "_id": "x", "id": repo_id, "sha": sha, "private": False,
                     "gated": "auto" if repo.gated else False, "disabled": False,
                     "lastModified": LAST_MODIFIED, "tags": [],
-                    "siblings": [{"rfilename": n, "size": len(b)}
-                                 for n, b in sorted(repo.files.items())],
+                    "siblings": [self._sibling(n, b, blobs) for n, b in sorted(repo.files.items())],
                 }
+                if kind == "model":
+                    info["modelId"] = repo_id
                 if repo.card_data is not None:
                     info["cardData"] = repo.card_data
                 self._send(200, json.dumps(info).encode())
 
-            def _resolve(self, repo_id: str, rev: str, filename: str) -> None:
-                repo = self._repo(repo_id)
-                if repo is None:
+            @staticmethod
+            def _sibling(name: str, body: bytes, blobs: bool) -> dict[str, Any]:
+                """A file of ``model_info`` / ``dataset_info``; ``blobs``: with LFS metadata
+                (every file but the README stands for an LFS file here)."""
+                item: dict[str, Any] = {"rfilename": name, "size": len(body)}
+                if blobs and name != "README.md":
+                    item["lfs"] = {"size": len(body), "pointerSize": 134,
+                                   "sha256": hashlib.sha256(body).hexdigest()}
+                return item
+
+            def _resolve(self, repo_id: str, rev: str, filename: str, kind: str) -> None:
+                found = self._at(repo_id, rev, kind)
+                if found is None:
                     return
-                sha = repo.revisions.get(rev)
-                if sha is None:
-                    self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
-                    return
+                repo, sha = found
                 body = repo.files.get(filename)
                 if body is None:
                     self._error(404, "EntryNotFound", f"{filename} does not exist",
@@ -354,6 +403,7 @@ def main() -> None:  # pragma: no cover - a manual tool
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="synthetic datasets")
+    ap.add_argument("--models", type=int, default=0, help="synthetic models")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     ap.add_argument("--page-size", type=int, default=1000)
     ap.add_argument("--port", type=int, default=0)
@@ -362,7 +412,7 @@ def main() -> None:  # pragma: no cover - a manual tool
     args = ap.parse_args()
     hub = FakeHub(synthetic=args.n, latency=args.latency, page_size=args.page_size,
                   rate_limit_every=args.rate_limit_every, retry_after=args.retry_after,
-                  port=args.port)
+                  port=args.port, synthetic_models=args.models)
     print(hub.url, flush=True)
     hub.server.serve_forever()
 

@@ -6,14 +6,17 @@ Use the fixture (``tests/conftest.py`` imports it for every test) or ``with Fake
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fake_hub import FakeHub, FakeRepo
 
-__all__ = ["FakeHub", "FakeRepo", "fake_hub", "point_at"]
+__all__ = ["FakeHub", "FakeRepo", "fake_hub", "interrupt_after", "point_at", "sleeps",
+           "wait_for_sync_threads"]
 
 
 def point_at(server: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
@@ -32,3 +35,34 @@ def point_at(server: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 def fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
     with FakeHub() as server:
         yield point_at(server, monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """huggingface_hub's back-off sleeps, recorded instead of slept."""
+    import huggingface_hub.utils._http as hf_http
+
+    calls: list[float] = []
+    monkeypatch.setattr(hf_http.time, "sleep", calls.append)
+    return calls
+
+
+def interrupt_after(batches: int) -> Callable[[int], None]:
+    """A sync ``progress`` callback that raises KeyboardInterrupt at its ``batches``-th call
+    (after that many committed batches)."""
+    done: list[int] = []
+
+    def interrupt(n: int) -> None:
+        done.append(n)
+        if len(done) == batches:
+            raise KeyboardInterrupt
+
+    return interrupt
+
+
+def wait_for_sync_threads(timeout: float = 10.0) -> None:
+    """Wait until an interrupted sync's fetch threads and lister have stopped."""
+    deadline = time.monotonic() + timeout
+    while any(t.name.startswith("hub-") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "sync threads still running"
+        time.sleep(0.05)

@@ -37,7 +37,8 @@ from register.errors import CardError, HubError, RegisterError
 
 __all__ = [
     "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "download", "fetch_cards", "hub_api",
-    "hub_call", "hub_endpoint", "hub_headers", "one_line", "resolve_token", "search", "unreachable",
+    "hub_call", "hub_endpoint", "hub_headers", "one_line", "repo_url", "resolve_token", "search",
+    "unreachable",
 ]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -133,9 +134,16 @@ def hub_headers(token: str | bool | None) -> dict[str, str]:
     return build_hf_headers(token=token)
 
 
+def repo_url(repo_id: str, endpoint: str | None = None, kind: str = "dataset") -> str:
+    """The repository's page on the Hub (``kind`` "dataset" or "model")."""
+    return dataset_url(repo_id, endpoint) if kind == "dataset" else \
+        f"{hub_endpoint(endpoint)}/{repo_id}"
+
+
 def download(dataset_id: str, filename: str, revision: str, limit: int, what: str,
-             endpoint: str, headers: dict[str, str]) -> bytes | None:
-    """``filename`` of the dataset at ``revision``, refused past ``limit`` bytes as it
+             endpoint: str, headers: dict[str, str], *, kind: str = "dataset") -> bytes | None:
+    """``filename`` of the ``kind`` repository ("dataset" or "model") at ``revision``,
+    refused past ``limit`` bytes as it
     streams, so no size needs asking first (None: the repository has no such file).
     Through huggingface_hub's ``http_stream_backoff``, which waits and retries on 429 (as
     ``Retry-After`` asks), 5xx and network errors."""
@@ -143,7 +151,7 @@ def download(dataset_id: str, filename: str, revision: str, limit: int, what: st
     from huggingface_hub import hf_hub_url
     from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
 
-    url = hf_hub_url(dataset_id, filename, repo_type="dataset", revision=revision,
+    url = hf_hub_url(dataset_id, filename, repo_type=kind, revision=revision,
                      endpoint=endpoint)
 
     def get() -> bytes | None:
@@ -159,12 +167,12 @@ def download(dataset_id: str, filename: str, revision: str, limit: int, what: st
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise CardError(f"{dataset_url(dataset_id, endpoint)}/{filename}",
+                    raise CardError(f"{repo_url(dataset_id, endpoint, kind)}/{filename}",
                                     f"{what} is over the {limit // (1024 * 1024)} MB limit")
                 chunks.append(chunk)
             return b"".join(chunks)
 
-    result: bytes | None = hub_call(get, dataset_id, revision, filename=filename)
+    result: bytes | None = hub_call(get, dataset_id, revision, filename=filename, kind=kind)
     return result
 
 

@@ -1,4 +1,7 @@
-"""Syncing the register with the Hugging Face Hub's dataset listing (``ingest --hub-all``).
+"""Syncing the register with the Hugging Face Hub's dataset or model listing
+(``ingest --hub-all``, ``model ingest --hub-all``): :func:`sync_hub` with ``kind``
+"dataset" or "model" (:class:`HubKind`: what differs is the listing call, the register's
+revisions, how one card is fetched and how a batch is written).
 
 The listing is read in bulk, page after page (``HfApi.list_datasets(expand=[...])``: the Hub
 pages it with a ``Link: <...>; rel="next"`` cursor, one request for ``page_size`` datasets,
@@ -8,9 +11,12 @@ already holds is skipped without a request.  The others (new, or a new sha) have
 ``README.md`` (and ``dataset_infos.json`` / ``dataset_info.json`` when present) downloaded at
 the listed sha by ``jobs`` threads, each download bounded as it streams
 (:func:`register.cards.hub.download`: no per-repository ``dataset_info`` call to learn
-sizes).  Parsed cards go through a bounded queue to the single writer (the calling thread),
+sizes).  A model (``list_models``) has its file metadata read first, one request, for its
+weights' sha256 (:func:`register.models.hub.fetch_listed_model`), then its ``README.md``.
+Parsed cards go through a bounded queue to the single writer (the calling thread),
 which commits them in batches, one transaction each
-(:func:`register.cards.ingest.ingest_documents`).
+(:func:`register.cards.ingest.ingest_documents`,
+:func:`register.models.service.ingest_model_cards`).
 
 Rate limits: huggingface_hub's ``http_backoff`` retries ``429`` answers after the
 ``Retry-After`` the Hub sends (and 5xx / network errors with exponential back-off); what still
@@ -46,25 +52,54 @@ from register.cards.files import (
 )
 from register.cards.ingest import IngestSummary, ingest_documents
 from register.errors import CardError, RegisterError, UsageError
-from register.store import queries
+from register.store import model_queries, queries
 from register.store.engine import read_connection
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from register.licenses.catalog import KnowledgeBase
 
-__all__ = ["DEFAULT_JOBS", "LIST_EXPAND", "MAX_JOBS", "SyncSummary", "sync_datasets"]
+__all__ = ["DEFAULT_JOBS", "LIST_EXPAND", "MAX_JOBS", "HubKind", "SyncSummary", "hub_kind",
+           "sync_datasets", "sync_hub", "sync_models"]
 
 DEFAULT_JOBS = 8
 MAX_JOBS = 16
 PAGE_SIZE = 1000  # datasets a listing page (the Hub's largest)
 BATCH_SIZE = 100  # cards a write transaction (a kill loses at most this much fetching)
-#: what the listing asks for: enough to compare shas and to record the Hub's gating, and
-#: light (no cardData, no siblings): a no-change sync reads ~150 bytes a dataset
+#: what the listing asks for (datasets and models alike): enough to compare shas and to
+#: record the Hub's gating, and light (no cardData, no siblings): a no-change sync reads
+#: ~150 bytes a repository
 LIST_EXPAND = ["sha", "lastModified", "gated", "private", "disabled"]
 _TIMEOUT = 30.0
 _DONE = object()
+
+
+@dataclass(frozen=True)
+class HubKind:
+    """What a sync of one kind of repository needs."""
+
+    name: str  # "dataset" or "model"
+    list_method: str  # the HfApi listing: list_datasets / list_models
+    held: Callable[[Connection, list[str]], dict[str, str | None]]  # id -> held revision
+    fetch: Callable[[Any, str, dict[str, str]], Any]  # (listed info, endpoint, headers)
+    write: Callable[..., Any]  # (engine, stream, actor=, batch_size=, progress=, kb=)
+    card: type  # what ``fetch`` returns (counted as fetched)
+
+
+def hub_kind(name: str) -> HubKind:
+    """The :class:`HubKind` ``name`` ("dataset" or "model")."""
+    if name == "dataset":
+        return HubKind("dataset", "list_datasets", queries.revisions, fetch_listed,
+                       ingest_documents, CardDocument)
+    if name == "model":
+        from register.models.cards import ModelCard
+        from register.models.hub import fetch_listed_model
+        from register.models.service import ingest_model_cards
+
+        return HubKind("model", "list_models", model_queries.model_revisions,
+                       fetch_listed_model, ingest_model_cards, ModelCard)
+    raise UsageError(f"no Hub sync for {name!r} repositories (dataset or model)")
 
 
 @dataclass
@@ -79,8 +114,19 @@ class SyncSummary(IngestSummary):
                 f"in {self.seconds:.1f} s")
 
 
-def sync_datasets(
+def sync_datasets(engine: Engine, **kw: Any) -> SyncSummary:
+    """:func:`sync_hub` of the Hub's datasets."""
+    return sync_hub(engine, "dataset", **kw)
+
+
+def sync_models(engine: Engine, **kw: Any) -> SyncSummary:
+    """:func:`sync_hub` of the Hub's models."""
+    return sync_hub(engine, "model", **kw)
+
+
+def sync_hub(
     engine: Engine,
+    kind: str = "dataset",
     *,
     actor: str,
     search: str | None = None,
@@ -93,11 +139,13 @@ def sync_datasets(
     progress: Callable[[int], None] | None = None,
     kb: KnowledgeBase | None = None,
 ) -> SyncSummary:
-    """List the Hub's datasets (those matching ``search``, at most ``limit``; default: all)
-    and ingest the cards that are new or at a new sha; see the module docstring.
+    """List the Hub's ``kind`` repositories ("dataset" or "model"; those matching
+    ``search``, at most ``limit``; default: all) and ingest the cards that are new or at a
+    new sha; see the module docstring.
 
-    ``progress(n)`` is called as datasets are done (skipped or written).  Raises
+    ``progress(n)`` is called as repositories are done (skipped or written).  Raises
     :class:`HubError` when the listing fails (after writing what was fetched)."""
+    what = hub_kind(kind)
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"--jobs must be from 1 to {MAX_JOBS}, not {jobs}", param="--jobs")
     if limit is not None and limit < 0:
@@ -128,7 +176,7 @@ def sync_datasets(
             if stop.is_set():
                 return
             try:
-                item: Any = fetch_listed(info, ep, headers)
+                item: Any = what.fetch(info, ep, headers)
             except hub.HubUnreachable as exc:
                 item = hub.unreachable(ep, exc)
             except RegisterError as exc:
@@ -140,15 +188,15 @@ def sync_datasets(
     def lister() -> None:
         pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="hub-fetch")
         try:
-            listing = api.list_datasets(search=search or None, limit=limit,
-                                        expand=LIST_EXPAND)
+            listing = getattr(api, what.list_method)(search=search or None, limit=limit,
+                                                     expand=LIST_EXPAND)
             while not stop.is_set():
                 page = hub.hub_call(lambda: list(islice(listing, page_size)),
-                                    "the Hub's dataset listing", None)
+                                    f"the Hub's {what.name} listing", None)
                 if not page:
                     break
                 with read_connection(engine) as conn:
-                    held = queries.revisions(conn, [d.id for d in page])
+                    held = what.held(conn, [d.id for d in page])
                 same = 0
                 for info in page:
                     if info.sha and held.get(info.id) == info.sha:
@@ -179,15 +227,15 @@ def sync_datasets(
                 if progress and same:
                     progress(same)
                 continue
-            if isinstance(item, CardDocument):
+            if isinstance(item, what.card):
                 summary.fetched += 1
             yield item
 
     thread = threading.Thread(target=lister, name="hub-lister", daemon=True)
     thread.start()
     try:
-        part = ingest_documents(engine, stream(), actor=actor, batch_size=batch_size,
-                                progress=progress, kb=kb)
+        part = what.write(engine, stream(), actor=actor, batch_size=batch_size,
+                          progress=progress, kb=kb)
     finally:
         stop.set()
         thread.join(timeout=_TIMEOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -136,3 +137,48 @@ def parse_date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)") from None
+
+
+def check_hub_sync_usage(*, hub_all: bool, hub_search: str | None, revision: str | None,
+                         noun: str) -> None:
+    """The option clashes of ``--hub-all`` / ``--hub-search`` (``noun``: datasets, models)."""
+    if hub_all and hub_search:
+        raise UsageError(f"--hub-all lists every {noun[:-1]}; it cannot be used with "
+                         "--hub-search")
+    if revision and (hub_search or hub_all):
+        raise UsageError(f"--revision applies to --hub only: --hub-search and --hub-all "
+                         f"ingest each {noun[:-1]} at the sha the Hub lists")
+
+
+def run_hub_sync(reg: Register, kind: str, *, search: str | None, limit: int | None,
+                 jobs: int, by: str | None) -> Any:
+    """``reg.sync_hub`` with a progress bar and its summary line on stderr."""
+    with progress_bar("hub sync") as advance:
+        synced = reg.sync_hub(search=search, limit=limit, jobs=jobs, actor=by,
+                              progress=advance, kind=kind)
+    info(synced.line())
+    return synced
+
+
+def progress_bar(label: str = "ingest") -> Any:
+    """A progress bar on stderr for long ingests (only on a terminal)."""
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        with Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(file=sys.stderr),
+            transient=True,
+        ) as progress:
+            task = progress.add_task(label, total=None)
+            yield lambda n: progress.advance(task, n)
+
+    return bar()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from register.cli._common import info, open_register
+from register.cli._common import (
+    check_hub_sync_usage,
+    info,
+    open_register,
+    progress_bar,
+    run_hub_sync,
+)
 from register.errors import UsageError
 from register.render.cells import terminal_text
 
@@ -84,11 +89,8 @@ def ingest(
     """
     if not paths and not hub and not hub_search and not hub_all:
         raise UsageError("give PATH..., --hub ID, --hub-search QUERY or --hub-all")
-    if hub_all and hub_search:
-        raise UsageError("--hub-all lists every dataset; it cannot be used with --hub-search")
-    if revision and (hub_search or hub_all):
-        raise UsageError("--revision applies to --hub only: --hub-search and --hub-all "
-                         "ingest each dataset at the sha the Hub lists")
+    check_hub_sync_usage(hub_all=hub_all, hub_search=hub_search, revision=revision,
+                         noun="datasets")
     if dataset_id and ((paths and len(paths) > 1) or recursive):
         raise UsageError(
             "--id names a single card; it cannot be used with --recursive or several paths"
@@ -96,7 +98,7 @@ def ingest(
     summaries = []
     with open_register(ctx, create=True) as reg:
         if paths:
-            with _progress() as advance:
+            with progress_bar() as advance:
                 summaries.append(
                     reg.ingest_paths(
                         paths, recursive=recursive, dataset_id=dataset_id, actor=by,
@@ -106,11 +108,8 @@ def ingest(
         if hub:
             summaries.append(reg.ingest_hub(hub, revision=revision, actor=by))
         if hub_search or hub_all:
-            with _progress("hub sync") as advance:
-                synced = reg.sync_hub(search=hub_search, limit=limit, jobs=jobs, actor=by,
-                                      progress=advance)
-            summaries.append(synced)
-            info(synced.line())
+            summaries.append(run_hub_sync(reg, "dataset", search=hub_search, limit=limit,
+                                          jobs=jobs, by=by))
     ingested = sum(s.ingested for s in summaries)
     updated = sum(s.updated for s in summaries)
     unchanged = sum(s.unchanged for s in summaries)
@@ -126,26 +125,3 @@ def ingest(
     if failed:
         raise typer.Exit(1)
 
-
-def _progress(label: str = "ingest") -> Any:
-    """A progress bar on stderr for long ingests (only on a terminal)."""
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-    from contextlib import contextmanager
-
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
-        with Progress(
-            TextColumn(label),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=Console(file=sys.stderr),
-            transient=True,
-        ) as progress:
-            task = progress.add_task(label, total=None)
-            yield lambda n: progress.advance(task, n)
-
-    return bar()

@@ -14,11 +14,13 @@ from register.cli._common import (
     OnOption,
     PolicyOption,
     RegionOption,
+    check_hub_sync_usage,
     emit,
     info,
     open_register,
     parse_date,
     resolve_format,
+    run_hub_sync,
 )
 from register.errors import UsageError
 from register.render.formats import OutputFormat, print_table, to_json
@@ -48,15 +50,32 @@ def ingest(
     with_ancestors: Annotated[bool, typer.Option(
         "--with-ancestors", help="Also fetch the base_model chain of each --hub model.")
     ] = False,
+    hub_search: Annotated[str | None, typer.Option(
+        "--hub-search", metavar="QUERY", help="Search the Hub's models and ingest the "
+        "matches (all of them unless --limit), as --hub-all does.")] = None,
+    hub_all: Annotated[bool, typer.Option(
+        "--hub-all", help="Sync every model on the Hub: list them in pages, fetch only the "
+        "cards new or at a new sha; resumable (a re-run skips what is registered).")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", metavar="N", min=0,
+        help="Most models listed for --hub-search / --hub-all (default: all).")] = None,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", metavar="N", min=1, max=16,
+        help="Parallel card fetches for --hub-search / --hub-all (1-16).")] = 8,
     by: Annotated[str | None, typer.Option("--by", metavar="NAME", help="Who ingests.")] = None,
 ) -> None:
     """Ingest Hugging Face model cards; unchanged cards are skipped, changed ones versioned.
 
     Example: register model ingest models/ --recursive
     """
-    if not paths and not hub:
-        raise UsageError("give PATH... or --hub ID")
-    summaries = []
+    if not paths and not hub and not hub_search and not hub_all:
+        raise UsageError("give PATH..., --hub ID, --hub-search QUERY or --hub-all")
+    check_hub_sync_usage(hub_all=hub_all, hub_search=hub_search, revision=revision,
+                         noun="models")
+    if with_ancestors and (hub_search or hub_all):
+        raise UsageError("--with-ancestors applies to --hub only")
+    summaries: list[Any] = []
     with open_register(ctx, create=True) as reg:
         if paths:
             summaries.append(reg.ingest_models(paths, recursive=recursive, model_id=model_id,
@@ -64,9 +83,14 @@ def ingest(
         if hub:
             summaries.append(reg.ingest_models_hub(hub, revision=revision,
                                                    with_ancestors=with_ancestors, actor=by))
+        if hub_search or hub_all:
+            summaries.append(run_hub_sync(reg, "model", search=hub_search, limit=limit,
+                                          jobs=jobs, by=by))
     failed = [e for s in summaries for e in s.failed]
     for error in failed:
         sys.stderr.write(f"Error: {error}\n")
+    for hint in dict.fromkeys(h for s in summaries for h in getattr(s, "hints", ())):
+        sys.stderr.write(f"Hint: {hint}\n")
     for s in summaries:
         for mid, old, new in s.license_changes:
             info(f"license changed: {mid}: {old or 'none'} -> {new or 'none'}")

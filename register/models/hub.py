@@ -16,13 +16,14 @@ import os
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from register.cards.files import CARD_NAME, MAX_CARD_BYTES, read_limited, validate_dataset_id
-from register.cards.hub import HubUnreachable, hub_call, hub_endpoint
+from register.cards.hub import HubUnreachable, download, hub_call, hub_endpoint
 from register.errors import CardError, HubError
 from register.models.cards import WEIGHT_SUFFIXES, ModelCard, WeightFile, parse_model_bytes
 
-__all__ = ["fetch_model_cards"]
+__all__ = ["fetch_listed_model", "fetch_model_cards"]
 
 _TIMEOUT = 30.0
 MAX_ANCESTORS = 64
@@ -67,6 +68,18 @@ def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> 
     info = hub_call(lambda: api.model_info(model_id, revision=revision, files_metadata=True,
                                            timeout=_TIMEOUT), model_id, revision, kind="model")
     sha = getattr(info, "sha", None) or revision
+    weights = _weights(info, source)
+    path = hub_call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
+                    model_id, revision, filename=CARD_NAME, kind="model")
+    readme = read_limited(Path(path), MAX_CARD_BYTES, "card")
+    gated = getattr(info, "gated", None)
+    return parse_model_bytes(readme, model_id, source, sha, weights=weights,
+                             hub_data={"gated": gated})
+
+
+def _weights(info: Any, source: str) -> list[WeightFile]:
+    """The weight files of a ``ModelInfo`` read with file metadata (their LFS sha256);
+    raises :class:`CardError` when its files are listed and have no README.md."""
     weights: list[WeightFile] = []
     names: set[str] = set()
     for s in getattr(info, "siblings", None) or []:
@@ -78,9 +91,35 @@ def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> 
             weights.append(WeightFile(s.rfilename, sha256, size))
     if getattr(info, "siblings", None) is not None and CARD_NAME not in names:
         raise CardError(source, f"the model repository has no {CARD_NAME}")
-    path = hub_call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
-                    model_id, revision, filename=CARD_NAME, kind="model")
-    readme = read_limited(Path(path), MAX_CARD_BYTES, "card")
-    gated = getattr(info, "gated", None)
-    return parse_model_bytes(readme, model_id, source, sha, weights=weights,
-                             hub_data={"gated": gated})
+    return weights
+
+
+def fetch_listed_model(info: Any, endpoint: str, headers: dict[str, str]) -> ModelCard:
+    """The card of a listed model at its listed sha (``info``: a listing ``ModelInfo``), for
+    :mod:`register.cards.hub_sync`: the model's files with their LFS metadata (the weights'
+    sha256), then its ``README.md``, both through huggingface_hub's ``http_backoff`` (429
+    waits as ``Retry-After`` asks).  Raises :class:`CardError` / :class:`HubError` for this
+    model, :class:`HubUnreachable` when the Hub cannot be reached."""
+    from huggingface_hub import ModelInfo
+    from huggingface_hub.utils import hf_raise_for_status, http_backoff
+
+    model_id = info.id
+    validate_dataset_id(model_id, path=model_id)
+    source = f"{endpoint}/{model_id}"
+    sha = info.sha or "main"
+    url = f"{endpoint}/api/models/{model_id}/revision/{quote(sha, safe='')}"
+
+    def get_info() -> Any:
+        response = http_backoff("GET", url, headers=headers, params={"blobs": True},
+                                timeout=_TIMEOUT)
+        hf_raise_for_status(response)
+        return ModelInfo(**response.json())
+
+    full = hub_call(get_info, model_id, sha, kind="model")
+    weights = _weights(full, source)
+    readme = download(model_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers,
+                      kind="model")
+    if readme is None:
+        raise CardError(source, f"the model repository has no {CARD_NAME}")
+    return parse_model_bytes(readme, model_id, source, info.sha, weights=weights,
+                             hub_data={"gated": getattr(info, "gated", None)})

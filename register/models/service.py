@@ -8,13 +8,14 @@ Reads go through :mod:`register.store.model_queries`, writes through
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from register.cards.ingest import IngestSummary
 from register.check.facts import DatasetFacts
-from register.errors import CardError, HubError, LineageError, UsageError
+from register.errors import CardError, HubError, LineageError, RegisterError, UsageError
 from register.models.cards import ModelCard, discover_models, parse_model_path
 from register.models.license import normalize_model_card
 from register.models.lineage import (
@@ -44,14 +45,10 @@ __all__ = [
 
 
 @dataclass
-class ModelIngestSummary:
-    """What a model ingest did (failed: one line per bad card, the batch went on)."""
+class ModelIngestSummary(IngestSummary):
+    """What a model ingest did (failed: one line per bad card, the batch went on; the counts
+    of a dataset ingest) and the ids of the cards it took."""
 
-    ingested: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: list[str] = field(default_factory=list)
-    license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,34 +69,45 @@ def iter_model_cards(paths: Sequence[str | os.PathLike[str]], *, recursive: bool
             yield exc
 
 
-def ingest_model_cards(engine: Engine, items: Iterable[ModelCard | CardError | HubError], *,
+def ingest_model_cards(engine: Engine, items: Iterable[ModelCard | RegisterError], *,
                        actor: str, kb: KnowledgeBase | None, batch_size: int = 200,
+                       progress: Callable[[int], None] | None = None,
                        ) -> ModelIngestSummary:
-    """Write parsed model cards in batches (one transaction each); errors are counted."""
+    """Write parsed model cards in batches (one transaction each); errors are counted.
+    ``progress(n)`` is called after each batch is committed (n: the cards and errors it
+    took)."""
     summary = ModelIngestSummary()
     batch: list[ModelCard] = []
+    seen = 0  # items since the last commit
 
     def norm(card: ModelCard) -> Any:
         return normalize_model_card(card, kb=kb)
 
     def flush() -> None:
-        if not batch:
-            return
-        part = run_write(engine, lambda conn: model_decisions.write_model_cards(
-            conn, batch, actor, norm))
-        summary.ingested += part.ingested
-        summary.updated += part.updated
-        summary.unchanged += part.unchanged
-        summary.license_changes.extend(part.license_changes)
-        batch.clear()
+        nonlocal seen
+        if batch:
+            part = run_write(engine, lambda conn: model_decisions.write_model_cards(
+                conn, batch, actor, norm))
+            summary.ingested += part.ingested
+            summary.updated += part.updated
+            summary.unchanged += part.unchanged
+            summary.revised += part.revised
+            summary.license_changes.extend(part.license_changes)
+            batch.clear()
+        if progress and seen:
+            progress(seen)
+        seen = 0
 
     for item in items:
-        if isinstance(item, (CardError, HubError)):
+        seen += 1
+        if isinstance(item, RegisterError):
             summary.failed.append(item.message if isinstance(item, HubError) else str(item))
-            continue
-        batch.append(item)
-        summary.ids.append(item.model_id)
-        if len(batch) >= batch_size:
+            if item.hint and item.hint not in summary.hints:
+                summary.hints.append(item.hint)
+        else:
+            batch.append(item)
+            summary.ids.append(item.model_id)
+        if seen >= batch_size:
             flush()
     flush()
     return summary

@@ -34,6 +34,7 @@ class ModelBatch:
     ingested: int = 0
     updated: int = 0
     unchanged: int = 0
+    revised: int = 0  # of the unchanged: the same card at a new revision (recorded)
     license_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
@@ -61,7 +62,9 @@ def _event(card: ModelCard, version: int, norm: NormalizationResult) -> dict[str
 def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
                       normalize: Callable[[ModelCard], NormalizationResult]) -> ModelBatch:
     """Write parsed model cards: new models, new versions of changed ones (every version
-    kept in ``model_version``), one audit event each; unchanged cards are counted."""
+    kept in ``model_version``), one audit event each; unchanged cards are counted, and one
+    seen at a new revision has that revision recorded (``model.revision``: a Hub sync
+    compares it with the listed sha and so does not fetch the card again)."""
     part = ModelBatch()
     existing = model_queries.model_checksums(conn, [c.model_id for c in cards])
     audit = AuditWriter(conn, actor)
@@ -70,6 +73,19 @@ def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
         old = existing.get(card.model_id)
         if old is not None and old.card_sha256 == card.card_sha256:
             part.unchanged += 1
+            if card.revision is not None and card.revision != old.revision:
+                part.revised += 1
+                conn.execute(update(_M).where(_M.c.id == card.model_id).values(
+                    revision=card.revision, source=card.source, updated_at=now))
+                audit.append("model.revision", card.model_id,
+                             {"revision": old.revision, "source": old.source},
+                             {"revision": card.revision, "source": card.source,
+                              "card_sha256": card.card_sha256},
+                             "card unchanged at a new revision", at=now,
+                             rows=[(_M, card.model_id)])
+                existing[card.model_id] = _Seen(card.card_sha256, old.version,
+                                                old.declared_license, card.revision,
+                                                card.source)
             continue
         norm = normalize(card)
         version = 1 if old is None else old.version + 1
@@ -99,7 +115,8 @@ def write_model_cards(conn: Connection, cards: Sequence[ModelCard], actor: str,
                          _event(card, version, norm),
                          "declared license changed" if changed else None, at=now, rows=rows)
             part.updated += 1
-        existing[card.model_id] = _Seen(card.card_sha256, version, norm.expression)
+        existing[card.model_id] = _Seen(card.card_sha256, version, norm.expression,
+                                        card.revision, card.source)
     audit.flush()
     return part
 
@@ -109,6 +126,8 @@ class _Seen:
     card_sha256: str
     version: int
     declared_license: str | None
+    revision: str | None
+    source: str
 
 
 def record_fine_tune(conn: Connection, tune: FineTune, *, actor: str) -> int:

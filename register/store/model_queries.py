@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from register.store.queries import revisions_of
 from register.store.tables import DATASETS, MODEL_RECORDS, MODEL_VERSIONS, MODELS, VERSIONS
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "dataset_versions",
     "model_ids",
     "model_records",
+    "model_revisions",
     "model_row",
     "model_rows",
     "model_versions",
@@ -38,12 +40,20 @@ def model_rows(conn: Connection) -> list[Any]:
 
 
 def model_checksums(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
-    """``id -> (card_sha256, version, declared_license)`` of the models among ``ids``."""
+    """``id -> (card_sha256, version, declared_license, revision, source)`` of the models
+    among ``ids``."""
     out: dict[str, Any] = {}
     for row in conn.execute(select(_M.c.id, _M.c.card_sha256, _M.c.version,
-                                   _M.c.declared_license).where(_M.c.id.in_(list(ids)))):
+                                   _M.c.declared_license, _M.c.revision, _M.c.source)
+                            .where(_M.c.id.in_(list(ids)))):
         out[row.id] = row
     return out
+
+
+def model_revisions(conn: Connection, ids: Sequence[str]) -> dict[str, str | None]:
+    """Id -> the revision the register holds, for those of ``ids`` it holds (a Hub sync
+    compares a page of the model listing with it in one query)."""
+    return revisions_of(conn, _M, ids)
 
 
 def model_versions(conn: Connection, model_id: str) -> list[Any]:

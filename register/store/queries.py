@@ -111,9 +111,15 @@ def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
 def revisions(conn: Connection, ids: Sequence[str]) -> dict[str, str | None]:
     """Id -> the revision the register holds, for those of ``ids`` it holds (a Hub sync
     compares a page of the listing with it in one query)."""
+    return revisions_of(conn, _D, ids)
+
+
+def revisions_of(conn: Connection, table: Any, ids: Sequence[str]) -> dict[str, str | None]:
+    """Id -> revision of the rows of ``table`` (datasets or models) among ``ids``."""
     # one statement with an expanding parameter: ids inlined in each statement would be held
     # by SQLAlchemy's statement cache (up to 500 statements of ids, tens of MB over a sync)
-    stmt = select(_D.c.id, _D.c.revision).where(_D.c.id.in_(bindparam("ids", expanding=True)))
+    stmt = select(table.c.id, table.c.revision).where(
+        table.c.id.in_(bindparam("ids", expanding=True)))
     out: dict[str, str | None] = {}
     for part in chunks(list(ids)):
         out.update((r.id, r.revision) for r in conn.execute(stmt, {"ids": list(part)}))

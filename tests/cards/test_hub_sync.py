@@ -3,8 +3,6 @@ bulk listing in pages, only changed shas fetched, 429 / Retry-After, interrupted
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,13 @@ from sqlalchemy import text
 
 from register import Register
 from register.errors import HubError, UsageError
-from tests.hub_helpers import FakeHub, FakeRepo, point_at
+from tests.hub_helpers import (
+    FakeHub,
+    FakeRepo,
+    interrupt_after,
+    point_at,
+    wait_for_sync_threads,
+)
 
 N = 250
 PAGE = 100
@@ -23,16 +27,6 @@ PAGE = 100
 def synth_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
     with FakeHub(synthetic=N, page_size=PAGE) as server:
         yield point_at(server, monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """huggingface_hub's back-off sleeps, recorded instead of slept."""
-    import huggingface_hub.utils._http as hf_http
-
-    calls: list[float] = []
-    monkeypatch.setattr(hf_http.time, "sleep", calls.append)
-    return calls
 
 
 def _versions(reg: Register) -> dict[str, int]:
@@ -147,22 +141,12 @@ def test_per_dataset_errors_are_counted_and_the_sync_goes_on(
 
 def test_interrupted_sync_resumes_without_duplicates(synth_hub: FakeHub,
                                                      tmp_path: Path) -> None:
-    done: list[int] = []
-
-    def interrupt(n: int) -> None:
-        done.append(n)
-        if len(done) == 2:  # after the second committed batch
-            raise KeyboardInterrupt
-
     with Register.open(tmp_path / "r.db", create=True) as reg:
         with pytest.raises(KeyboardInterrupt):
-            reg.sync_hub(jobs=8, progress=interrupt)
+            reg.sync_hub(jobs=8, progress=interrupt_after(2))
         held = len(reg.dataset_ids())
         assert 0 < held < N
-        deadline = time.monotonic() + 10  # the fetch threads and the lister stop
-        while any(t.name.startswith("hub-") for t in threading.enumerate()):
-            assert time.monotonic() < deadline, "sync threads still running"
-            time.sleep(0.05)
+        wait_for_sync_threads()
         before = len(synth_hub.requests)
         summary = reg.sync_hub(jobs=8)
         assert summary.same_sha == held and summary.ingested == N - held
