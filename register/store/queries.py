@@ -56,6 +56,8 @@ __all__ = [
     "rights_and_conclusion",
     "rights_json",
     "rights_json_by_id",
+    "rights_records",
+    "rights_state",
 ]
 
 CHUNK = 500  # ids per ``IN (...)``: well below SQLite's and PostgreSQL's parameter limits
@@ -139,6 +141,25 @@ def rights_and_conclusion(conn: Connection, dataset_id: str) -> Any:
     """``(rights_json, concluded_license)`` of a dataset the register holds."""
     return conn.execute(select(_D.c.rights_json, _D.c.concluded_license)
                         .where(_D.c.id == dataset_id)).one()
+
+
+def rights_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """Id -> ``(rights_json, concluded_license)`` of the given datasets the register holds
+    (one query per :data:`CHUNK` ids)."""
+    out: dict[str, Any] = {}
+    for chunk in chunks(list(dict.fromkeys(ids))):
+        out.update({r.id: r for r in conn.execute(
+            select(_D.c.id, _D.c.rights_json, _D.c.concluded_license)
+            .where(_D.c.id.in_(chunk)))})
+    return out
+
+
+def rights_records(conn: Connection, ids: Sequence[str]) -> dict[str, RightsRecord | None]:
+    """Id -> stored rights record (None: no record) of the given datasets it holds."""
+    import json
+
+    return {k: RightsRecord.from_dict(json.loads(r.rights_json)) if r.rights_json else None
+            for k, r in rights_state(conn, ids).items()}
 
 
 def rights_json_by_id(conn: Connection) -> dict[str, str | None]:
