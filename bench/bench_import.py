@@ -11,12 +11,15 @@ timing).  Then, each in its own subprocess (peak RSS measured
 separately; every import runs on a fresh copy of the register):
 
 * ``floor``      -- ``openpyxl.load_workbook(read_only=True)`` and iterate every cell of the
-  Register sheet with ``values_only=True`` (nothing else);
+  Register sheet with ``values_only=True`` (nothing else), once on the export and once on the
+  edited workbook (openpyxl re-saves it with a ``<dimension>``, which the export lacks: opening
+  the export parses each sheet once more, so its floor is higher);
 * ``xlsx``       -- ``Register.import_rights`` of the unedited export (every row unchanged);
 * ``xlsx-edit``  -- the same on the edited workbook (~1/15 of the rows change);
 * ``csv``, ``csv-edit`` -- the same on the csv export (and the same edits).
 
-Target: the xlsx imports within 1.5x of the floor measured in the same run.  The last lines
+Target: the xlsx imports within 1.5x of the floor of the same workbook, measured in the same
+run.  The last lines
 print the ratio of every import to the floor, one line per size.
 """
 
@@ -143,25 +146,33 @@ def run_size(rows: int, keep: Path | None, profile: bool) -> dict[str, dict[str,
         shutil.copyfile(db, copy)
         return copy
 
-    runs = {"floor": run_child("floor", db, work / "edited.xlsx")}
+    # the floor of each workbook: the export (written without <dimension>, so openpyxl's
+    # read-only open parses every sheet once more) and the edited one (saved by openpyxl)
+    runs = {"floor": run_child("floor", db, work / "export.xlsx"),
+            "floor-edit": run_child("floor", db, work / "edited.xlsx")}
     for mode, name in (("xlsx", "export.xlsx"), ("xlsx-edit", "edited.xlsx"),
                        ("csv", "export.csv"), ("csv-edit", "edited.csv")):
         prof = work / "import.prof" if profile and mode == "xlsx-edit" else None
         runs[mode] = run_child(mode, fresh(), work / name, prof)
     if keep is None:
         shutil.rmtree(work, ignore_errors=True)
-    fs = float(runs["floor"]["seconds"])  # type: ignore[arg-type]
     print(f"rows: {rows:,}   edited: {n_xlsx:,}   python {sys.version.split()[0]}   "
           f"cpus {os.cpu_count()}")
-    print(f"floor (openpyxl read-only, values_only, every cell): {fs:7.2f} s   "
-          f"max RSS {runs['floor']['maxrss_mb']:7.1f} MB")
-    for mode, r in runs.items():
-        if mode == "floor":
-            continue
+    for mode in ("floor", "floor-edit"):
+        print(f"{mode:<10} (openpyxl read-only, values_only, every cell): "
+              f"{float(runs[mode]['seconds']):7.2f} s   "  # type: ignore[arg-type]
+              f"max RSS {runs[mode]['maxrss_mb']:7.1f} MB")
+    for mode in MODES:
+        r = runs[mode]
         s = float(r["seconds"])  # type: ignore[arg-type]
-        print(f"import {mode:<10} {s:7.2f} s   {s / fs:5.2f}x floor   "
+        print(f"import {mode:<10} {s:7.2f} s   {s / floor_of(runs, mode):5.2f}x floor   "
               f"max RSS {r['maxrss_mb']:7.1f} MB   {json.dumps(r['result'])}", flush=True)
     return runs
+
+
+def floor_of(runs: dict[str, dict[str, object]], mode: str) -> float:
+    """The floor an import is compared with: the same workbook's (csv: the edited one's)."""
+    return float(runs["floor" if mode == "xlsx" else "floor-edit"]["seconds"])  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -184,16 +195,17 @@ def main() -> None:
     sizes = [args.rows] if args.rows else [int(n) for n in args.sizes.split(",") if n.strip()]
     results = {n: run_size(n, args.keep, args.profile) for n in sizes}
     print("\nimport time / openpyxl read-only floor (target: xlsx <= 1.50x)")
-    print(f"{'rows':>9}  {'floor s':>8}  " + "  ".join(f"{m:>10}" for m in MODES)
+    print("(xlsx: the export's floor; xlsx-edit and csv: the edited workbook's floor)")
+    print(f"{'rows':>9}  {'floor s':>8}  {'edit s':>8}  " + "  ".join(f"{m:>10}" for m in MODES)
           + "  xlsx peak RSS MB")
     worst = 0.0
     for n, runs in results.items():
-        fs = float(runs["floor"]["seconds"])  # type: ignore[arg-type]
-        ratios = [float(runs[m]["seconds"]) / fs for m in MODES]  # type: ignore[arg-type]
+        ratios = [float(runs[m]["seconds"]) / floor_of(runs, m)  # type: ignore[arg-type]
+                  for m in MODES]
         worst = max(worst, *ratios[:2])
         rss = max(float(runs[m]["maxrss_mb"]) for m in ("xlsx", "xlsx-edit"))  # type: ignore[arg-type]
-        print(f"{n:>9,}  {fs:8.2f}  " + "  ".join(f"{r:9.2f}x" for r in ratios)
-              + f"  {rss:8.1f}")
+        print(f"{n:>9,}  {floor_of(runs, 'xlsx'):8.2f}  {floor_of(runs, 'xlsx-edit'):8.2f}  "
+              + "  ".join(f"{r:9.2f}x" for r in ratios) + f"  {rss:8.1f}")
     print(f"worst xlsx import / floor: {worst:.2f}x (target <= 1.50x): "
           f"{'OK' if worst <= 1.5 else 'MISSED'}")
 

@@ -37,7 +37,7 @@ from register.actors import actor_problem
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
 from register.ids import dataset_id_problem
-from register.render.cells import unescape_cell
+from register.render.cells import cell_text, unescape_cell
 from register.rights.columns import (
     BY_COLUMN,
     DATE_COLUMNS,
@@ -340,15 +340,17 @@ def computed_edits(number: int, cells: Sequence[Any],
     """The computed-column cells of data row ``number`` (``columns``: name -> (index,
     column letter)) whose text differs from the register's export cells ``stored``:
     ``["D5 (revision)", ...]``."""
-    from register.render.cells import cell_text
-
     out = []
     width = len(cells)
     for column, (index, letter) in columns.items():
         raw = cells[index] if index < width else None
+        want = stored.get(column)
+        if raw == want and type(raw) is type(want) and (
+                raw is None or type(raw) is int or (type(raw) is str and "'" not in raw)):
+            continue  # the same text or number as exported (no escape to undo)
         # a date(time) cell as the export's text (the time kept)
         text = cell_text(raw) if isinstance(raw, date) else str(_cell(raw, keep_date=False) or "")
-        have = cell_text(stored.get(column)).strip()
+        have = cell_text(want).strip()
         if column == "last_change":
             have, text = have[:16], text[:16]
         if have != text:

@@ -398,19 +398,24 @@ def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
                      batch: int = 2000) -> Iterator[Any]:
     """The ``dataset`` rows the exports read, ordered by id, streamed (bounded memory);
     ``ids`` None: every dataset."""
-    last = (select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
-            .where(_A.c.dataset_id.is_not(None)).group_by(_A.c.dataset_id).subquery())
-    cols = [*(_D.c[name] for name in _EXPORT_COLUMNS), last.c.row_version]
-    base = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
+    def query(chunk: Sequence[str] | None) -> Any:
+        events = select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
+        events = events.where(_A.c.dataset_id.is_not(None)) if chunk is None \
+            else events.where(_A.c.dataset_id.in_(chunk))  # only the chunk's events
+        last = events.group_by(_A.c.dataset_id).subquery()
+        cols = [*(_D.c[name] for name in _EXPORT_COLUMNS), last.c.row_version]
+        stmt = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
+        if chunk is not None:
+            stmt = stmt.where(_D.c.id.in_(chunk))
+        return stmt.order_by(_D.c.id)
+
     with read_connection(engine) as conn:
         if ids is None:
-            yield from conn.execute(
-                base.order_by(_D.c.id), execution_options={"stream_results": True})
+            yield from conn.execute(query(None), execution_options={"stream_results": True})
             return
         wanted = sorted(set(ids))
         for i in range(0, len(wanted), batch):
-            chunk = wanted[i:i + batch]
-            yield from conn.execute(base.where(_D.c.id.in_(chunk)).order_by(_D.c.id))
+            yield from conn.execute(query(wanted[i:i + batch]))
 
 
 def metadata_and_rights(conn: Connection, ids: Sequence[str], *, batch: int = 2000,
