@@ -1,20 +1,26 @@
 """Benchmark: ``register import xlsx|csv`` of a large register vs the openpyxl read-only floor.
 
-    .venv/bin/python bench/bench_import.py [--rows 100000] [--keep DIR] [--profile]
+    .venv/bin/python bench/bench_import.py [--sizes 10000,100000] [--rows N] [--repeat 3]
+                                           [--keep DIR] [--profile]
 
-Builds a register of ``--rows`` datasets (the same rows as ``bench/bench_export.py``: inserted
-with SQLAlchemy Core into a SQLite register made by ``Register.open``; a third carry rights
-records), exports it as xlsx and csv, and edits the ``allowed_region`` cell of every 15th data
-row (openpyxl, once, outside the timing).  Then, each in its own subprocess (peak RSS measured
+For each size (``--sizes``, or the one ``--rows``), builds a register of that many datasets
+(the same rows as ``bench/bench_export.py``: inserted with SQLAlchemy Core into a SQLite
+register made by ``Register.open``; a third carry rights records), exports it as xlsx and csv,
+and edits the ``allowed_region`` cell of every 15th data row (openpyxl, once, outside the
+timing).  Then, each in its own subprocess (peak RSS measured
 separately; every import runs on a fresh copy of the register):
 
 * ``floor``      -- ``openpyxl.load_workbook(read_only=True)`` and iterate every cell of the
-  Register sheet with ``values_only=True`` (nothing else);
+  Register sheet with ``values_only=True`` (nothing else), once on the export and once on the
+  edited workbook (openpyxl re-saves it with a ``<dimension>``, which the export lacks: opening
+  the export parses each sheet once more, so its floor is higher);
 * ``xlsx``       -- ``Register.import_rights`` of the unedited export (every row unchanged);
 * ``xlsx-edit``  -- the same on the edited workbook (~1/15 of the rows change);
 * ``csv``, ``csv-edit`` -- the same on the csv export (and the same edits).
 
-Target: the xlsx imports within 1.5x of the floor measured in the same run.
+Target: the xlsx imports within 1.5x of the floor of the same workbook, measured in the same
+run.  The last lines
+print the ratio of every import to the floor, one line per size.
 """
 
 from __future__ import annotations
@@ -118,9 +124,74 @@ def run_child(mode: str, db: Path, path: Path, profile: Path | None = None) -> d
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+def run_size(rows: int, keep: Path | None, profile: bool,
+             repeat: int = 1) -> dict[str, dict[str, object]]:
+    """Build, export and edit a register of ``rows`` datasets; time the floors and the four
+    imports (each in its own subprocess, on a fresh copy of the register), ``repeat`` rounds
+    of all six in turn, keeping each one's fastest round (a shared machine's load varies)."""
+    t0 = time.perf_counter()
+    work, db = fresh_register(keep / f"{rows}" if keep else None, rows, "bench-import-")
+    from register.exports import export_register
+    from register.register import Register
+
+    reg = Register.open(db)
+    export_register(reg, "xlsx", work / "export.xlsx")
+    export_register(reg, "csv", work / "export.csv")
+    reg.close()
+    n_xlsx = edit_xlsx(work / "export.xlsx", work / "edited.xlsx")
+    n_csv = edit_csv(work / "export.csv", work / "edited.csv")
+    print(f"built, exported and edited {n_xlsx:,} xlsx / {n_csv:,} csv rows of "
+          f"{rows:,} in {time.perf_counter() - t0:.1f}s ({work})", file=sys.stderr)
+
+    def fresh() -> Path:
+        copy = work / "run.db"
+        shutil.copyfile(db, copy)
+        return copy
+
+    # the floor of each workbook: the export (written without <dimension>, so openpyxl's
+    # read-only open parses every sheet once more) and the edited one (saved by openpyxl)
+    runs: dict[str, dict[str, object]] = {}
+
+    def keep_best(mode: str, run: dict[str, object]) -> None:
+        if mode not in runs or float(run["seconds"]) < float(runs[mode]["seconds"]):  # type: ignore[arg-type]
+            runs[mode] = run
+
+    for _round in range(max(1, repeat)):
+        keep_best("floor", run_child("floor", db, work / "export.xlsx"))
+        keep_best("floor-edit", run_child("floor", db, work / "edited.xlsx"))
+        for mode, name in (("xlsx", "export.xlsx"), ("xlsx-edit", "edited.xlsx"),
+                           ("csv", "export.csv"), ("csv-edit", "edited.csv")):
+            prof = work / "import.prof" if profile and mode == "xlsx-edit" else None
+            keep_best(mode, run_child(mode, fresh(), work / name, prof))
+    if keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"rows: {rows:,}   edited: {n_xlsx:,}   python {sys.version.split()[0]}   "
+          f"cpus {os.cpu_count()}   best of {max(1, repeat)} round(s)")
+    for mode in ("floor", "floor-edit"):
+        print(f"{mode:<10} (openpyxl read-only, values_only, every cell): "
+              f"{float(runs[mode]['seconds']):7.2f} s   "  # type: ignore[arg-type]
+              f"max RSS {runs[mode]['maxrss_mb']:7.1f} MB")
+    for mode in MODES:
+        r = runs[mode]
+        s = float(r["seconds"])  # type: ignore[arg-type]
+        print(f"import {mode:<10} {s:7.2f} s   {s / floor_of(runs, mode):5.2f}x floor   "
+              f"max RSS {r['maxrss_mb']:7.1f} MB   {json.dumps(r['result'])}", flush=True)
+    return runs
+
+
+def floor_of(runs: dict[str, dict[str, object]], mode: str) -> float:
+    """The floor an import is compared with: the same workbook's (csv: the edited one's)."""
+    return float(runs["floor" if mode == "xlsx" else "floor-edit"]["seconds"])  # type: ignore[arg-type]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--rows", type=int, default=None,
+                    help="one size (default: --sizes)")
+    ap.add_argument("--sizes", default="10000,100000",
+                    help="comma-separated register sizes, each measured in turn")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of floors and imports per size; the fastest of each is kept")
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--profile", action="store_true",
                     help="write a cProfile of the edited xlsx import beside the files")
@@ -132,43 +203,25 @@ def main() -> None:
     if args.child:
         child(args.child, args.db, args.file, args.profile_out)
         return
-    t0 = time.perf_counter()
-    work, db = fresh_register(args.keep, args.rows, "bench-import-")
-    from register.exports import export_register
-    from register.register import Register
-
-    reg = Register.open(db)
-    export_register(reg, "xlsx", work / "export.xlsx")
-    export_register(reg, "csv", work / "export.csv")
-    reg.close()
-    n_xlsx = edit_xlsx(work / "export.xlsx", work / "edited.xlsx")
-    n_csv = edit_csv(work / "export.csv", work / "edited.csv")
-    print(f"built, exported and edited {n_xlsx:,} xlsx / {n_csv:,} csv rows of "
-          f"{args.rows:,} in {time.perf_counter() - t0:.1f}s ({work})", file=sys.stderr)
-
-    def fresh() -> Path:
-        copy = work / "run.db"
-        shutil.copyfile(db, copy)
-        return copy
-
-    floor = run_child("floor", db, work / "edited.xlsx")
-    runs = {}
-    for mode, name in (("xlsx", "export.xlsx"), ("xlsx-edit", "edited.xlsx"),
-                       ("csv", "export.csv"), ("csv-edit", "edited.csv")):
-        prof = work / "import.prof" if args.profile and mode == "xlsx-edit" else None
-        runs[mode] = run_child(mode, fresh(), work / name, prof)
-    fs = float(floor["seconds"])  # type: ignore[arg-type]
-    print(f"rows: {args.rows:,}   edited: {n_xlsx:,}   python {sys.version.split()[0]}   "
-          f"cpus {os.cpu_count()}")
-    print(f"floor (openpyxl read-only, values_only, every cell): {fs:7.2f} s   "
-          f"max RSS {floor['maxrss_mb']:7.1f} MB")
-    for mode, r in runs.items():
-        s = float(r["seconds"])  # type: ignore[arg-type]
-        print(f"import {mode:<10} {s:7.2f} s   {s / fs:5.2f}x floor   "
-              f"max RSS {r['maxrss_mb']:7.1f} MB   {json.dumps(r['result'])}")
-    worst = max(float(runs[m]["seconds"]) for m in ("xlsx", "xlsx-edit")) / fs  # type: ignore[arg-type]
-    print(f"xlsx import / floor: {worst:.2f}x (target <= 1.50x): "
+    sizes = [args.rows] if args.rows else [int(n) for n in args.sizes.split(",") if n.strip()]
+    results = {n: run_size(n, args.keep, args.profile, args.repeat) for n in sizes}
+    print("\nimport time / openpyxl read-only floor (target: xlsx <= 1.50x)")
+    print("(xlsx: the export's floor; xlsx-edit and csv: the edited workbook's floor)")
+    print(f"{'rows':>9}  {'floor s':>8}  {'edit s':>8}  " + "  ".join(f"{m:>10}" for m in MODES)
+          + "  xlsx peak RSS MB")
+    worst = 0.0
+    for n, runs in results.items():
+        ratios = [float(runs[m]["seconds"]) / floor_of(runs, m)  # type: ignore[arg-type]
+                  for m in MODES]
+        worst = max(worst, *ratios[:2])
+        rss = max(float(runs[m]["maxrss_mb"]) for m in ("xlsx", "xlsx-edit"))  # type: ignore[arg-type]
+        print(f"{n:>9,}  {floor_of(runs, 'xlsx'):8.2f}  {floor_of(runs, 'xlsx-edit'):8.2f}  "
+              + "  ".join(f"{r:9.2f}x" for r in ratios) + f"  {rss:8.1f}")
+    print(f"worst xlsx import / floor: {worst:.2f}x (target <= 1.50x): "
           f"{'OK' if worst <= 1.5 else 'MISSED'}")
+
+
+MODES = ("xlsx", "xlsx-edit", "csv", "csv-edit")
 
 
 if __name__ == "__main__":

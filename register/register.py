@@ -16,7 +16,7 @@ import itertools
 import json
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -347,37 +347,37 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         the export (its ``row_version``) and that would change it is a conflict and nothing
         is written (:class:`~register.errors.ConflictError` lists who changed what);
         ``force`` applies such rows anyway, naming them in the import's audit event."""
-        from register.rights.table_import import computed_edits, read_rights_table
+        from register.rights.table_import import scan_rights_table
         from register.rights.values import CLEAR_MARKERS
 
         actor = actor_or_default(by)
-        with read_connection(self.engine) as conn:
-            stored = queries.rights_json_by_id(conn)
-
-        def current(dataset_id: str) -> RightsRecord | None:
-            text = stored.get(dataset_id)
-            return RightsRecord.from_dict(json.loads(text)) if text else None
+        checked: dict[str, str | None] = {}
 
         def license_check(expression: str) -> str | None:
-            try:
-                validate_expression(expression)
-            except RegisterError as exc:
-                return exc.message
-            return None
+            if expression not in checked:
+                try:
+                    validate_expression(expression)
+                    checked[expression] = None
+                except RegisterError as exc:
+                    checked[expression] = exc.message
+            return checked[expression]
 
-        rows, problems = read_rights_table(Path(path), known_ids=stored.keys(), current=current,
-                                           license_check=license_check)
-        if problems:
+        def records(ids: Sequence[str]) -> dict[str, RightsRecord | None]:
+            with read_connection(self.engine) as conn:
+                return queries.rights_records(conn, ids)
+
+        scan = scan_rights_table(Path(path), lookup=self._export_cells, records=records,
+                                 license_check=license_check)
+        if scan.problems:
             raise ValidationError(
-                f"{path}: {len(problems)} problem(s); nothing was imported", problems,
-                hint="fix the rows listed and import the file again")
-        if warn is not None:
-            edited = computed_edits(rows, self._export_cells)
-            if edited:
-                shown = ", ".join(edited[:20]) + (f" and {len(edited) - 20} more"
-                                                  if len(edited) > 20 else "")
-                warn(f"{path}: {len(edited)} edited cell(s) in computed (grey) columns are "
-                     f"ignored: {shown}")
+                f"{path}: {len(scan.problems)} problem(s); nothing was imported",
+                scan.problems, hint="fix the rows listed and import the file again")
+        edited = scan.computed_edits
+        if warn is not None and edited:
+            shown = ", ".join(edited[:20]) + (f" and {len(edited) - 20} more"
+                                              if len(edited) > 20 else "")
+            warn(f"{path}: {len(edited)} edited cell(s) in computed (grey) columns are "
+                 f"ignored: {shown}")
 
         def planned_license(text: str | None) -> str | None:
             if text is None:
@@ -386,16 +386,19 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
                 return decisions.WITHDRAWN
             return validate_expression(text)
 
-        planned = [(r, planned_license(r.concluded_license)) for r in rows]
+        planned = [(r, planned_license(r.concluded_license)) for r in scan.rows]
         summary = run_write(self.engine, partial(
             decisions.apply_rights_import, rows=planned, actor=actor,
-            file_name=Path(path).name, path=str(path), force=force))
+            file_name=Path(path).name, path=str(path), force=force,
+            unchanged=scan.unchanged))
         return summary.to_dict()
 
-    def _export_cells(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    def _export_cells(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Id -> the export cells (:func:`register.exports.iter_register_rows`) of ``ids``."""
         from register.exports import iter_register_rows
 
-        return {row["id"]: row.cells for row in iter_register_rows(self, sorted(set(ids)))}
+        return {row["id"]: row.cells
+                for row in iter_register_rows(self, list(dict.fromkeys(ids)))}
 
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,

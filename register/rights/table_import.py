@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Callable, Collection, Generator, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,14 @@ from register.actors import actor_problem
 from register.check.facts import RightsRecord
 from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
 from register.ids import dataset_id_problem
-from register.render.cells import unescape_cell
+from register.render.cells import cell_text, unescape_cell
 from register.rights.columns import (
     BY_COLUMN,
     DATE_COLUMNS,
     EDITABLE_COLUMNS,
     ID_COLUMN,
     REASON_COLUMN,
+    RIGHTS_COLUMNS,
 )
 from register.rights.record import (
     RightsChange,
@@ -55,20 +56,27 @@ from register.rights.record import (
 from register.rights.values import CLEAR_MARKERS
 
 __all__ = [
+    "BATCH_ROWS",
     "COMPUTED_COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
     "VERSION_COLUMN",
+    "Lookup",
+    "Records",
     "RightsRow",
+    "TableScan",
     "computed_edits",
     "load_rights_table",
     "read_rights_table",
+    "scan_rights_table",
 ]
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED = 500 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_PROBLEMS = 10_000
+BATCH_ROWS = 1000
+"""Data rows validated per batch (one ``lookup`` and at most one ``records`` call each)."""
 REGISTER_SHEET = "Register"
 VERSION_COLUMN = "row_version"
 """The version token an export writes per row (the seq of the dataset's last audit event);
@@ -97,10 +105,16 @@ COMPUTED_COLUMNS: tuple[str, ...] = (
 )
 
 
+Lookup = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+"""``lookup(ids)`` -> id -> the register's export cells of that dataset (column -> value, as
+:func:`register.exports.iter_register_rows` gives them), for the ids it holds."""
+Records = Callable[[Sequence[str]], Mapping[str, RightsRecord | None]]
+"""``records(ids)`` -> id -> the stored rights record (None: none recorded)."""
+
+
 @dataclass(frozen=True)
 class RightsRow:
-    """One valid row of a rights table; ``computed`` holds the row's computed-column cells
-    as ``(column, cell reference, text)`` (see :func:`computed_edits`)."""
+    """One valid row of a rights table."""
 
     row: int
     dataset_id: str
@@ -111,7 +125,18 @@ class RightsRow:
     by: str | None = None  # "stated by" (the changes are recorded under the importer)
     sheet: str | None = None
     row_version: int | None = None
-    computed: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass
+class TableScan:
+    """What :func:`scan_rights_table` found: the valid rows that may change the register
+    (with a ``lookup``, rows equal to the register are only counted, in ``unchanged``),
+    every problem, and the edited computed-column cells ("D5 (revision)")."""
+
+    rows: list[RightsRow] = field(default_factory=list)
+    problems: list[ValidationProblem] = field(default_factory=list)
+    unchanged: int = 0
+    computed_edits: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- cells
@@ -121,6 +146,8 @@ def _cell(value: Any, *, keep_date: bool) -> Any:
     """A raw cell as text (or a ``date`` in date columns); ``None`` when empty."""
     if value is None:
         return None
+    if type(value) is str:  # the common case, first (a _Verbatim is not exactly a str)
+        return unescape_cell(value).strip() or None
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -234,18 +261,51 @@ class _Workbook:
             formulas.close()
         return out
 
-    def rows(self) -> Generator[tuple[int, list[Any]], None, None]:
+    def rows(self) -> Generator[tuple[int, Sequence[Any]], None, None]:
         try:
             if hasattr(self.sheet, "reset_dimensions"):
                 self.sheet.reset_dimensions()  # do not trust a writer's <dimension>
-            for number, cells in enumerate(self.sheet.iter_rows(), start=1):
-                yield number, [_cell_value(c) for c in cells]
+            if self._values_only():
+                cells: Iterator[Sequence[Any]] = self.sheet.iter_rows(values_only=True)
+            else:  # pragma: no cover - an openpyxl without the hook _values_only uses
+                cells = ([_cell_value(c) for c in row] for row in self.sheet.iter_rows())
+            yield from enumerate(cells, start=1)
         except RegisterError:
             raise
         except Exception as exc:
             raise ExportError(
                 f"{self.path}: not a valid .xlsx workbook (sheet {self.sheet_name}: {exc})"
             ) from None
+
+    def _values_only(self) -> bool:
+        """Make ``iter_rows(values_only=True)`` give the text of ``quotePrefix`` cells as
+        :class:`_Verbatim`: openpyxl's read-only sheet builds each row from the parsed cells
+        (value and style id) in ``_get_row``; wrapping it costs a set lookup per cell
+        instead of a cell object per cell.  False when this openpyxl lacks the hook."""
+        styles = getattr(self.book, "_cell_styles", None)
+        get_row = getattr(self.sheet, "_get_row", None)
+        if styles is None or get_row is None:
+            return False
+        quoted = {i for i, style in enumerate(styles) if getattr(style, "quotePrefix", None)}
+        if not quoted:
+            return True
+
+        def values_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                       values_only: bool = True) -> tuple[Any, ...]:
+            out = get_row(row, min_col, max_col, True)
+            marked = [c for c in row if c.get("style_id") in quoted
+                      and isinstance(c.get("value"), str) and c["value"]]
+            if not marked:
+                return tuple(out)
+            values = list(out)
+            for cell in marked:
+                index = cell["column"] - min_col
+                if 0 <= index < len(values):
+                    values[index] = _Verbatim(cell["value"])
+            return tuple(values)
+
+        self.sheet._get_row = values_row
+        return True
 
     def close(self) -> None:
         self.book.close()
@@ -274,28 +334,27 @@ def _has_formulas(path: Path, member: str) -> bool:
     return False
 
 
-def computed_edits(rows: Collection[RightsRow],
-                   current: Callable[[Collection[str]], dict[str, dict[str, Any]]],
+def computed_edits(number: int, cells: Sequence[Any],
+                   columns: Mapping[str, tuple[int, str]], stored: Mapping[str, Any],
                    ) -> list[str]:
-    """The computed-column cells of ``rows`` whose text differs from the register's
-    (``current(ids)`` -> id -> column -> value, as exported): ``["D5 (revision)", ...]``."""
-    from register.render.cells import cell_text
-
-    wanted = [r for r in rows if r.computed]
-    if not wanted:
-        return []
-    stored = current([r.dataset_id for r in wanted])
+    """The computed-column cells of data row ``number`` (``columns``: name -> (index,
+    column letter)) whose text differs from the register's export cells ``stored``:
+    ``["D5 (revision)", ...]``."""
     out = []
-    for row in wanted:
-        cells = stored.get(row.dataset_id)
-        if cells is None:
-            continue
-        for column, ref, text in row.computed:
-            have = cell_text(cells.get(column)).strip()
-            if column == "last_change":
-                have, text = have[:16], text[:16]
-            if have != text:
-                out.append(f"{ref} ({column})")
+    width = len(cells)
+    for column, (index, letter) in columns.items():
+        raw = cells[index] if index < width else None
+        want = stored.get(column)
+        if raw == want and type(raw) is type(want) and (
+                raw is None or type(raw) is int or (type(raw) is str and "'" not in raw)):
+            continue  # the same text or number as exported (no escape to undo)
+        # a date(time) cell as the export's text (the time kept)
+        text = cell_text(raw) if isinstance(raw, date) else str(_cell(raw, keep_date=False) or "")
+        have = cell_text(want).strip()
+        if column == "last_change":
+            have, text = have[:16], text[:16]
+        if have != text:
+            out.append(f"{letter}{number} ({column})")
     return out
 
 
@@ -353,6 +412,35 @@ def read_rights_table(
 
     Raises :class:`ExportError` when the file itself cannot be read or exceeds the limits.
     """
+    scan = scan_rights_table(path, known_ids=known_ids, current=current,
+                             license_check=license_check, max_rows=max_rows,
+                             max_bytes=max_bytes)
+    return scan.rows, scan.problems
+
+
+def scan_rights_table(
+    path: Path | str,
+    *,
+    lookup: Lookup | None = None,
+    records: Records | None = None,
+    known_ids: Collection[str] | None = None,
+    current: Callable[[str], RightsRecord | None] | None = None,
+    license_check: Callable[[str], str | None] | None = None,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+    batch: int | None = None,
+) -> TableScan:
+    """:func:`read_rights_table`, ``batch`` data rows at a time, against the register.
+
+    With ``lookup`` (which then also stands for ``known_ids``), each batch's ids are looked
+    up in one call; a row whose rights cells are empty or equal to the register's export
+    cells, and whose ``concluded_license`` is empty or the stored one, is counted as
+    unchanged without being parsed (its other cells are still checked) and not returned;
+    the other rows are parsed and checked against their stored record, fetched for the
+    batch in one ``records`` call (or ``current``); the computed-column cells of valid rows
+    are compared with the export cells (:attr:`TableScan.computed_edits`).  Memory holds one
+    batch and the rows that may change the register.  ``batch`` defaults to
+    :data:`BATCH_ROWS`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -375,45 +463,46 @@ def read_rights_table(
         )
 
     book: _Workbook | None = None
+    rows: Generator[tuple[int, Sequence[Any]], None, None]
     if suffix == ".csv":
         rows = _csv_rows(path)
     else:
         book = _Workbook(path)
         rows = book.rows()
 
-    problems = _Problems(book.sheet_name if book else None)
-    out: list[RightsRow] = []
+    reader = _Reader(_Problems(book.sheet_name if book else None), lookup, records, known_ids,
+                     current, license_check, book.uncached if book is not None else ())
     try:
-        _read(path, rows, problems, out, known_ids, current, license_check, max_rows,
-              book.uncached if book is not None else ())
+        _read(path, rows, reader, max_rows, max(1, batch or BATCH_ROWS))
     finally:
         rows.close()
         if book is not None:
             book.close()
-    return out, problems.result()
+    reader.scan.problems = reader.problems.result()
+    return reader.scan
+
+
+_Pending = tuple[int, dict[str, Any], Sequence[Any]]
 
 
 def _read(
     path: Path,
-    rows: Iterator[tuple[int, list[Any]]],
-    problems: _Problems,
-    out: list[RightsRow],
-    known_ids: Collection[str] | None,
-    current: Callable[[str], RightsRecord | None] | None,
-    license_check: Callable[[str], str | None] | None,
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    reader: _Reader,
     max_rows: int,
-    uncached: Collection[tuple[int, int]] = (),
+    batch: int,
 ) -> None:
     header: dict[str, int] | None = None
-    computed: dict[str, int] = {}
-    seen: dict[str, int] = {}
+    wanted: list[tuple[str, int, bool]] = []  # (column, index, is a date column)
+    pending: list[_Pending] = []
+    problems = reader.problems
     for number, cells in rows:
         if header is None:
             header = {}
             for index, raw in enumerate(cells):
                 name = _header_name(raw)
-                if name in COMPUTED_COLUMNS and name not in computed:
-                    computed[name] = index
+                if name in COMPUTED_COLUMNS and name not in reader.computed:
+                    reader.computed[name] = (index, _column_letter(index))
                 if name not in EDITABLE_COLUMNS and name != VERSION_COLUMN:
                     continue  # read-only / computed / unknown columns are ignored
                 if name in header:
@@ -425,32 +514,24 @@ def _read(
                     "missing required column 'id' (the dataset id)", row=number, column=ID_COLUMN
                 )
                 return
+            reader.header = header
+            wanted = [(name, index, name in DATE_COLUMNS) for name, index in header.items()]
             continue
         if number - 1 > max_rows:
             raise ExportError(
                 f"{path}: more than {max_rows:,} rows; refused", hint="split it into several files"
             )
-        values = {
-            name: _cell(
-                cells[index] if index < len(cells) else None, keep_date=name in DATE_COLUMNS
-            )
-            for name, index in header.items()
-        }
+        width = len(cells)
+        values = {name: _cell(cells[index], keep_date=dated) if index < width else None
+                  for name, index, dated in wanted}
         if all(v is None for v in values.values()):
             continue  # blank line
-        for name, index in header.items():
-            if (number, index) in uncached:
-                problems.add(f"cell {_ref(index, number)} holds a formula with no computed "
-                             "value; type the value, or open and save the workbook in a "
-                             "spreadsheet application", row=number, column=name)
-        before = len(out)
-        _validate_row(number, values, problems, out, seen, known_ids, current, license_check)
-        if computed and len(out) > before:
-            cells_text = tuple(
-                (name, _ref(index, number),
-                 str(_cell(cells[index], keep_date=False) or "") if index < len(cells) else "")
-                for name, index in computed.items())
-            out[-1] = replace(out[-1], computed=cells_text)
+        pending.append((number, values, cells))
+        if len(pending) >= batch:
+            reader.batch(pending)
+            pending = []
+    if pending:
+        reader.batch(pending)
 
     if header is None:
         problems.add(
@@ -458,25 +539,116 @@ def _read(
         )
 
 
-def _ref(index: int, number: int) -> str:
+def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return f"{get_column_letter(index + 1)}{number}"
+    return str(get_column_letter(index + 1))
+
+
+def _ref(index: int, number: int) -> str:
+    return f"{_column_letter(index)}{number}"
+
+
+def _same_rights(values: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """Every rights cell of the row is empty (keep) or the register's export cell, and the
+    stored dates are consistent (an inconsistent stored record is checked the long way)."""
+    for column in RIGHTS_COLUMNS:
+        value = values.get(column)
+        if value is None:
+            continue
+        have = stored.get(column)
+        if isinstance(value, date):
+            value = value.isoformat()
+        if isinstance(have, date):
+            have = have.isoformat()
+        if value != have:
+            return False
+    first, last = stored.get("collected_on"), stored.get("retain_until")
+    return not (isinstance(first, date) and isinstance(last, date) and last < first)
+
+
+class _Reader:
+    """The state of one table read: hooks, header, problems, the scan being built."""
+
+    def __init__(self, problems: _Problems, lookup: Lookup | None, records: Records | None,
+                 known_ids: Collection[str] | None,
+                 current: Callable[[str], RightsRecord | None] | None,
+                 license_check: Callable[[str], str | None] | None,
+                 uncached: Collection[tuple[int, int]]) -> None:
+        self.problems = problems
+        self.lookup = lookup
+        self.records = records
+        self.known_ids = known_ids
+        self.current = current
+        self.license_check = license_check
+        self.uncached = uncached
+        self.header: dict[str, int] = {}
+        self.computed: dict[str, tuple[int, str]] = {}  # name -> (index, column letter)
+        self.seen: dict[str, int] = {}
+        self.scan = TableScan()
+
+    def batch(self, pending: list[_Pending]) -> None:
+        """Validate one batch of data rows (one ``lookup`` / ``records`` call each)."""
+        stored: Mapping[str, Mapping[str, Any]] = {}
+        if self.lookup is not None:
+            ids = [v[ID_COLUMN] for _n, v, _c in pending if isinstance(v.get(ID_COLUMN), str)]
+            stored = self.lookup(ids)
+        same: list[bool] = []
+        slow: list[str] = []
+        for _number, values, _cells in pending:
+            dataset_id = values.get(ID_COLUMN)
+            here = stored.get(dataset_id) if isinstance(dataset_id, str) else None
+            same.append(here is not None and _same_rights(values, here))
+            if here is not None and not same[-1]:
+                slow.append(dataset_id)  # type: ignore[arg-type]
+        current = self.current
+        if self.lookup is not None:
+            found = self.records(slow) if self.records is not None and slow else {}
+            current = found.get if self.records is not None else self.current
+        known = stored if self.lookup is not None else self.known_ids
+        for (number, values, cells), fast in zip(pending, same, strict=True):
+            self._uncached(number)
+            dataset_id = values.get(ID_COLUMN)
+            here = stored.get(dataset_id) if isinstance(dataset_id, str) else None
+            row = _validate_row(number, values, self.problems, self.seen, known, current,
+                                self.license_check, fast=fast)
+            if row is None:
+                continue
+            if here is not None and self.computed:
+                self.scan.computed_edits.extend(
+                    computed_edits(number, cells, self.computed, here))
+            if fast and row.concluded_license in (None, here and here.get("concluded_license")):
+                self.scan.unchanged += 1  # equal to the register: nothing to write
+            else:
+                self.scan.rows.append(row)
+
+    def _uncached(self, number: int) -> None:
+        if not self.uncached:
+            return
+        for name, index in self.header.items():
+            if (number, index) in self.uncached:
+                self.problems.add(f"cell {_ref(index, number)} holds a formula with no "
+                                  "computed value; type the value, or open and save the "
+                                  "workbook in a spreadsheet application",
+                                  row=number, column=name)
+
 
 
 def _validate_row(
     number: int,
     values: dict[str, Any],
     problems: _Problems,
-    out: list[RightsRow],
     seen: dict[str, int],
-    known_ids: Collection[str] | None,
+    known_ids: Collection[str] | Mapping[str, Any] | None,
     current: Callable[[str], RightsRecord | None] | None,
     license_check: Callable[[str], str | None] | None,
-) -> None:
+    *,
+    fast: bool = False,
+) -> RightsRow | None:
+    """The row if valid (problems added otherwise).  ``fast``: its rights cells are known
+    to equal the stored record's (:func:`_same_rights`), so they are not parsed."""
     before = len(problems.items) + problems.dropped
-    values = dict(values)
-    token = values.pop(VERSION_COLUMN, None)
+    token = values.get(VERSION_COLUMN)
     row_version: int | None = None
     if token is not None:
         try:
@@ -500,9 +672,14 @@ def _validate_row(
         if known_ids is not None and dataset_id not in known_ids:
             problems.add(f"no dataset {dataset_id!r} in the register", row=number, column=ID_COLUMN)
 
-    change, found = parse_rights_values(values, style="column", row=number, sheet=problems.sheet)
-    problems.extend(found)
-    if not found:
+    found: list[ValidationProblem] = []
+    if fast:
+        change = _KEEP
+    else:
+        change, found = parse_rights_values(values, style="column", row=number,
+                                            sheet=problems.sheet)
+        problems.extend(found)
+    if not found and not fast:
         if current is not None and dataset_id is not None:
             # the record this row would produce, against what is stored
             found = check_change(current(dataset_id), change, row=number, sheet=problems.sheet)
@@ -545,20 +722,24 @@ def _validate_row(
         if message:
             problems.add(message, row=number, column=BY_COLUMN)
 
-    if len(problems.items) + problems.dropped == before and dataset_id is not None:
-        out.append(
-            RightsRow(
-                row=number,
-                dataset_id=dataset_id,
-                change=change,
-                concluded_license=license_text,
-                concluded_reason=concluded_reason,
-                reason=reason,
-                by=by,
-                sheet=problems.sheet,
-                row_version=row_version,
-            )
-        )
+    if len(problems.items) + problems.dropped != before or dataset_id is None:
+        return None
+    return RightsRow(
+        row=number,
+        dataset_id=dataset_id,
+        change=change,
+        concluded_license=license_text,
+        concluded_reason=concluded_reason,
+        reason=reason,
+        by=by,
+        sheet=problems.sheet,
+        row_version=row_version,
+    )
+
+
+_KEEP = RightsChange()  # a row whose rights cells equal the stored record keeps it
+
+
 
 
 def load_rights_table(path: Path | str, **hooks: Any) -> list[RightsRow]:

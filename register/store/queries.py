@@ -56,6 +56,8 @@ __all__ = [
     "rights_and_conclusion",
     "rights_json",
     "rights_json_by_id",
+    "rights_records",
+    "rights_state",
 ]
 
 CHUNK = 500  # ids per ``IN (...)``: well below SQLite's and PostgreSQL's parameter limits
@@ -159,6 +161,25 @@ def rights_and_conclusion(conn: Connection, dataset_id: str) -> Any:
     """``(rights_json, concluded_license)`` of a dataset the register holds."""
     return conn.execute(select(_D.c.rights_json, _D.c.concluded_license)
                         .where(_D.c.id == dataset_id)).one()
+
+
+def rights_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """Id -> ``(rights_json, concluded_license)`` of the given datasets the register holds
+    (one query per :data:`CHUNK` ids)."""
+    out: dict[str, Any] = {}
+    for chunk in chunks(list(dict.fromkeys(ids))):
+        out.update({r.id: r for r in conn.execute(
+            select(_D.c.id, _D.c.rights_json, _D.c.concluded_license)
+            .where(_D.c.id.in_(chunk)))})
+    return out
+
+
+def rights_records(conn: Connection, ids: Sequence[str]) -> dict[str, RightsRecord | None]:
+    """Id -> stored rights record (None: no record) of the given datasets it holds."""
+    import json
+
+    return {k: RightsRecord.from_dict(json.loads(r.rights_json)) if r.rights_json else None
+            for k, r in rights_state(conn, ids).items()}
 
 
 def rights_json_by_id(conn: Connection) -> dict[str, str | None]:
@@ -401,19 +422,24 @@ def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
                      batch: int = 2000) -> Iterator[Any]:
     """The ``dataset`` rows the exports read, ordered by id, streamed (bounded memory);
     ``ids`` None: every dataset."""
-    last = (select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
-            .where(_A.c.dataset_id.is_not(None)).group_by(_A.c.dataset_id).subquery())
-    cols = [*(_D.c[name] for name in _EXPORT_COLUMNS), last.c.row_version]
-    base = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
+    def query(chunk: Sequence[str] | None) -> Any:
+        events = select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
+        events = events.where(_A.c.dataset_id.is_not(None)) if chunk is None \
+            else events.where(_A.c.dataset_id.in_(chunk))  # only the chunk's events
+        last = events.group_by(_A.c.dataset_id).subquery()
+        cols = [*(_D.c[name] for name in _EXPORT_COLUMNS), last.c.row_version]
+        stmt = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
+        if chunk is not None:
+            stmt = stmt.where(_D.c.id.in_(chunk))
+        return stmt.order_by(_D.c.id)
+
     with read_connection(engine) as conn:
         if ids is None:
-            yield from conn.execute(
-                base.order_by(_D.c.id), execution_options={"stream_results": True})
+            yield from conn.execute(query(None), execution_options={"stream_results": True})
             return
         wanted = sorted(set(ids))
         for i in range(0, len(wanted), batch):
-            chunk = wanted[i:i + batch]
-            yield from conn.execute(base.where(_D.c.id.in_(chunk)).order_by(_D.c.id))
+            yield from conn.execute(query(wanted[i:i + batch]))
 
 
 def metadata_and_rights(conn: Connection, ids: Sequence[str], *, batch: int = 2000,
