@@ -14,6 +14,8 @@ Cells written by the exporters are formula-escaped; the reader undoes it with
 :func:`register.render.cells.unescape_cell` (the one home of cell text).  An xlsx cell with
 the ``quotePrefix`` style (how the exporter writes formula-like text) is read verbatim; older
 workbooks, whose formula-like text carries a literal leading ``'``, are unescaped as before.
+Text cells are read as Excel reads them: the ECMA-376 ``_xHHHH_`` escapes are undone (Excel
+and XlsxWriter write literal ``_x0041_`` text as ``_x005F_x0041_``; openpyxl does not undo it).
 
 Workbooks: the sheet read is the one named ``Register`` (case-insensitive); a workbook without
 one is refused (never "the first sheet", which may be a Check or a user's own sheet).  A formula
@@ -140,6 +142,13 @@ def _cell(value: Any, *, keep_date: bool) -> Any:
 # --------------------------------------------------------------------------- readers
 
 
+def _computed_text(value: Any) -> str:
+    """A computed cell as text; a date-time keeps its time (``last_change``)."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(_cell(value, keep_date=False) or "")
+
+
 def _header_name(raw: Any) -> str:
     if raw is None:
         return ""
@@ -254,6 +263,10 @@ class _Workbook:
 def _cell_value(cell: Any) -> Any:
     value = getattr(cell, "value", None)
     if isinstance(value, str) and value:
+        if "_x" in value:  # ECMA-376 ``_xHHHH_`` escapes, which openpyxl leaves in the text
+            from openpyxl.utils.escape import unescape
+
+            value = unescape(value)
         style = getattr(cell, "style_array", None)
         if style is not None and style.quotePrefix:
             return _Verbatim(value)
@@ -448,7 +461,7 @@ def _read(
         if computed and len(out) > before:
             cells_text = tuple(
                 (name, _ref(index, number),
-                 str(_cell(cells[index], keep_date=False) or "") if index < len(cells) else "")
+                 _computed_text(cells[index]) if index < len(cells) else "")
                 for name, index in computed.items())
             out[-1] = replace(out[-1], computed=cells_text)
 
