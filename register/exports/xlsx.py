@@ -65,6 +65,7 @@ from register.exports.xlsx_book import (
     BOLD,
     MAX_CELL_CHARS,
     MAX_SHEET_TITLE,
+    SAFE_CHARS,
     SOLID,
     SUSPECT_TEXT,
     WRAP,
@@ -255,7 +256,7 @@ def _register_rows(
                         book.cell(sheet, r, c, linked)
                     else:
                         string(ws, r, c, shown, None)
-                elif suspect(value) is None and len(value) <= MAX_CELL_CHARS:
+                elif suspect(value) is None and len(value) <= SAFE_CHARS:
                     write_string(r, c, value)  # Book.put's fast path, inlined
                 else:
                     put(ws, r, c, value, ("Register!", name, " of ", ident))

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_HYPERLINKS",
     "MAX_SHEET_TITLE",
     "MAX_URL_CHARS",
+    "SAFE_CHARS",
     "Book",
     "Cell",
     "Sheet",
@@ -42,7 +43,9 @@ __all__ = [
     "styled",
 ]
 
-MAX_CELL_CHARS = 32_767
+MAX_CELL_CHARS = 32_767  # UTF-16 units
+#: text up to this many characters is within MAX_CELL_CHARS whatever it holds
+SAFE_CHARS = MAX_CELL_CHARS // 2
 MAX_HYPERLINKS = 65_530
 MAX_URL_CHARS = 2_079  # Excel's limit for a hyperlink target
 MAX_SHEET_TITLE = 31
@@ -63,6 +66,10 @@ BOLD = {"bold": True}
 LINK = {"font_color": "#0563C1", "underline": 1}
 WRAP = {"text_wrap": True, "valign": "top"}
 _INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def sheet_title(name: str) -> str:
@@ -152,9 +159,13 @@ class Book:
         if ILLEGAL_CHARACTERS_RE.search(value):
             value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             self.replaced.append(where)
-        if len(value) > MAX_CELL_CHARS:
+        if len(value) > SAFE_CHARS and _utf16_len(value) > MAX_CELL_CHARS:
+            # Excel counts UTF-16 units: a character beyond U+FFFF takes two
             total = len(value)
-            cut = MAX_CELL_CHARS - len(TRUNCATION_MARK.format(total, total)) - 4
+            room = MAX_CELL_CHARS - len(TRUNCATION_MARK.format(total, total)) - 4
+            cut = room
+            while _utf16_len(value[:cut]) > room:
+                cut -= (_utf16_len(value[:cut]) - room + 1) // 2 or 1
             value = value[:cut] + TRUNCATION_MARK.format(total - cut, total)
             self.truncated.append(f"{where} ({total:,} characters)")
         return value
@@ -164,7 +175,7 @@ class Book:
         """A text cell: :meth:`text` (limits) and :meth:`string` (the formula guard), with
         a fast path for the plain text most cells hold.  ``where`` names the cell for the
         warnings (its parts are joined only when one is needed)."""
-        if SUSPECT_TEXT.search(value) is None and len(value) <= MAX_CELL_CHARS:
+        if SUSPECT_TEXT.search(value) is None and len(value) <= SAFE_CHARS:
             ws.write_string(r, c, value)
         else:
             self.string(ws, r, c, self.text(value, where if isinstance(where, str)
@@ -218,7 +229,7 @@ class Book:
 
     def link(self, sheet: Sheet, text: Any, url: str, where: str) -> Any:
         """``text`` linked to ``url``, or plain ``text`` past the Excel limits (warned)."""
-        if len(url) > MAX_URL_CHARS:
+        if _utf16_len(url) > MAX_URL_CHARS:
             self.report.warn(f"sheet {sheet.name}: {where}: the URL is longer than "
                              f"{MAX_URL_CHARS:,} characters (the Excel limit); the cell keeps "
                              "its text without a link")

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from register.errors import ValidationError
-from register.exports import REGISTER_COLUMNS, export_register, xlsx_book
+from register.exports import REGISTER_COLUMNS, ExportReport, export_register, xlsx_book
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
 from register.render.cells import FORMULA_TRIGGERS, needs_formula_guard
@@ -233,6 +233,34 @@ def test_long_cells_are_truncated_visibly_and_reported(
     js = tmp_path / "full.json"
     export_register(loaded, "json", js)
     assert long in js.read_text(encoding="utf-8")
+
+
+def test_cell_limit_counts_utf16_units(tmp_path: Path) -> None:
+    # Excel's 32,767 are UTF-16 units: 20,000 emoji are 40,000 of them
+    report = ExportReport(path=tmp_path / "x.xlsx")
+    book = xlsx_book.Book(tmp_path / "x.xlsx", report)
+    text = book.text("\U0001f600" * 20_000, "Register!pretty_name of x")
+    assert "[truncated:" in text and text.startswith("\U0001f600")
+    assert len(text.encode("utf-16-le")) // 2 <= xlsx_mod.MAX_CELL_CHARS
+    assert book.text("\U0001f600" * 16_000, "y") == "\U0001f600" * 16_000  # 32,000 units
+    book.finish()
+    book.wb.close()
+    assert any("32,767" in w and "pretty_name of x" in w for w in report.warnings)
+
+
+def test_overlong_url_keeps_its_text_without_a_link(loaded: Register, tmp_path: Path) -> None:
+    url = "https://huggingface.co/datasets/beans?" + "q" * 2100
+
+    def work(conn: Any) -> None:
+        conn.execute(update(DATASETS).where(DATASETS.c.id == "beans").values(source=url))
+
+    run_write(loaded.engine, work)
+    out = tmp_path / "long-url.xlsx"
+    report = export_register(loaded, "xlsx", out)
+    ws = openpyxl.load_workbook(out)["Register"]
+    cell = ws.cell(_row_of(ws, "beans"), _header(ws)["source"])
+    assert cell.value == url and cell.hyperlink is None
+    assert any("2,079" in w and "row" in w for w in report.warnings)
 
 
 def test_hyperlink_limit_is_respected_and_reported(
