@@ -244,7 +244,7 @@ def main() -> None:
         "xlsxwriter-rows": "XlsxWriter constant_memory, Register rows only",
         "openpyxl-rows": "openpyxl write-only, Register rows only",
         "ours": "export_register xlsx, all sheets",
-        "pandas": "pandas DataFrame.to_excel (openpyxl; to_excel only)",
+        "pandas": "pandas DataFrame.to_excel (openpyxl; wall: to_excel only, cpu: with the build)",
     }
     print(f"rows: {args.rows:,}   python {sys.version.split()[0]}   cpus {os.cpu_count()}   "
           f"load {os.getloadavg()[0]:.1f}   best of {args.repeat}   baseline: {floor} (the "

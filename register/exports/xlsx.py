@@ -35,8 +35,8 @@ Safety and limits (nothing is silently lost; every change is a report warning):
 * hyperlinks stop at 65,530 per sheet, and a URL over Excel's 2,079 characters gets no link
   (the cells keep their text).
 
-Streaming: XlsxWriter's ``constant_memory`` mode (issue 18: it writes the same workbook in
-about half the time of openpyxl's write-only mode, see ``bench/bench_export.py``).  Each
+Streaming: XlsxWriter's ``constant_memory`` mode (issue 18: the same workbook in about 0.6x
+the CPU time of openpyxl's write-only mode, see ``bench/bench_export.py``).  Each
 sheet's rows go to a temporary file as they are read from the database, in row order (the
 Review sheet fills while the Register sheet streams), so memory stays bounded for any
 register size; strings are inline (no shared-string table to hold).  What needs the row
