@@ -33,7 +33,7 @@ from register.governance.verbs import GovernanceVerbs
 from register.ids import dataset_id_problem
 from register.model_verbs import ModelVerbs
 from register.reports.verbs import ReportVerbs
-from register.store import decisions, queries
+from register.store import decisions, queries, rights_import
 from register.store.audit import AuditWriter, VerifyReport, actor_or_default
 from register.store.audit import verify as verify_chain
 from register.store.engine import (
@@ -153,9 +153,8 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         actor: str | None = None, progress: Callable[[int], None] | None = None,
         kind: str = "dataset",
     ) -> SyncSummary:
-        """Ingest the Hub's datasets (``kind="model"``: models) matching ``search``, at most
-        ``limit``, that are new or at a new sha, ``jobs`` downloads at a time
-        (:mod:`register.cards.hub_sync`)."""
+        """Ingest the Hub's datasets (``kind="model"``: models) matching ``search`` (at most
+        ``limit``) that are new or at a new sha, ``jobs`` downloads at a time (hub_sync)."""
         from register.cards.hub_sync import sync_hub
 
         return sync_hub(self.engine, kind, actor=actor_or_default(actor), search=search,
@@ -337,9 +336,8 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
 
         return run_write(self.engine, work)
 
-    def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None,
-                      force: bool = False,
-                      warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    def import_rights(self, path: str | os.PathLike[str], *, by: str | None = None, force: bool
+                      = False, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
         """Bulk rights (and concluded licenses) from .csv/.xlsx: all rows valid, or nothing.
         ``warn`` receives the warnings (edited cells of computed columns, which are ignored).
 
@@ -372,23 +370,20 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
             raise ValidationError(
                 f"{path}: {len(scan.problems)} problem(s); nothing was imported",
                 scan.problems, hint="fix the rows listed and import the file again")
-        edited = scan.computed_edits
-        if warn is not None and edited:
-            shown = ", ".join(edited[:20]) + (f" and {len(edited) - 20} more"
-                                              if len(edited) > 20 else "")
+        if warn is not None and (edited := scan.computed_edits):
+            more = f" and {len(edited) - 20} more" if len(edited) > 20 else ""
             warn(f"{path}: {len(edited)} edited cell(s) in computed (grey) columns are "
-                 f"ignored: {shown}")
+                 f"ignored: {', '.join(edited[:20])}{more}")
 
         def planned_license(text: str | None) -> str | None:
             if text is None:
                 return None
-            if text.lower() in CLEAR_MARKERS:
-                return decisions.WITHDRAWN
-            return validate_expression(text)
+            return decisions.WITHDRAWN if text.lower() in CLEAR_MARKERS else (
+                validate_expression(text))
 
         planned = [(r, planned_license(r.concluded_license)) for r in scan.rows]
         summary = run_write(self.engine, partial(
-            decisions.apply_rights_import, rows=planned, actor=actor,
+            rights_import.apply_rights_import, rows=planned, actor=actor,
             file_name=Path(path).name, path=str(path), force=force,
             unchanged=scan.unchanged))
         return summary.to_dict()

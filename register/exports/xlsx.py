@@ -1,4 +1,4 @@
-"""``register export xlsx``: the procurement workbook (openpyxl, streamed).
+"""``register export xlsx``: the procurement workbook (XlsxWriter, streamed).
 
 Sheets, in tab order:
 
@@ -32,10 +32,16 @@ Safety and limits (nothing is silently lost; every change is a report warning):
   the leading ``'`` of workbooks written by older versions;
 * characters XML cannot hold (control characters) are replaced by U+FFFD;
 * a cell over 32,767 characters is cut with a visible ``[truncated ...]`` marker;
-* hyperlinks stop at 65,530 per sheet (the cells keep their text).
+* hyperlinks stop at 65,530 per sheet, and a URL over Excel's 2,079 characters gets no link
+  (the cells keep their text).
 
-Streaming: openpyxl's write-only mode; rows go to disk as they are read from the database, so
-memory stays bounded for any register size (see ``bench/bench_export.py``).
+Streaming: XlsxWriter's ``constant_memory`` mode (issue 18: the same workbook in about 0.6x
+the CPU time of openpyxl's write-only mode, see ``bench/bench_export.py``).  Each
+sheet's rows go to a temporary file as they are read from the database, in row order (the
+Review sheet fills while the Register sheet streams), so memory stays bounded for any
+register size; strings are inline (no shared-string table to hold).  What needs the row
+count (autofilter, validations, conditional formats) is added after the rows, which
+XlsxWriter keeps apart from the cell data.  openpyxl reads the workbook back (the import).
 """
 
 from __future__ import annotations
@@ -47,16 +53,6 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
-
 from register.exports import (
     REGISTER_COLUMNS,
     Column,
@@ -65,48 +61,53 @@ from register.exports import (
     RegisterRow,
     iter_register_rows,
 )
+from register.exports.xlsx_book import (
+    BOLD,
+    MAX_CELL_CHARS,
+    MAX_SHEET_TITLE,
+    SAFE_CHARS,
+    SOLID,
+    SUSPECT_TEXT,
+    WRAP,
+    Book,
+    Cell,
+    Sheet,
+    print_setup,
+    sheet_title,
+    styled,
+)
 from register.licenses.expressions import license_keys
-from register.render.cells import LIST_SEPARATOR, cell_text, needs_formula_guard
+from register.render.cells import LIST_SEPARATOR
 from register.render.checkview import CHECK_COLUMNS, check_rows
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from xlsxwriter.worksheet import Worksheet
 
     from register.check.result import CheckResult
     from register.register import Register
 
 __all__ = [
     "MAX_CELL_CHARS",
-    "MAX_HYPERLINKS",
     "MAX_SHEET_TITLE",
+    "print_setup",
     "sheet_title",
     "write_xlsx",
 ]
 
-MAX_CELL_CHARS = 32_767
-MAX_HYPERLINKS = 65_530
-MAX_SHEET_TITLE = 31
 MAX_WIDTH = 60
 SAMPLE_ROWS = 500
-MAX_LISTED_WARNINGS = 20
 
-TRUNCATION_MARK = (" \u2026 [truncated: {:,} of {:,} characters not shown; Excel holds 32,767 "
-                   "per cell; the json export has the full text]")
 COMPUTED_NOTE = "computed \u2014 edits are ignored"
-_GREY = PatternFill("solid", fgColor="EDEDED")
-_GREY_HEAD = PatternFill("solid", fgColor="BFBFBF")
-_EDIT_HEAD = PatternFill("solid", fgColor="FFF2CC")
-_BOLD = Font(bold=True)
-_LINK = Font(color="0563C1", underline="single")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-VERDICT_FILLS: dict[str, PatternFill] = {
-    "allowed": PatternFill("solid", fgColor="C6EFCE"),
-    "allowed-with-obligations": PatternFill("solid", fgColor="E2EFDA"),
-    "needs-review": PatternFill("solid", fgColor="FFEB9C"),
-    "blocked": PatternFill("solid", fgColor="FFC7CE"),
+_GREY = "#EDEDED"
+_EDIT_HEAD = {**BOLD, **SOLID, "bg_color": "#FFF2CC"}
+_GREY_HEAD = {**BOLD, **SOLID, "bg_color": "#BFBFBF"}
+VERDICT_FILLS: dict[str, str] = {
+    "allowed": "#C6EFCE",
+    "allowed-with-obligations": "#E2EFDA",
+    "needs-review": "#FFEB9C",
+    "blocked": "#FFC7CE",
 }
-_REVIEW_FILL = VERDICT_FILLS["needs-review"]
-_INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
+_REVIEW_FILL = {**SOLID, "bg_color": VERDICT_FILLS["needs-review"]}
 
 REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("id", width=28), Column("area", width=14), Column("issue", width=50),
@@ -126,108 +127,30 @@ LICENSE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def sheet_title(name: str) -> str:
-    """A valid sheet name: no ``[]:*?/\\``, not blank, at most 31 characters."""
-    title = name.translate(_INVALID_TITLE).strip("'").strip() or "Sheet"
-    return title[:MAX_SHEET_TITLE]
 
-
-class _Writer:
-    """Cell conversion shared by every sheet: escaping, limits, warnings."""
-
-    def __init__(self, report: ExportReport) -> None:
-        self.report = report
-        self.truncated: list[str] = []
-        self.replaced: list[str] = []
-        self.links: Counter[str] = Counter()
-        self.link_warned: set[str] = set()
-
-    def text(self, value: str, where: str) -> str:
-        if ILLEGAL_CHARACTERS_RE.search(value):
-            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            self.replaced.append(where)
-        if len(value) > MAX_CELL_CHARS:
-            total = len(value)
-            cut = MAX_CELL_CHARS - len(TRUNCATION_MARK.format(total, total)) - 4
-            value = value[:cut] + TRUNCATION_MARK.format(total - cut, total)
-            self.truncated.append(f"{where} ({total:,} characters)")
-        return value
-
-    def value(self, value: Any, where: str) -> Any:
-        if isinstance(value, str):
-            return self.text(value, where) if value else None
-        if isinstance(value, bool):
-            return cell_text(value)
-        if isinstance(value, list | tuple):
-            return self.text(cell_text(value), where) if value else None
-        return value
-
-    def link(self, ws: WriteOnlyWorksheet, text: str, url: str, where: str) -> Any:
-        title = ws.title
-        if self.links[title] >= MAX_HYPERLINKS:
-            if title not in self.link_warned:
-                self.link_warned.add(title)
-                self.report.warn(f"sheet {title}: more than {MAX_HYPERLINKS:,} links (the Excel "
-                                 f"limit); cells from {where} on keep their text without a link")
-            return text
-        self.links[title] += 1
-        cell = _guarded(ws, text) if isinstance(text, str) else WriteOnlyCell(ws, value=text)
-        cell.hyperlink = url
-        cell.font = _LINK
-        return cell
-
-    def finish(self) -> None:
-        for what, items in (("cut to the Excel limit of 32,767 characters (marked "
-                             "'[truncated ...]' in the cell)", self.truncated),
-                            ("had characters a workbook cannot hold (replaced by U+FFFD)",
-                             self.replaced)):
-            if not items:
-                continue
-            shown = ", ".join(items[:MAX_LISTED_WARNINGS])
-            more = len(items) - MAX_LISTED_WARNINGS
-            self.report.warn(f"{len(items)} cell(s) {what}: {shown}"
-                             + (f" and {more} more" if more > 0 else ""))
-
-
-def _guarded(ws: WriteOnlyWorksheet, text: str) -> Any:
-    """A string cell holding ``text`` exactly; formula-like text (and text starting with
-    ``'``) gets the ``quotePrefix`` style, so no spreadsheet runs it and the import keeps it
-    verbatim."""
-    cell = WriteOnlyCell(ws, value=None)
-    cell.value = text
-    cell.data_type = "s"
-    if needs_formula_guard(text) or text.startswith("'"):
-        cell.quotePrefix = True
-    return cell
-
-
-def _append(ws: WriteOnlyWorksheet, values: Sequence[Any]) -> None:
-    """``ws.append(values)`` with every formula-like text as a guarded string cell."""
-    ws.append([_guarded(ws, v) if isinstance(v, str) and v and (
-        needs_formula_guard(v) or v.startswith("'")) else v for v in values])
-
-
-def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column], *, marked: bool) -> None:
-    cells = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=col.name)
-        cell.font = _BOLD
+def _header(sheet: Sheet, columns: Sequence[Column], *, marked: bool) -> None:
+    ws = sheet.ws
+    r = sheet.row
+    for c, col in enumerate(columns):
+        style: dict[str, Any] = BOLD
+        note = None
+        size = {"author": "register", "width": 260, "height": 80}
         if marked:
             if col.editable:
-                cell.fill = _EDIT_HEAD
-                cell.comment = Comment(f"editable: {col.help}" if col.help else "editable",
-                                       "register", width=300, height=110)
+                style = _EDIT_HEAD
+                note = f"editable: {col.help}" if col.help else "editable"
+                size = {**size, "width": 300, "height": 110}
             elif col.name != "id":
-                cell.fill = _GREY_HEAD
+                style = _GREY_HEAD
                 note = COMPUTED_NOTE + (f"\n{col.help}" if col.help else "")
-                cell.comment = Comment(note, "register", width=260, height=80)
             else:
-                cell.comment = Comment(f"{col.help}\n(the key the import matches rows by)",
-                                       "register", width=260, height=80)
+                note = f"{col.help}\n(the key the import matches rows by)"
         elif col.help:
-            cell.comment = Comment(col.help, "register", width=260, height=80)
-        cells.append(cell)
-    _append(ws, cells)
+            note = col.help
+        sheet.book.string(ws, r, c, col.name, tuple(sorted(style.items())))
+        if note:
+            ws.write_comment(r, c, note, size)
+    sheet.row = r + 1
 
 
 def _display_len(value: Any) -> int:
@@ -238,116 +161,113 @@ def _display_len(value: Any) -> int:
     return min(len(str(value)), MAX_WIDTH)
 
 
-def _setup(ws: WriteOnlyWorksheet, columns: Sequence[Column], sample: Iterable[dict[str, Any]],
-           ) -> None:
-    """Freeze the header and size the columns (before the first row is written)."""
-    ws.freeze_panes = "B2" if columns and columns[0].name == "id" else "A2"
-    print_setup(ws)
+def _setup(sheet: Sheet, columns: Sequence[Column], sample: Iterable[dict[str, Any]]) -> None:
+    """Freeze the header, set up printing and size the columns."""
+    sheet.ws.freeze_panes(1, 1 if columns and columns[0].name == "id" else 0)
+    print_setup(sheet.ws)
     widths = {c.name: max(len(c.name) + 3, c.width, 8) for c in columns}
     for row in sample:
         for c in columns:
             widths[c.name] = max(widths[c.name], _display_len(row.get(c.name)) + 2)
-    for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(
-            max(widths[c.name], 8), MAX_WIDTH if c.kind == "text" else 20)
+    sheet.widths([min(max(widths[c.name], 8), MAX_WIDTH if c.kind == "text" else 20)
+                  for c in columns])
 
 
-def print_setup(ws: WriteOnlyWorksheet, *, titles: bool = True) -> None:
-    """Print on A4 landscape, every column on one page width, the header row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size 9)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages tall as the rows need
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    if titles:
-        ws.print_title_rows = "1:1"
 
-
-def _finish_sheet(ws: WriteOnlyWorksheet, columns: Sequence[Column], rows: int) -> None:
-    last = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A1:{last}{rows + 1}"
+def _finish_sheet(sheet: Sheet, columns: Sequence[Column], rows: int) -> None:
+    sheet.ws.autofilter(0, 0, rows, len(columns) - 1)
 
 
 # --------------------------------------------------------------------------- Register
 
 
-def _validations(ws: WriteOnlyWorksheet, rows: int) -> None:
+def _validations(ws: Worksheet, rows: int) -> None:
     from register.check.facts import LAWFUL_BASES, PERSONAL_DATA_VALUES
 
     if rows == 0:
         return
-    index = {c.name: i for i, c in enumerate(REGISTER_COLUMNS, start=1)}
-
-    def rng(name: str) -> str:
-        letter = get_column_letter(index[name])
-        return f"{letter}2:{letter}{rows + 1}"
-
     lists = {
-        "personal_data": ",".join(PERSONAL_DATA_VALUES),
-        "lawful_basis": ",".join((*LAWFUL_BASES, "none")),
+        "personal_data": list(PERSONAL_DATA_VALUES),
+        "lawful_basis": [*LAWFUL_BASES, "none"],
     }
-    for col in REGISTER_COLUMNS:
+    for c, col in enumerate(REGISTER_COLUMNS):
         if not col.editable:
             continue
+        error = {"error_title": col.name[:32], "error_message": f"{col.name}: {col.help}"[:255]}
+        options: dict[str, Any]
         if col.name in lists:
-            dv = DataValidation(type="list", formula1=f'"{lists[col.name]}"', allow_blank=True,
-                                showErrorMessage=True, errorTitle=col.name,
-                                error=f"{col.name}: {col.help}")
+            options = {"validate": "list", "source": lists[col.name], **error}
         elif col.kind == "date":
-            dv = DataValidation(type="date", operator="greaterThan", formula1="1",
-                                allow_blank=True, showErrorMessage=True, errorStyle="warning",
-                                errorTitle=col.name, error=f"{col.name}: {col.help}")
+            options = {"validate": "date", "criteria": ">", "value": date(1900, 1, 1),
+                       "error_type": "warning", **error}
         else:
-            dv = DataValidation(allow_blank=True)
-        dv.showInputMessage = True
-        dv.promptTitle = col.name[:32]
-        dv.prompt = col.help[:255]
-        dv.add(rng(col.name))
-        ws.data_validations.append(dv)
+            options = {"validate": "any"}
+        options |= {"ignore_blank": True, "input_title": col.name[:32],
+                    "input_message": col.help[:255]}
+        ws.data_validation(1, c, rows, c, options)
 
 
-def _grey_computed(ws: WriteOnlyWorksheet, rows: int) -> None:
+def _grey_computed(book: Book, ws: Worksheet, rows: int) -> None:
     if rows == 0:
         return
     blocks: list[tuple[int, int]] = []
-    for i, col in enumerate(REGISTER_COLUMNS, start=1):
+    for i, col in enumerate(REGISTER_COLUMNS):
         if col.editable or col.name == "id":
             continue
         if blocks and blocks[-1][1] == i - 1:
             blocks[-1] = (blocks[-1][0], i)
         else:
             blocks.append((i, i))
+    grey = book.format((("bg_color", _GREY),))
     for first, last in blocks:
-        ref = f"{get_column_letter(first)}2:{get_column_letter(last)}{rows + 1}"
-        ws.conditional_formatting.add(ref, FormulaRule(formula=["TRUE"], fill=_GREY))
+        ws.conditional_format(1, first, rows, last,
+                              {"type": "formula", "criteria": "TRUE", "format": grey})
 
 
 def _register_rows(
-    ws: WriteOnlyWorksheet, rows: Iterator[RegisterRow], w: _Writer,
-    review: ReviewWriter, seen_licenses: Counter[str],
+    sheet: Sheet, rows: Iterator[RegisterRow], review: ReviewWriter,
+    seen_licenses: Counter[str],
 ) -> int:
-    names = [c.name for c in REGISTER_COLUMNS]
-    source_at = names.index("source")
-    review_at = names.index("needs_review")
+    """Write the dataset rows (the hot loop: cells are written directly)."""
+    book = sheet.book
+    ws = sheet.ws
+    names = list(enumerate(c.name for c in REGISTER_COLUMNS))
+    source_at = [c.name for c in REGISTER_COLUMNS].index("source")
+    review_at = [c.name for c in REGISTER_COLUMNS].index("needs_review")
+    review_style = tuple(sorted(_REVIEW_FILL.items()))
+    put, string, typed, write_string = book.put, book.string, book.typed, ws.write_string
+    suspect = SUSPECT_TEXT.search
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007
         ident = row["id"]
-        out: list[Any] = []
-        for name in names:
-            value = row[name]
+        cells = row.cells
+        r = sheet.row
+        for c, name in names:
+            value = cells[name]
+            if value is None:
+                continue
             if isinstance(value, str):
-                value = w.text(value, f"Register!{name} of {ident}") if value else None
-            elif isinstance(value, bool):
-                value = cell_text(value)
-            out.append(value)
-        source = row["source"]
-        if isinstance(source, str) and source.startswith(("https://", "http://")):
-            out[source_at] = w.link(ws, out[source_at], source, f"row {count + 1}")
-        if row["needs_review"]:
-            cell = WriteOnlyCell(ws, value="yes")
-            cell.fill = _REVIEW_FILL
-            out[review_at] = cell
-        _append(ws, out)
+                if not value:
+                    continue
+                if c == source_at and value.startswith(("https://", "http://")):
+                    shown = book.text(value, f"Register!{name} of {ident}")
+                    linked = book.link(sheet, shown, value, f"row {count + 1}")
+                    if isinstance(linked, Cell):
+                        book.cell(sheet, r, c, linked)
+                    else:
+                        string(ws, r, c, shown, None)
+                elif suspect(value) is None and len(value) <= SAFE_CHARS:
+                    write_string(r, c, value)  # Book.put's fast path, inlined
+                else:
+                    put(ws, r, c, value, ("Register!", name, " of ", ident))
+            elif c == review_at:
+                if value:
+                    string(ws, r, c, "yes", review_style)
+                else:
+                    write_string(r, c, "no")
+            else:
+                typed(ws, r, c, value, None)
+        sheet.row = r + 1
         for lid in set(license_keys(row["declared_license"])) | set(
                 license_keys(row["concluded_license"])):
             seen_licenses[lid] += 1
@@ -358,25 +278,29 @@ def _register_rows(
 class ReviewWriter:
     """Rows of the Review sheet, written while the Register sheet streams."""
 
-    def __init__(self, ws: WriteOnlyWorksheet, w: _Writer, today: date) -> None:
-        self.ws = ws
-        self.w = w
+    def __init__(self, sheet: Sheet, today: date) -> None:
+        self.sheet = sheet
+        self.book = sheet.book
         self.today = today
         self.rows = 0
-        _setup(ws, REVIEW_COLUMNS, [])
-        _header(ws, REVIEW_COLUMNS, marked=False)
+        _setup(sheet, REVIEW_COLUMNS, [])
+        _header(sheet, REVIEW_COLUMNS, marked=False)
 
     def _emit(self, ident: str, area: str, issue: str, detail: str | None,
               license: str | None) -> None:
-        where = f"Review!{area} of {ident}"
-        _append(self.ws, [self.w.text(ident, where), area, self.w.text(issue, where),
-                        self.w.text(detail, where) if detail else None,
-                        self.w.text(license, where) if license else None])
+        put, ws, r = self.book.put, self.sheet.ws, self.sheet.row
+        where = ("Review!", area, " of ", ident)
+        for c, value in enumerate((ident, area, issue, detail, license)):
+            if value:
+                put(ws, r, c, value, where)
+        self.sheet.row = r + 1
         self.rows += 1
 
     def add(self, row: RegisterRow) -> None:
         """The dataset's review items (:func:`register.check.review.dataset_review`, the
         same as its ``needs_review`` / ``review_reason`` cells), then its attention notes."""
+        if not (row.review or row.attention):
+            return
         ident = row["id"]
         lic = row["effective_license"]
         for item in (*row.review, *row.attention):
@@ -384,15 +308,15 @@ class ReviewWriter:
 
     def finish(self) -> None:
         if self.rows == 0:
-            _append(self.ws, [None, None, "nothing needs review", None, None])
-        _finish_sheet(self.ws, REVIEW_COLUMNS, max(self.rows, 1))
+            self.sheet.append([None, None, "nothing needs review", None, None])
+        _finish_sheet(self.sheet, REVIEW_COLUMNS, max(self.rows, 1))
 
 
 # --------------------------------------------------------------------------- other sheets
 
 
-def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Writer,
-              report: ExportReport) -> None:
+def _licenses(sheet: Sheet, reg: Register, seen: Counter[str], report: ExportReport) -> None:
+    book = sheet.book
     try:
         kb: Any = reg.kb
     except Exception as exc:  # a broken knowledge base must not stop the export
@@ -417,39 +341,40 @@ def _licenses(ws: WriteOnlyWorksheet, reg: Register, seen: Counter[str], w: _Wri
             item["reviewed"] = LIST_SEPARATOR.join(str(s["reviewed"]) for s in data["sources"]
                                         if s.get("reviewed")) or None
         rows.append(item)
-    _setup(ws, LICENSE_COLUMNS, rows[:SAMPLE_ROWS])
-    _header(ws, LICENSE_COLUMNS, marked=False)
+    _setup(sheet, LICENSE_COLUMNS, rows[:SAMPLE_ROWS])
+    _header(sheet, LICENSE_COLUMNS, marked=False)
+    at = [c.name for c in LICENSE_COLUMNS].index("sources")
     for item in rows:
-        out = [w.value(item.get(c.name), f"Licenses!{c.name} of {item['license']}")
+        out = [book.value(item.get(c.name), f"Licenses!{c.name} of {item['license']}")
                for c in LICENSE_COLUMNS]
         sources = item.get("sources")
         if sources and sources.startswith(("https://", "http://")):
-            at = [c.name for c in LICENSE_COLUMNS].index("sources")
-            out[at] = w.link(ws, out[at], sources.split(LIST_SEPARATOR)[0], item["license"])
-        _append(ws, out)
+            out[at] = book.link(sheet, out[at], sources.split(LIST_SEPARATOR)[0],
+                                item["license"])
+        sheet.append(out)
     if not rows:
-        _append(ws, ["(no licenses)"])
-    _finish_sheet(ws, LICENSE_COLUMNS, max(len(rows), 1))
+        sheet.append(["(no licenses)"])
+    _finish_sheet(sheet, LICENSE_COLUMNS, max(len(rows), 1))
 
 
-def _check(ws: WriteOnlyWorksheet, result: CheckResult, w: _Writer) -> None:
+def _check(sheet: Sheet, result: CheckResult) -> None:
+    book = sheet.book
     columns = [Column(n, width=12) for n in CHECK_COLUMNS]
     rows = list(check_rows(result))
-    _setup(ws, columns, [r.as_dict() for r in rows[:SAMPLE_ROWS]])
-    _header(ws, columns, marked=False)
+    _setup(sheet, columns, [r.as_dict() for r in rows[:SAMPLE_ROWS]])
+    _header(sheet, columns, marked=False)
     verdict_at = CHECK_COLUMNS.index("verdict")
     for n, row in enumerate(rows, start=2):
-        out: list[Any] = [w.value(value, f"Check!{c} row {n}")
+        out: list[Any] = [book.value(value, f"Check!{c} row {n}")
                           for c, value in row.as_dict().items()]
         fill = VERDICT_FILLS.get(row.verdict)
         if fill is not None:
-            cell = WriteOnlyCell(ws, value=row.verdict)
-            cell.fill = fill
+            props: dict[str, Any] = {**SOLID, "bg_color": fill}
             if row.section == "verdict":
-                cell.font = _BOLD
-            out[verdict_at] = cell
-        _append(ws, out)
-    _finish_sheet(ws, columns, len(rows))
+                props |= BOLD
+            out[verdict_at] = styled(row.verdict, **props)
+        sheet.append(out)
+    _finish_sheet(sheet, columns, len(rows))
 
 
 ABOUT_LINES: tuple[str, ...] = (
@@ -474,59 +399,56 @@ ABOUT_LINES: tuple[str, ...] = (
 )
 
 
-def _about(ws: WriteOnlyWorksheet, scope: ExportScope, report: ExportReport) -> None:
-    print_setup(ws, titles=False)
-    ws.page_setup.orientation = "portrait"
-    ws.column_dimensions["A"].width = 110
+def _about(sheet: Sheet, scope: ExportScope, report: ExportReport) -> None:
+    print_setup(sheet.ws, titles=False)
+    sheet.ws.set_portrait()
+    sheet.widths([110])
     for i, line in enumerate(ABOUT_LINES):
-        cell = WriteOnlyCell(ws, value=line)
-        cell.alignment = _WRAP
-        if i == 0:
-            cell.font = Font(bold=True, size=13)
-        _append(ws, [cell])
+        sheet.append([styled(line, **WRAP, **({"bold": True, "font_size": 13} if i == 0
+                                                 else {}))])
     if scope.corpus_name is not None or scope.ids is not None:
-        _append(ws, [f"Corpus: {scope.corpus_name or '(unnamed)'} "
-                 f"({len(scope.ids or ())} datasets)"])
+        sheet.append([f"Corpus: {scope.corpus_name or '(unnamed)'} "
+                      f"({len(scope.ids or ())} datasets)"])
     if scope.check is not None:
         options = "".join(", " + (k.replace("_", "-") if v is True else f"{k} {v}")
                           for k, v in scope.check_options)
-        _append(ws, [f"Check: use {scope.check.use}{options}: {scope.check.verdict}"])
-    _append(ws, [f"Datasets: {report.rows}"])
+        sheet.append([f"Check: use {scope.check.use}{options}: {scope.check.verdict}"])
+    sheet.append([f"Datasets: {report.rows}"])
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def write_xlsx(reg: Register, path: Path, scope: ExportScope, report: ExportReport) -> None:
-    wb = Workbook(write_only=True)
-    w = _Writer(report)
-    register_ws = wb.create_sheet(sheet_title("Register"))
-    check_ws = wb.create_sheet(sheet_title("Check")) if scope.check is not None else None
-    review_ws = wb.create_sheet(sheet_title("Review"))
-    licenses_ws = wb.create_sheet(sheet_title("Licenses"))
-    about_ws = wb.create_sheet(sheet_title("About"))
-    dashboard_ws = wb.create_sheet(sheet_title("Dashboard"), 0) if scope.dashboard else None
+    book = Book(path, report)
+    # tab order; each sheet streams its rows in order, interleaved with the others
+    dashboard = book.sheet("Dashboard") if scope.dashboard else None
+    register = book.sheet("Register")
+    check = book.sheet("Check") if scope.check is not None else None
+    review_sheet = book.sheet("Review")
+    licenses = book.sheet("Licenses")
+    about = book.sheet("About")
 
-    if check_ws is not None and scope.check is not None:
-        _check(check_ws, scope.check, w)
+    if check is not None and scope.check is not None:
+        _check(check, scope.check)
 
     rows = iter_register_rows(reg, scope.ids, today=scope.on)
     sample = list(islice(rows, SAMPLE_ROWS))
-    _setup(register_ws, REGISTER_COLUMNS, [r.cells for r in sample])
-    _header(register_ws, REGISTER_COLUMNS, marked=True)
-    review = ReviewWriter(review_ws, w, scope.on or date.today())
+    _setup(register, REGISTER_COLUMNS, [r.cells for r in sample])
+    _header(register, REGISTER_COLUMNS, marked=True)
+    review = ReviewWriter(review_sheet, scope.on or date.today())
     seen: Counter[str] = Counter()
-    count = _register_rows(register_ws, chain(sample, rows), w, review, seen)
+    count = _register_rows(register, chain(sample, rows), review, seen)
     report.rows = count
-    _finish_sheet(register_ws, REGISTER_COLUMNS, count)
-    _validations(register_ws, count)
-    _grey_computed(register_ws, count)
+    _finish_sheet(register, REGISTER_COLUMNS, count)
+    _validations(register.ws, count)
+    _grey_computed(book, register.ws, count)
     review.finish()
-    _licenses(licenses_ws, reg, seen, w, report)
-    _about(about_ws, scope, report)
-    if dashboard_ws is not None:
+    _licenses(licenses, reg, seen, report)
+    _about(about, scope, report)
+    if dashboard is not None:
         from register.exports.xlsx_dashboard import write_dashboard
 
-        write_dashboard(dashboard_ws, reg, scope.on)
-    w.finish()
-    wb.save(path)
+        write_dashboard(dashboard, reg, scope.on)
+    book.finish()
+    book.wb.close()

@@ -1,9 +1,10 @@
 """The workbook's **Dashboard** sheet (``register export xlsx --dashboard``).
 
 The figures are those of ``register report dashboard`` (:func:`register.Register.figures`),
-written as small tables with native Excel charts over them (openpyxl charts, so Excel,
-LibreOffice and Numbers draw and update them): verdicts per use (stacked bars), the review
-queue by reason and by age, and the headline counts.  No figure is computed here.
+written as small tables with native Excel charts over them (XlsxWriter charts referring to
+the cells, so Excel, LibreOffice and Numbers draw and update them): verdicts per use
+(stacked bars), the review queue by reason and by age, and the headline counts.
+No figure is computed here.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from xlsxwriter.utility import xl_col_to_name
 
 from register.check.facts import VERDICTS
-from register.exports.xlsx import print_setup
+from register.exports.xlsx_book import Sheet, print_setup, styled
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from xlsxwriter.chart import Chart
 
     from register.register import Register
     from register.reports.figures import FiguresJSON
 
 __all__ = ["dashboard_tables", "write_dashboard"]
 
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=13)
+#: chart size in pixels (16 x 7.5 cm at 96 dpi)
+CHART_SIZE = {"width": 605, "height": 283}
 
 
 def dashboard_tables(figures: FiguresJSON) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -62,48 +61,47 @@ def dashboard_tables(figures: FiguresJSON) -> list[tuple[str, list[str], list[li
     return tables
 
 
-def write_dashboard(ws: WriteOnlyWorksheet, reg: Register, on: date | None) -> None:
+def write_dashboard(sheet: Sheet, reg: Register, on: date | None) -> None:
     """Write the tables and a bar chart beside each of the last three."""
     figures = reg.figures(on=on).to_dict()
-    print_setup(ws, titles=False)
-    ws.column_dimensions["A"].width = 44
-    for letter in "BCDEF":
-        ws.column_dimensions[letter].width = 14
+    print_setup(sheet.ws, titles=False)
+    sheet.widths([44, 14, 14, 14, 14, 14])
     row = 1
     for n, (title, header, rows) in enumerate(dashboard_tables(figures)):
-        ws.append([_cell(ws, title, _TITLE)])
-        ws.append([_cell(ws, h, _BOLD) for h in header])
+        sheet.append([styled(title, bold=True, font_size=13)])
+        sheet.append([styled(h, bold=True) for h in header])
         first = row + 2
         for values in rows:
-            ws.append(values)
+            sheet.append(values)
         last = first + len(rows) - 1
         if n > 0 and rows:
-            ws.add_chart(_chart(ws, title, len(header), first, last, stacked=n == 1),
-                         f"H{row}")
+            sheet.ws.insert_chart(row - 1, 7, _chart(sheet, title, len(header), first, last,
+                                                     stacked=n == 1))  # at H{row}
         row = last + 1
         pad = max(0, 16 - (len(rows) + 2)) if n > 0 else 0  # room for the chart beside
         for _ in range(pad + 1):
-            ws.append([])
+            sheet.append([])
         row += pad + 1
 
 
-def _cell(ws: WriteOnlyWorksheet, value: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = font
-    return cell
+def _ref(sheet: Sheet, col: int, first: int, last: int | None = None) -> str:
+    """An absolute reference (1-based rows, 0-based column) on ``sheet``, sheet name quoted."""
+    name = "'" + sheet.name.replace("'", "''") + "'"
+    letter = xl_col_to_name(col)
+    cells = f"${letter}${first}" + (f":${letter}${last}" if last is not None else "")
+    return f"={name}!{cells}"
 
 
-def _chart(ws: WriteOnlyWorksheet, title: str, columns: int, first: int, last: int, *,
-           stacked: bool) -> BarChart:
-    chart = BarChart()
-    chart.type = "bar" if stacked else "col"
-    chart.title = title
-    if stacked:
-        chart.grouping = "stacked"
-        chart.overlap = 100
-    data = Reference(ws, min_col=2, max_col=columns, min_row=first - 1, max_row=last)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.height = 7.5
-    chart.width = 16
+def _chart(sheet: Sheet, title: str, columns: int, first: int, last: int, *,
+           stacked: bool) -> Chart:
+    """Bars of columns B.. (series named by the header row) over the categories in A."""
+    chart = sheet.book.wb.add_chart({"type": "bar", "subtype": "stacked"} if stacked
+                                    else {"type": "column"})
+    assert chart is not None
+    for col in range(1, columns):
+        chart.add_series({"name": _ref(sheet, col, first - 1),
+                          "categories": _ref(sheet, 0, first, last),
+                          "values": _ref(sheet, col, first, last)})
+    chart.set_title({"name": title})
+    chart.set_size(CHART_SIZE)
     return chart

@@ -14,6 +14,8 @@ Cells written by the exporters are formula-escaped; the reader undoes it with
 :func:`register.render.cells.unescape_cell` (the one home of cell text).  An xlsx cell with
 the ``quotePrefix`` style (how the exporter writes formula-like text) is read verbatim; older
 workbooks, whose formula-like text carries a literal leading ``'``, are unescaped as before.
+Text cells are read as Excel reads them: the ECMA-376 ``_xHHHH_`` escapes are undone (Excel
+and XlsxWriter write literal ``_x0041_`` text as ``_x005F_x0041_``; openpyxl does not undo it).
 
 Workbooks: the sheet read is the one named ``Register`` (case-insensitive); a workbook without
 one is refused (never "the first sheet", which may be a Check or a user's own sheet).  A formula
@@ -25,19 +27,17 @@ from the register so that the importer can warn about them.
 
 from __future__ import annotations
 
-import csv
-import zipfile
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from register.actors import actor_problem
 from register.check.facts import RightsRecord
-from register.errors import ExportError, RegisterError, ValidationError, ValidationProblem
+from register.errors import ExportError, ValidationError, ValidationProblem
 from register.ids import dataset_id_problem
-from register.render.cells import cell_text, unescape_cell
+from register.render.cells import cell_text
 from register.rights.columns import (
     BY_COLUMN,
     DATE_COLUMNS,
@@ -52,6 +52,15 @@ from register.rights.record import (
     check_change,
     format_problems,
     parse_rights_values,
+)
+from register.rights.table_files import (
+    MAX_BYTES,
+    MAX_PROBLEMS,
+    MAX_ROWS,
+    Workbook,
+    csv_rows,
+    header_name,
+    table_cell,
 )
 from register.rights.values import CLEAR_MARKERS
 
@@ -71,30 +80,11 @@ __all__ = [
     "scan_rights_table",
 ]
 
-MAX_BYTES = 50 * 1024 * 1024
-MAX_UNCOMPRESSED = 500 * 1024 * 1024
-MAX_ROWS = 1_000_000
-MAX_PROBLEMS = 10_000
 BATCH_ROWS = 1000
 """Data rows validated per batch (one ``lookup`` and at most one ``records`` call each)."""
-REGISTER_SHEET = "Register"
 VERSION_COLUMN = "row_version"
 """The version token an export writes per row (the seq of the dataset's last audit event);
 an import refuses a row whose dataset changed since (see :meth:`Register.import_rights`)."""
-
-# Header aliases (after lower-casing and turning spaces/hyphens into ``_``).
-_ALIASES = {
-    "consent_purposes": "consent_purpose",
-    "allowed_regions": "allowed_region",
-    "dataset_id": "id",
-    "dataset": "id",
-}
-
-
-class _Verbatim(str):
-    """Text of a ``quotePrefix`` xlsx cell: taken as it is (no formula unescaping)."""
-
-    __slots__ = ()
 
 
 #: Computed (grey) columns of the export, whose edits are ignored (and warned about).
@@ -139,201 +129,6 @@ class TableScan:
     computed_edits: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- cells
-
-
-def _cell(value: Any, *, keep_date: bool) -> Any:
-    """A raw cell as text (or a ``date`` in date columns); ``None`` when empty."""
-    if value is None:
-        return None
-    if type(value) is str:  # the common case, first (a _Verbatim is not exactly a str)
-        return unescape_cell(value).strip() or None
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value if keep_date else value.isoformat()
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    elif isinstance(value, _Verbatim):
-        return str(value).strip() or None
-    else:
-        text = str(value)
-    text = unescape_cell(text).strip()
-    return text or None
-
-
-# --------------------------------------------------------------------------- readers
-
-
-def _header_name(raw: Any) -> str:
-    if raw is None:
-        return ""
-    name = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
-    return _ALIASES.get(name, name)
-
-
-def _csv_rows(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
-    try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-            delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-            if first.count(delimiter) == 0:
-                delimiter = ","
-            handle.seek(0)
-            reader = csv.reader(handle, delimiter=delimiter)
-            number = 0
-            try:
-                for number, cells in enumerate(reader, start=1):  # noqa: B007
-                    yield number, cells
-            except csv.Error as exc:
-                raise ExportError(f"{path}: row {number + 1}: not valid CSV ({exc})") from None
-    except UnicodeDecodeError:
-        raise ExportError(f"{path}: not UTF-8 text", hint="save the file as CSV UTF-8") from None
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-class _Workbook:
-    """An opened read-only workbook and the sheet to read."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            with zipfile.ZipFile(path) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
-        if unpacked > MAX_UNCOMPRESSED:
-            raise ExportError(
-                f"{path}: workbook unpacks to more than {MAX_UNCOMPRESSED // 2**20} MB; refused"
-            )
-        import openpyxl  # imported here: keeps CLI start-up fast
-
-        try:
-            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception:
-            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
-        sheets = self.book.worksheets
-        if not sheets:
-            self.book.close()
-            raise ExportError(f"{path}: the workbook has no worksheet")
-        by_name = {ws.title.lower(): ws for ws in sheets}
-        found = by_name.get(REGISTER_SHEET.lower())
-        if found is None:
-            names = ", ".join(repr(ws.title) for ws in sheets[:10])
-            self.book.close()
-            raise ExportError(
-                f"{path}: the workbook has no {REGISTER_SHEET!r} sheet (it has {names})",
-                hint=f"import a workbook written by 'register export xlsx', or name the sheet "
-                     f"to import {REGISTER_SHEET!r}")
-        self.sheet = found
-        self.sheet_name: str = self.sheet.title
-        self.uncached = self._uncached_formulas(path)
-
-    def _uncached_formulas(self, path: Path) -> set[tuple[int, int]]:
-        """``(row, column index)`` of the formula cells that have no cached value."""
-        member = getattr(self.sheet, "_worksheet_path", None)
-        if not member or not _has_formulas(path, member):
-            return set()
-        import openpyxl
-
-        out: set[tuple[int, int]] = set()
-        try:
-            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        except Exception:
-            return out
-        try:
-            sheet = formulas[self.sheet.title]
-            values = self.sheet.iter_rows(values_only=True)
-            for number, (cells, cached) in enumerate(
-                    zip(sheet.iter_rows(values_only=True), values, strict=False), start=1):
-                for index, cell in enumerate(cells):
-                    if (isinstance(cell, str) and cell.startswith("=")
-                            and (index >= len(cached) or cached[index] is None)):
-                        out.add((number, index))
-                        if len(out) >= MAX_PROBLEMS:
-                            return out
-        except Exception:
-            return out
-        finally:
-            formulas.close()
-        return out
-
-    def rows(self) -> Generator[tuple[int, Sequence[Any]], None, None]:
-        try:
-            if hasattr(self.sheet, "reset_dimensions"):
-                self.sheet.reset_dimensions()  # do not trust a writer's <dimension>
-            if self._values_only():
-                cells: Iterator[Sequence[Any]] = self.sheet.iter_rows(values_only=True)
-            else:  # pragma: no cover - an openpyxl without the hook _values_only uses
-                cells = ([_cell_value(c) for c in row] for row in self.sheet.iter_rows())
-            yield from enumerate(cells, start=1)
-        except RegisterError:
-            raise
-        except Exception as exc:
-            raise ExportError(
-                f"{self.path}: not a valid .xlsx workbook (sheet {self.sheet_name}: {exc})"
-            ) from None
-
-    def _values_only(self) -> bool:
-        """Make ``iter_rows(values_only=True)`` give the text of ``quotePrefix`` cells as
-        :class:`_Verbatim`: openpyxl's read-only sheet builds each row from the parsed cells
-        (value and style id) in ``_get_row``; wrapping it costs a set lookup per cell
-        instead of a cell object per cell.  False when this openpyxl lacks the hook."""
-        styles = getattr(self.book, "_cell_styles", None)
-        get_row = getattr(self.sheet, "_get_row", None)
-        if styles is None or get_row is None:
-            return False
-        quoted = {i for i, style in enumerate(styles) if getattr(style, "quotePrefix", None)}
-        if not quoted:
-            return True
-
-        def values_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
-                       values_only: bool = True) -> tuple[Any, ...]:
-            out = get_row(row, min_col, max_col, True)
-            marked = [c for c in row if c.get("style_id") in quoted
-                      and isinstance(c.get("value"), str) and c["value"]]
-            if not marked:
-                return tuple(out)
-            values = list(out)
-            for cell in marked:
-                index = cell["column"] - min_col
-                if 0 <= index < len(values):
-                    values[index] = _Verbatim(cell["value"])
-            return tuple(values)
-
-        self.sheet._get_row = values_row
-        return True
-
-    def close(self) -> None:
-        self.book.close()
-
-
-def _cell_value(cell: Any) -> Any:
-    value = getattr(cell, "value", None)
-    if isinstance(value, str) and value:
-        style = getattr(cell, "style_array", None)
-        if style is not None and style.quotePrefix:
-            return _Verbatim(value)
-    return value
-
-
-def _has_formulas(path: Path, member: str) -> bool:
-    """True when the sheet XML holds a formula element (scanned in chunks)."""
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
-            tail = b""
-            while chunk := handle.read(1 << 20):
-                if b"<f>" in tail + chunk or b"<f " in tail + chunk:
-                    return True
-                tail = chunk[-3:]
-    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
-        return False
-    return False
-
-
 def computed_edits(number: int, cells: Sequence[Any],
                    columns: Mapping[str, tuple[int, str]], stored: Mapping[str, Any],
                    ) -> list[str]:
@@ -349,7 +144,8 @@ def computed_edits(number: int, cells: Sequence[Any],
                 raw is None or type(raw) is int or (type(raw) is str and "'" not in raw)):
             continue  # the same text or number as exported (no escape to undo)
         # a date(time) cell as the export's text (the time kept)
-        text = cell_text(raw) if isinstance(raw, date) else str(_cell(raw, keep_date=False) or "")
+        text = (cell_text(raw) if isinstance(raw, date)
+                else str(table_cell(raw, keep_date=False) or ""))
         have = cell_text(want).strip()
         if column == "last_change":
             have, text = have[:16], text[:16]
@@ -462,12 +258,12 @@ def scan_rights_table(
             hint="split it into several files",
         )
 
-    book: _Workbook | None = None
+    book: Workbook | None = None
     rows: Generator[tuple[int, Sequence[Any]], None, None]
     if suffix == ".csv":
-        rows = _csv_rows(path)
+        rows = csv_rows(path)
     else:
-        book = _Workbook(path)
+        book = Workbook(path)
         rows = book.rows()
 
     reader = _Reader(_Problems(book.sheet_name if book else None), lookup, records, known_ids,
@@ -500,7 +296,7 @@ def _read(
         if header is None:
             header = {}
             for index, raw in enumerate(cells):
-                name = _header_name(raw)
+                name = header_name(raw)
                 if name in COMPUTED_COLUMNS and name not in reader.computed:
                     reader.computed[name] = (index, _column_letter(index))
                 if name not in EDITABLE_COLUMNS and name != VERSION_COLUMN:
@@ -522,7 +318,7 @@ def _read(
                 f"{path}: more than {max_rows:,} rows; refused", hint="split it into several files"
             )
         width = len(cells)
-        values = {name: _cell(cells[index], keep_date=dated) if index < width else None
+        values = {name: table_cell(cells[index], keep_date=dated) if index < width else None
                   for name, index, dated in wanted}
         if all(v is None for v in values.values()):
             continue  # blank line

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from register.errors import ValidationError
-from register.exports import REGISTER_COLUMNS, export_register
+from register.exports import REGISTER_COLUMNS, ExportReport, export_register, xlsx_book
 from register.exports import xlsx as xlsx_mod
 from register.register import Register
 from register.render.cells import FORMULA_TRIGGERS, needs_formula_guard
@@ -85,7 +85,8 @@ def test_workbook_structure(loaded: Register, tmp_path: Path) -> None:
     assert ws.max_row == 16
     widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width
               for i in range(1, len(header) + 1)]
-    assert all(8 <= w <= 60 for w in widths)
+    # 8 to 60 characters; the stored width adds Excel's cell padding (60 -> 60.71)
+    assert all(8 <= w <= 61 for w in widths)
     # read-only marker on computed columns, a help comment on editable ones
     assert "computed" in ws.cell(1, header["declared_license"]).comment.text
     assert "edits are ignored" in ws.cell(1, header["needs_review"]).comment.text
@@ -234,6 +235,34 @@ def test_long_cells_are_truncated_visibly_and_reported(
     assert long in js.read_text(encoding="utf-8")
 
 
+def test_cell_limit_counts_utf16_units(tmp_path: Path) -> None:
+    # Excel's 32,767 are UTF-16 units: 20,000 emoji are 40,000 of them
+    report = ExportReport(path=tmp_path / "x.xlsx")
+    book = xlsx_book.Book(tmp_path / "x.xlsx", report)
+    text = book.text("\U0001f600" * 20_000, "Register!pretty_name of x")
+    assert "[truncated:" in text and text.startswith("\U0001f600")
+    assert len(text.encode("utf-16-le")) // 2 <= xlsx_mod.MAX_CELL_CHARS
+    assert book.text("\U0001f600" * 16_000, "y") == "\U0001f600" * 16_000  # 32,000 units
+    book.finish()
+    book.wb.close()
+    assert any("32,767" in w and "pretty_name of x" in w for w in report.warnings)
+
+
+def test_overlong_url_keeps_its_text_without_a_link(loaded: Register, tmp_path: Path) -> None:
+    url = "https://huggingface.co/datasets/beans?" + "q" * 2100
+
+    def work(conn: Any) -> None:
+        conn.execute(update(DATASETS).where(DATASETS.c.id == "beans").values(source=url))
+
+    run_write(loaded.engine, work)
+    out = tmp_path / "long-url.xlsx"
+    report = export_register(loaded, "xlsx", out)
+    ws = openpyxl.load_workbook(out)["Register"]
+    cell = ws.cell(_row_of(ws, "beans"), _header(ws)["source"])
+    assert cell.value == url and cell.hyperlink is None
+    assert any("2,079" in w and "row" in w for w in report.warnings)
+
+
 def test_hyperlink_limit_is_respected_and_reported(
         loaded: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def work(conn: Any) -> None:
@@ -242,7 +271,7 @@ def test_hyperlink_limit_is_respected_and_reported(
                 source=f"https://huggingface.co/datasets/{ds}"))
 
     run_write(loaded.engine, work)
-    monkeypatch.setattr(xlsx_mod, "MAX_HYPERLINKS", 5)
+    monkeypatch.setattr(xlsx_book, "MAX_HYPERLINKS", 5)
     out = tmp_path / "links.xlsx"
     report = export_register(loaded, "xlsx", out)
     ws = openpyxl.load_workbook(out)["Register"]
@@ -360,3 +389,114 @@ def test_invalid_edits_write_nothing_and_name_every_cell(
     assert ("Register", "allowed_region") in where
     assert all(p.row and p.row >= 2 for p in problems)
     assert {ds: loaded.show(ds) for ds in loaded.dataset_ids()} == before
+
+
+# --------------------------------------------------------------------------- read back
+
+
+def test_notes_validations_links_and_print_setup_read_back(
+        loaded: Register, tmp_path: Path) -> None:
+    from register.check.facts import LAWFUL_BASES
+
+    hub = "https://huggingface.co/datasets/beans"
+
+    def work(conn: Any) -> None:
+        conn.execute(update(DATASETS).where(DATASETS.c.id == "beans").values(source=hub))
+
+    run_write(loaded.engine, work)
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text("name: demo\ndatasets: [beans, aeslc, cedr]\n")
+    out = tmp_path / "features.xlsx"
+    export_register(loaded, "xlsx", out, corpus=corpus, use="service", on=date(2027, 1, 1),
+                    dashboard=True)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Register"]
+    header = _header(ws)
+    last = ws.max_row
+    assert last == 4
+    # every header cell has its note: what an editable column accepts, "computed" otherwise
+    for col in REGISTER_COLUMNS:
+        comment = ws.cell(1, header[col.name]).comment
+        assert comment is not None and comment.author == "register", col.name
+        if col.editable:
+            assert comment.text == f"editable: {col.help}", col.name
+        elif col.name != "id":
+            assert comment.text.startswith(xlsx_mod.COMPUTED_NOTE), col.name
+    # a validation over every data row of every editable column, with its prompt
+    by_range = {rng: dv for dv in ws.data_validations.dataValidation
+                for rng in str(dv.sqref).split()}
+    letter = {c.name: openpyxl.utils.get_column_letter(header[c.name]) for c in REGISTER_COLUMNS}
+    for col in REGISTER_COLUMNS:
+        if not col.editable:
+            continue
+        dv = by_range.pop(f"{letter[col.name]}2:{letter[col.name]}{last}")
+        assert dv.showInputMessage and dv.allow_blank, col.name
+        assert (dv.promptTitle, dv.prompt) == (col.name, col.help)
+        if col.kind == "date":
+            assert (dv.type, dv.operator, dv.errorStyle) == ("date", "greaterThan", "warning")
+    assert by_range == {}
+    lawful = next(dv for dv in ws.data_validations.dataValidation
+                  if str(dv.sqref).startswith(letter["lawful_basis"] + "2"))
+    assert lawful.type == "list" and lawful.showErrorMessage
+    assert lawful.formula1 == '"' + ",".join((*LAWFUL_BASES, "none")) + '"'
+    # the grey background covers exactly the computed columns, every data row
+    grey: set[int] = set()
+    for cf in ws.conditional_formatting:
+        assert [rule.formula for rule in cf.rules] == [["TRUE"]]
+        assert cf.rules[0].dxf.fill.bgColor.rgb.endswith("EDEDED")
+        for rng in cf.sqref.ranges:
+            assert (rng.min_row, rng.max_row) == (2, last)
+            grey |= set(range(rng.min_col, rng.max_col + 1))
+    assert grey == {header[c.name] for c in REGISTER_COLUMNS
+                    if not c.editable and c.name != "id"}
+    # links: the Hub source, the license sources
+    source = ws.cell(_row_of(ws, "beans"), header["source"])
+    assert source.value == hub and source.hyperlink.target == hub
+    assert source.font.u == "single"
+    licenses = wb["Licenses"]
+    linked = [c for row in licenses.iter_rows(min_row=2) for c in row if c.hyperlink]
+    assert linked and all(c.hyperlink.target.startswith("https://") for c in linked)
+    # frozen header, filter over the rows, printing
+    for name, freeze in (("Register", "B2"), ("Check", "A2"), ("Review", "B2"),
+                         ("Licenses", "A2")):
+        sheet = wb[name]
+        assert sheet.freeze_panes == freeze, name
+        assert sheet.auto_filter.ref == (
+            f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}{sheet.max_row}"), name
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.print_title_rows == "$1:$1", name
+    about = wb["About"]
+    assert about.page_setup.orientation == "portrait" and about.print_title_rows is None
+    assert about["A1"].font.b and about["A1"].alignment.wrap_text
+    assert about.column_dimensions["A"].width >= 110
+    assert wb["Register"].cell(1, header["personal_data"]).fill.fgColor.rgb.endswith("FFF2CC")
+    assert wb["Register"].cell(1, header["pretty_name"]).fill.fgColor.rgb.endswith("BFBFBF")
+
+
+def test_unedited_workbook_imports_as_a_no_op(
+        sqlite_reg: Register, cards_dir: Path, tmp_path: Path) -> None:
+    _hostile_card(cards_dir, "evil", HOSTILE_NAME, HOSTILE_LICENSE)
+    _hostile_card(cards_dir, "odd", "name _x0041_ and _x000A_ as text", "MIT")
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    _set(sqlite_reg, "evil", dpia="=1+1", personal_data="yes", lawful_basis="consent",
+         consent_purpose=["any"])
+    _set(sqlite_reg, "odd", dpia="DPIA _x0041_ 7", retain_until="2027-01-31",
+         collected_on="2020-02-29", collected_in=["DE", "FR"], sensitive=["health"])
+    ids = sqlite_reg.dataset_ids()
+    before = {ds: sqlite_reg.show(ds) for ds in ids}
+    audit = len(sqlite_reg.audit_log())
+    out = tmp_path / "as-exported.xlsx"
+    export_register(sqlite_reg, "xlsx", out, on=date(2027, 1, 1), dashboard=True)
+    warnings: list[str] = []
+    summary = sqlite_reg.import_rights(out, by="procurement", warn=warnings.append)
+    assert summary == {"rows": len(ids), "rights_changed": 0, "licenses_changed": 0,
+                       "unchanged": len(ids)}
+    assert warnings == []  # every computed cell reads back as the register holds it
+    assert {ds: sqlite_reg.show(ds) for ds in ids} == before
+    assert {e.action for e in sqlite_reg.audit_log()[audit:]} <= {"import"}
+    reg_ws = openpyxl.load_workbook(out)["Register"]
+    header = _header(reg_ws)
+    r = _row_of(reg_ws, "odd")
+    # stored as Excel stores such text (openpyxl shows the escapes; Excel and the import not)
+    assert reg_ws.cell(r, header["pretty_name"]).value == (
+        "name _x005F_x0041_ and _x005F_x000A_ as text")

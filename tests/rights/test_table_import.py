@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ def _text(value: Any) -> Any:
     if isinstance(value, str):
         return escape_cell(value)
     return value
+
+
+def _ooxml(value: Any) -> Any:
+    """Text as Excel stores it: a literal ``_xHHHH_`` gets ``_x005F`` before it (openpyxl
+    writes text as given)."""
+    return re.sub(r"(_x[0-9A-Fa-f]{4}_)", r"_x005F\1", value) if isinstance(value, str) else value
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]], *, bom: bool = False) -> Path:
@@ -69,7 +76,7 @@ def write_xlsx(
         ws.title = sheet
     ws.append(header)
     for row in rows:
-        ws.append([_text(v) for v in row])
+        ws.append([_ooxml(_text(v)) for v in row])
     book.save(path)
     return path
 
@@ -141,6 +148,20 @@ def test_xlsx_stores_escaped_text_not_formulas(tmp_path: Path) -> None:
     assert cell.value == "'=HYPERLINK(1)"
     rows, _ = read_rights_table(path)
     assert rows[0].change.dpia == "=HYPERLINK(1)"
+
+
+def test_xlsx_text_escapes_are_read_as_excel_reads_them(tmp_path: Path) -> None:
+    # Excel writes a literal "_x0041_" as "_x005F_x0041_" and a line feed may come as
+    # "_x000A_"; openpyxl leaves both in the text, the reader undoes them
+    path = write_xlsx(tmp_path / "r.xlsx", ["id", "dpia", "consent_purpose"],
+                      [["a", "ref _x0041_ kept", None]])
+    book = openpyxl.load_workbook(path)
+    book.active["C2"].value = "research_x003B_service"  # type: ignore[index]
+    book.save(path)
+    [row], problems = read_rights_table(path)
+    assert problems == []
+    assert row.change.dpia == "ref _x0041_ kept"
+    assert row.change.consent_purposes == ("research", "service")
 
 
 def test_xlsx_date_cells_and_numbers(tmp_path: Path) -> None:

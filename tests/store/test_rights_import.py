@@ -15,7 +15,7 @@ from register.errors import ConflictError, ValidationError
 from register.exports import export_register
 from register.rights import table_import
 from register.rights.record import parse_rights_options
-from register.store import decisions
+from register.store import rights_import
 from register.store.tables import DECISIONS, RIGHTS_HISTORY
 
 IDS = [f"org/d{i:02d}" for i in range(12)]
@@ -31,7 +31,7 @@ def filled(reg: Register, monkeypatch: pytest.MonkeyPatch) -> Register:
     """Twelve datasets, every third with rights, one with a concluded license; batches of 5
     rows when reading and 3 when writing, so a dozen rows cross batch boundaries."""
     monkeypatch.setattr(table_import, "BATCH_ROWS", 5)
-    monkeypatch.setattr(decisions, "IMPORT_BATCH", 3)
+    monkeypatch.setattr(rights_import, "IMPORT_BATCH", 3)
     reg.ingest_documents([doc(i) for i in IDS], actor="ingester")
     for i in IDS[::3]:
         reg.set_rights(i, parse_rights_options(personal_data="no", collected_in=["DE"],

@@ -1,0 +1,243 @@
+"""Reading the cells of rights tables: the ``.csv`` and ``.xlsx`` readers, their limits and
+the cell-to-text rule (:mod:`register.rights.table_import` validates what they read).
+
+Limits: 50 MB on disk, 500 MB uncompressed inside an ``.xlsx``; the sheet read is the one
+named ``Register``.  xlsx text is read as Excel reads it: a ``quotePrefix`` cell verbatim
+(:class:`_Verbatim`), the ECMA-376 ``_xHHHH_`` escapes undone.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Generator, Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from register.errors import ExportError, RegisterError
+from register.render.cells import unescape_cell
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED = 500 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_PROBLEMS = 10_000
+REGISTER_SHEET = "Register"
+# Header aliases (after lower-casing and turning spaces/hyphens into ``_``).
+_ALIASES = {
+    "consent_purposes": "consent_purpose",
+    "allowed_regions": "allowed_region",
+    "dataset_id": "id",
+    "dataset": "id",
+}
+
+
+class _Verbatim(str):
+    """Text of a ``quotePrefix`` xlsx cell: taken as it is (no formula unescaping)."""
+
+    __slots__ = ()
+
+# --------------------------------------------------------------------------- cells
+
+
+def table_cell(value: Any, *, keep_date: bool) -> Any:
+    """A raw cell as text (or a ``date`` in date columns); ``None`` when empty."""
+    if value is None:
+        return None
+    if type(value) is str:  # the common case, first (a _Verbatim is not exactly a str)
+        return unescape_cell(value).strip() or None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value if keep_date else value.isoformat()
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, _Verbatim):
+        return str(value).strip() or None
+    else:
+        text = str(value)
+    text = unescape_cell(text).strip()
+    return text or None
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def header_name(raw: Any) -> str:
+    if raw is None:
+        return ""
+    name = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
+    return _ALIASES.get(name, name)
+
+
+def csv_rows(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+            if first.count(delimiter) == 0:
+                delimiter = ","
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=delimiter)
+            number = 0
+            try:
+                for number, cells in enumerate(reader, start=1):  # noqa: B007
+                    yield number, cells
+            except csv.Error as exc:
+                raise ExportError(f"{path}: row {number + 1}: not valid CSV ({exc})") from None
+    except UnicodeDecodeError:
+        raise ExportError(f"{path}: not UTF-8 text", hint="save the file as CSV UTF-8") from None
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+class Workbook:
+    """An opened read-only workbook and the sheet to read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
+        if unpacked > MAX_UNCOMPRESSED:
+            raise ExportError(
+                f"{path}: workbook unpacks to more than {MAX_UNCOMPRESSED // 2**20} MB; refused"
+            )
+        import openpyxl  # imported here: keeps CLI start-up fast
+
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
+        sheets = self.book.worksheets
+        if not sheets:
+            self.book.close()
+            raise ExportError(f"{path}: the workbook has no worksheet")
+        by_name = {ws.title.lower(): ws for ws in sheets}
+        found = by_name.get(REGISTER_SHEET.lower())
+        if found is None:
+            names = ", ".join(repr(ws.title) for ws in sheets[:10])
+            self.book.close()
+            raise ExportError(
+                f"{path}: the workbook has no {REGISTER_SHEET!r} sheet (it has {names})",
+                hint=f"import a workbook written by 'register export xlsx', or name the sheet "
+                     f"to import {REGISTER_SHEET!r}")
+        self.sheet = found
+        self.sheet_name: str = self.sheet.title
+        self.uncached = self._uncached_formulas(path)
+
+    def _uncached_formulas(self, path: Path) -> set[tuple[int, int]]:
+        """``(row, column index)`` of the formula cells that have no cached value."""
+        member = getattr(self.sheet, "_worksheet_path", None)
+        if not member or not _has_formulas(path, member):
+            return set()
+        import openpyxl
+
+        out: set[tuple[int, int]] = set()
+        try:
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        except Exception:
+            return out
+        try:
+            sheet = formulas[self.sheet.title]
+            values = self.sheet.iter_rows(values_only=True)
+            for number, (cells, cached) in enumerate(
+                    zip(sheet.iter_rows(values_only=True), values, strict=False), start=1):
+                for index, cell in enumerate(cells):
+                    if (isinstance(cell, str) and cell.startswith("=")
+                            and (index >= len(cached) or cached[index] is None)):
+                        out.add((number, index))
+                        if len(out) >= MAX_PROBLEMS:
+                            return out
+        except Exception:
+            return out
+        finally:
+            formulas.close()
+        return out
+
+    def rows(self) -> Generator[tuple[int, Sequence[Any]], None, None]:
+        try:
+            if hasattr(self.sheet, "reset_dimensions"):
+                self.sheet.reset_dimensions()  # do not trust a writer's <dimension>
+            if self._values_only():
+                cells: Iterator[Sequence[Any]] = self.sheet.iter_rows(values_only=True)
+            else:  # pragma: no cover - an openpyxl without the hook _values_only uses
+                cells = ([_cell_value(c) for c in row] for row in self.sheet.iter_rows())
+            yield from enumerate(cells, start=1)
+        except RegisterError:
+            raise
+        except Exception as exc:
+            raise ExportError(
+                f"{self.path}: not a valid .xlsx workbook (sheet {self.sheet_name}: {exc})"
+            ) from None
+
+    def _values_only(self) -> bool:
+        """Make ``iter_rows(values_only=True)`` give the text of ``quotePrefix`` cells as
+        :class:`_Verbatim`: openpyxl's read-only sheet builds each row from the parsed cells
+        (value and style id) in ``_get_row``; wrapping it costs a set lookup per cell
+        instead of a cell object per cell.  False when this openpyxl lacks the hook."""
+        styles = getattr(self.book, "_cell_styles", None)
+        get_row = getattr(self.sheet, "_get_row", None)
+        if styles is None or get_row is None:
+            return False
+        quoted = {i for i, style in enumerate(styles) if getattr(style, "quotePrefix", None)}
+        from openpyxl.utils.escape import unescape
+
+        def values_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                       values_only: bool = True) -> tuple[Any, ...]:
+            out = get_row(row, min_col, max_col, True)
+            # ECMA-376 ``_xHHHH_`` escapes (Excel and XlsxWriter write literal ``_x0041_``
+            # text as ``_x005F_x0041_``), which openpyxl leaves in the text
+            escaped = [i for i, v in enumerate(out) if type(v) is str and "_x" in v]
+            marked = [c for c in row if c.get("style_id") in quoted
+                      and isinstance(c.get("value"), str) and c["value"]] if quoted else []
+            if not escaped and not marked:
+                return tuple(out)
+            values = list(out)
+            for index in escaped:
+                values[index] = unescape(values[index])
+            for cell in marked:
+                index = cell["column"] - min_col
+                if 0 <= index < len(values):
+                    text = cell["value"]
+                    values[index] = _Verbatim(unescape(text) if "_x" in text else text)
+            return tuple(values)
+
+        self.sheet._get_row = values_row
+        return True
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _cell_value(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    if isinstance(value, str) and value:
+        if "_x" in value:  # ECMA-376 ``_xHHHH_`` escapes, which openpyxl leaves in the text
+            from openpyxl.utils.escape import unescape
+
+            value = unescape(value)
+        style = getattr(cell, "style_array", None)
+        if style is not None and style.quotePrefix:
+            return _Verbatim(value)
+    return value
+
+
+def _has_formulas(path: Path, member: str) -> bool:
+    """True when the sheet XML holds a formula element (scanned in chunks)."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                    return True
+                tail = chunk[-3:]
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return False
+
+
