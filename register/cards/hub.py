@@ -36,9 +36,9 @@ from register.cards.files import (
 from register.errors import CardError, HubError, RegisterError
 
 __all__ = [
-    "DEFAULT_ENDPOINT", "HubUnreachable", "dataset_url", "download", "fetch_cards", "hub_api",
-    "hub_call", "hub_endpoint", "hub_headers", "one_line", "repo_url", "resolve_token", "search",
-    "unreachable",
+    "DEFAULT_ENDPOINT", "HubUnreachable", "card_at", "dataset_url", "download", "fetch_cards",
+    "hub_api", "hub_call", "hub_endpoint", "hub_headers", "one_line", "repo_url", "resolve_token",
+    "search", "unreachable", "with_hub_metadata",
 ]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -104,26 +104,35 @@ def _fetch_one(api: Any, dataset_id: str, revision: str | None, endpoint: str,
     source = dataset_url(dataset_id, endpoint)
     info = hub_call(lambda: api.dataset_info(dataset_id, revision=revision, timeout=_TIMEOUT),
                     dataset_id, revision)
-    sha = getattr(info, "sha", None) or revision or "main"
     siblings: set[str] | None = None
     if getattr(info, "siblings", None) is not None:
         siblings = {s.rfilename for s in info.siblings}
         if CARD_NAME not in siblings:
             raise CardError(source, f"the dataset repository has no {CARD_NAME}")
-    readme = download(dataset_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers)
+    sha = getattr(info, "sha", None)
+    return with_hub_metadata(card_at(dataset_id, sha or revision or "main", endpoint, headers,
+                                     revision=sha or revision, siblings=siblings), info)
+
+
+def card_at(dataset_id: str, ref: str, endpoint: str, headers: dict[str, str], *,
+            revision: str | None, siblings: set[str] | None = None) -> CardDocument:
+    """The card of ``dataset_id`` at ``ref`` (its ``README.md`` and the first infos file
+    there; ``siblings``, when known, says which exist), parsed, recording ``revision``.
+    Raises :class:`CardError` when the repository has no ``README.md``."""
+    readme = download(dataset_id, CARD_NAME, ref, MAX_CARD_BYTES, "card", endpoint, headers)
     if readme is None:
-        raise CardError(source, f"the dataset repository has no {CARD_NAME}")
+        raise CardError(dataset_url(dataset_id, endpoint),
+                        f"the dataset repository has no {CARD_NAME}")
     infos = infos_name = None
     for name in INFOS_NAMES:
         if siblings is None or name in siblings:
-            infos = download(dataset_id, name, sha, MAX_INFOS_BYTES, "infos file", endpoint,
+            infos = download(dataset_id, name, ref, MAX_INFOS_BYTES, "infos file", endpoint,
                              headers)
             if infos is not None:
                 infos_name = name
                 break
-    doc = parse_card_bytes(readme, infos, dataset_id, source, getattr(info, "sha", None) or
-                           revision, infos_name=infos_name or INFOS_NAMES[0])
-    return _with_hub_metadata(doc, info)
+    return parse_card_bytes(readme, infos, dataset_id, dataset_url(dataset_id, endpoint),
+                            revision, infos_name=infos_name or INFOS_NAMES[0])
 
 
 def hub_headers(token: str | bool | None) -> dict[str, str]:
@@ -176,8 +185,9 @@ def download(dataset_id: str, filename: str, revision: str, limit: int, what: st
     return result
 
 
-def _with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
-    """Add what the Hub says about the repository (gating, dates, its parsed cardData)."""
+def with_hub_metadata(doc: CardDocument, info: Any) -> CardDocument:
+    """Add what the Hub says about the repository (gating, dates, its parsed cardData when
+    ``info`` carries it: a listing does not)."""
     import dataclasses
 
     hub: dict[str, Any] = {}

@@ -35,23 +35,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from register.cards import hub
-from register.cards.files import (
-    CARD_NAME,
-    INFOS_NAMES,
-    MAX_CARD_BYTES,
-    MAX_INFOS_BYTES,
-    CardDocument,
-    parse_card_bytes,
-    to_jsonable,
-    validate_dataset_id,
-)
+from register.cards.files import CardDocument, validate_dataset_id
 from register.cards.ingest import IngestSummary, ingest_documents
-from register.errors import CardError, RegisterError, UsageError
+from register.errors import RegisterError, UsageError
 from register.store import model_queries, queries
 from register.store.engine import read_connection
 
@@ -253,28 +244,6 @@ def fetch_listed(info: Any, endpoint: str, headers: dict[str, str]) -> CardDocum
 
     Raises :class:`CardError` / :class:`HubError` for this dataset, :class:`HubUnreachable`
     when the Hub cannot be reached."""
-    dataset_id = info.id
-    validate_dataset_id(dataset_id, path=dataset_id)
-    source = hub.dataset_url(dataset_id, endpoint)
-    sha = info.sha or "main"
-    readme = hub.download(dataset_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers)
-    if readme is None:
-        raise CardError(source, f"the dataset repository has no {CARD_NAME}")
-    infos = infos_name = None
-    for name in INFOS_NAMES:
-        infos = hub.download(dataset_id, name, sha, MAX_INFOS_BYTES, "infos file", endpoint,
-                         headers)
-        if infos is not None:
-            infos_name = name
-            break
-    doc = parse_card_bytes(readme, infos, dataset_id, source, info.sha,
-                           infos_name=infos_name or INFOS_NAMES[0])
-    listed: dict[str, Any] = {}
-    for attr in ("gated", "private", "disabled"):
-        value = getattr(info, attr, None)
-        if value is not None:
-            listed[attr] = to_jsonable(value)
-    modified = getattr(info, "last_modified", None)
-    if modified is not None:
-        listed["last_modified"] = modified.isoformat()
-    return replace(doc, metadata=dict(doc.metadata, hub=listed))
+    validate_dataset_id(info.id, path=info.id)
+    return hub.with_hub_metadata(
+        hub.card_at(info.id, info.sha or "main", endpoint, headers, revision=info.sha), info)

@@ -74,8 +74,8 @@ class _Facts:
 
     name: str
     version: str
-    supplier: str  # "Organization: ..."
-    originator: str | None  # "Person: ..."
+    supplier: str  # an Organization's name
+    originator: str | None  # a Person's name
     download_location: str
     homepage: str | None
     declared: str  # an SPDX expression or NOASSERTION
@@ -97,8 +97,8 @@ def _facts(row: RegisterRow, metadata: dict[str, Any]) -> _Facts:
                f"needs review: {row['review_reason']}" if row["needs_review"] else ""]
     return _Facts(
         name=ident, version=revision or str(row["version"]),
-        supplier=f"Organization: {_actor_name(supplier)}",
-        originator=f"Person: {_actor_name('; '.join(authors)[:500])}" if authors else None,
+        supplier=_actor_name(supplier),
+        originator=_actor_name("; ".join(authors)[:500]) if authors else None,
         download_location=hub_url(ident, source=row["source"], revision=revision),
         homepage=homepage if isinstance(homepage, str) and _valid_url(homepage) else None,
         declared=_license_text(row["declared_license"]),
@@ -133,11 +133,13 @@ def _package_json(facts: _Facts, spdx_id: str) -> dict[str, Any]:
     """The SPDX 2.3 JSON package object (the keys of the 2.3 JSON schema)."""
     out: dict[str, Any] = {
         "SPDXID": spdx_id, "name": facts.name, "versionInfo": facts.version,
-        "supplier": facts.supplier, "downloadLocation": facts.download_location,
+        "supplier": f"Organization: {facts.supplier}",
+        "downloadLocation": facts.download_location,
         "filesAnalyzed": False, "licenseConcluded": facts.concluded,
         "licenseDeclared": facts.declared, "copyrightText": "NOASSERTION",
     }
-    for key, value in (("originator", facts.originator), ("homepage", facts.homepage),
+    originator = f"Person: {facts.originator}" if facts.originator else None
+    for key, value in (("originator", originator), ("homepage", facts.homepage),
                        ("summary", facts.summary), ("comment", facts.comment)):
         if value is not None:
             out[key] = value
@@ -155,9 +157,8 @@ def _package(facts: _Facts, spdx_id: str) -> Any:
     return Package(
         spdx_id=spdx_id, name=facts.name, download_location=facts.download_location,
         version=facts.version,
-        supplier=Actor(ActorType.ORGANIZATION, facts.supplier.split(": ", 1)[1]),
-        originator=(Actor(ActorType.PERSON, facts.originator.split(": ", 1)[1])
-                    if facts.originator else None),
+        supplier=Actor(ActorType.ORGANIZATION, facts.supplier),
+        originator=Actor(ActorType.PERSON, facts.originator) if facts.originator else None,
         files_analyzed=False, homepage=facts.homepage,
         license_declared=lic(facts.declared), license_concluded=lic(facts.concluded),
         copyright_text=SpdxNoAssertion(), summary=facts.summary, comment=facts.comment)

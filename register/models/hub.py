@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from register.cards.files import CARD_NAME, MAX_CARD_BYTES, read_limited, validate_dataset_id
-from register.cards.hub import HubUnreachable, download, hub_call, hub_endpoint
+from register.cards.hub import HubUnreachable, download, hub_call, hub_endpoint, repo_url
 from register.errors import CardError, HubError
 from register.models.cards import WEIGHT_SUFFIXES, ModelCard, WeightFile, parse_model_bytes
 
@@ -105,7 +105,7 @@ def fetch_listed_model(info: Any, endpoint: str, headers: dict[str, str]) -> Mod
 
     model_id = info.id
     validate_dataset_id(model_id, path=model_id)
-    source = f"{endpoint}/{model_id}"
+    source = repo_url(model_id, endpoint, "model")
     sha = info.sha or "main"
     url = f"{endpoint}/api/models/{model_id}/revision/{quote(sha, safe='')}"
 

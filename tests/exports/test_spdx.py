@@ -112,13 +112,17 @@ def _statement(objs: Any, name: str) -> dict[str, Any]:
     raise AssertionError(name)
 
 
-def test_spdx_export_validates(loaded: Register, tmp_path: Path) -> None:
-    loaded.set_rights("beans", parse_rights_options(
+def record_decisions(reg: Register) -> None:
+    """The rights of ``beans`` and a human license conclusion on ``aeslc``."""
+    reg.set_rights("beans", parse_rights_options(
         personal_data="yes", lawful_basis="consent", consent_purpose=["research"],
         allowed_region=["EU"], retain_until="2028-01-31", collected_in=["UG"]),
         reason="vendor DPA", by="tester")
-    loaded.set_license("aeslc", "CC-BY-4.0", reason="confirmed with the publisher",
-                       by="legal")
+    reg.set_license("aeslc", "CC-BY-4.0", reason="confirmed with the publisher", by="legal")
+
+
+def test_spdx_export_validates(loaded: Register, tmp_path: Path) -> None:
+    record_decisions(loaded)
     out = tmp_path / "register.spdx.json"
     report = export_register(loaded, "spdx", out)
     assert report.rows == 15

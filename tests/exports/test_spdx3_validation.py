@@ -21,9 +21,9 @@ import rdflib
 from rdflib import SH
 
 from register.register import Register
-from register.rights.record import parse_rights_options
 from tests.cli_helpers import run_cli
 from tests.exports import spdx3_validation as v
+from tests.exports.test_spdx import record_decisions
 
 SAMPLES = v.SPDX3_DIR / "samples"
 
@@ -37,12 +37,7 @@ def exported(sqlite_reg: Register, cards_dir: Path, db_path: Path, tmp_path: Pat
              capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     """``register export spdx`` of a register built from the real fixture cards."""
     sqlite_reg.ingest_paths([cards_dir], recursive=True)
-    sqlite_reg.set_rights("beans", parse_rights_options(
-        personal_data="yes", lawful_basis="consent", consent_purpose=["research"],
-        allowed_region=["EU"], retain_until="2028-01-31", collected_in=["UG"]),
-        reason="vendor DPA", by="tester")
-    sqlite_reg.set_license("aeslc", "CC-BY-4.0", reason="confirmed with the publisher",
-                           by="legal")
+    record_decisions(sqlite_reg)
     out = tmp_path / "register.spdx.json"
     run = run_cli(capsys, "--db", str(db_path), "export", "spdx", str(out))
     assert run.code == 0, run.err
