@@ -2,6 +2,9 @@
 (no network) with ``HF_ENDPOINT`` pointing at it and a temporary ``HF_HOME``.
 
 Use the fixture (``tests/conftest.py`` imports it for every test) or ``with FakeHub() as hub``.
+The sync tests of datasets and models share :func:`synth_hub_fixture` (a fake Hub of
+synthetic repositories of one kind) and :func:`version_counts` (versions held a
+repository).
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.fake_hub import FakeHub, FakeRepo
 
+if TYPE_CHECKING:
+    from register import Register
+
 __all__ = ["FakeHub", "FakeRepo", "fake_hub", "interrupt_after", "point_at", "sleeps",
-           "wait_for_sync_threads"]
+           "synth_hub_fixture", "synth_server", "version_counts", "wait_for_sync_threads"]
 
 
 def point_at(server: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeHub:
@@ -35,6 +43,31 @@ def point_at(server: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 def fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
     with FakeHub() as server:
         yield point_at(server, monkeypatch, tmp_path)
+
+
+def synth_server(kind: str, n: int, **kw: Any) -> FakeHub:
+    """A fake Hub (not started) serving ``n`` synthetic ``kind`` repositories ("dataset":
+    ``synth/ds-...``, "model": ``synth/model-...``)."""
+    return FakeHub(**{"synthetic_models" if kind == "model" else "synthetic": n}, **kw)
+
+
+def synth_hub_fixture(kind: str, n: int, page_size: int) -> Any:
+    """A ``synth_hub`` fixture: :func:`synth_server` started and pointed at."""
+
+    @pytest.fixture
+    def synth_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
+        with synth_server(kind, n, page_size=page_size) as server:
+            yield point_at(server, monkeypatch, tmp_path)
+
+    return synth_hub
+
+
+def version_counts(reg: Register, kind: str = "dataset") -> dict[str, int]:
+    """How many versions ``reg`` holds of each ``kind`` repository (id -> count)."""
+    with reg.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT {kind}_id, count(*) FROM {kind}_version "
+                                 f"GROUP BY {kind}_id"))
+        return {r[0]: r[1] for r in rows}
 
 
 @pytest.fixture
