@@ -98,12 +98,15 @@ def checksums(conn: Connection) -> dict[str, str]:
 
 def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Id -> (id, card_sha256, version, declared_license, revision, source) of the datasets
-    already held."""
+    already held.  The ids are one bound parameter joined as a table (:func:`_wanted_ids`),
+    so the statement's text is the same whatever the ids and however many: one entry in
+    SQLAlchemy's compiled cache and in the database's statement cache, no parameter limit."""
+    w = _wanted_ids(conn, list(dict.fromkeys(ids)))
     return {
         row.id: row for row in conn.execute(
             select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license,
                    _D.c.revision, _D.c.source)
-            .where(_D.c.id.in_(list(ids))))
+            .select_from(_D.join(w, w.c.value == _D.c.id)))
     }
 
 
