@@ -17,6 +17,7 @@ from tests.hub_helpers import (
     FakeHub,
     FakeRepo,
     interrupt_after,
+    killed_sync_resumes,
     point_at,
     synth_hub_fixture,
     version_counts,
@@ -118,6 +119,14 @@ def test_interrupted_sync_resumes_with_each_model_once(synth_hub: FakeHub,
         versions = version_counts(reg, "model")
         assert len(versions) == N and set(versions.values()) == {1}
         assert reg.audit_verify().ok
+
+
+@pytest.mark.slow
+def test_killed_model_sync_resumes_with_each_model_once(tmp_path: Path) -> None:
+    """A real ``model ingest --hub-all`` process is SIGKILLed mid-sync; the re-run registers
+    every model exactly once (one version each), fetches only what was not written, and
+    ``audit verify`` passes."""
+    killed_sync_resumes(tmp_path, "model")
 
 
 def test_per_model_errors_are_counted_and_the_sync_goes_on(
