@@ -241,9 +241,6 @@ def hub_call(fn: Any, dataset_id: str, revision: str | None, *, filename: str | 
         raise HubError(f"{dataset_id}: revision {revision!r} not found") from None
     except hf_errors.DisabledRepoError:
         raise HubError(f"{dataset_id}: the {kind} is disabled on the Hub") from None
-    except hf_errors.LocalEntryNotFoundError as exc:
-        # hf_hub_download could not fetch the file and has no cached copy: a network problem
-        raise HubUnreachable(one_line(exc.__cause__ or exc)) from None
     except hf_errors.EntryNotFoundError:
         raise CardError(what, f"file not found in the {kind} repository") from None
     except hf_errors.HfHubHTTPError as exc:

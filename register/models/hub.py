@@ -2,24 +2,34 @@
 
 :func:`fetch_model_cards` resolves each model's revision to a commit sha
 (``HfApi.model_info`` with file metadata: the weight files' sha256 come from the Hub's LFS
-metadata), downloads its ``README.md`` at that sha (``hf_hub_download``) and parses it with
-:func:`register.models.cards.parse_model_bytes`.  With ``with_ancestors`` the ``base_model``
-ids of each fetched card are fetched too (breadth first, each once; ids in ``skip``, the
-models the register already holds, are not fetched again).  ``HF_ENDPOINT`` / ``HF_TOKEN`` as
-for datasets (:mod:`register.cards.hub`).  Errors are per model (yielded, the batch goes on),
-except an unreachable Hub, which raises :class:`~register.errors.HubError`.
+metadata), downloads its ``README.md`` at that sha (:func:`register.cards.hub.download`, the
+bounded, streamed download of ``ingest --hub`` and of the Hub sync: no cache, refused past
+the card size limit) and parses it with :func:`register.models.cards.parse_model_bytes`.
+With ``with_ancestors`` the ``base_model`` ids of each fetched card are fetched too (breadth
+first, each once; ids in ``skip``, the models the register already holds, are not fetched
+again).  ``HF_ENDPOINT`` / ``HF_TOKEN`` as for datasets (:mod:`register.cards.hub`).  Errors
+are per model (yielded, the batch goes on), except an unreachable Hub, which raises
+:class:`~register.errors.HubError`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from register.cards.files import CARD_NAME, MAX_CARD_BYTES, read_limited, validate_dataset_id
-from register.cards.hub import HubUnreachable, download, hub_call, hub_endpoint, repo_url
+from register.cards.files import CARD_NAME, MAX_CARD_BYTES, validate_dataset_id
+from register.cards.hub import (
+    HubUnreachable,
+    download,
+    hub_api,
+    hub_call,
+    hub_endpoint,
+    hub_headers,
+    repo_url,
+    resolve_token,
+    unreachable,
+)
 from register.errors import CardError, HubError
 from register.models.cards import WEIGHT_SUFFIXES, ModelCard, WeightFile, parse_model_bytes
 
@@ -35,11 +45,10 @@ def fetch_model_cards(
 ) -> Iterator[ModelCard | CardError | HubError]:
     """Yield, per model (and ancestor), its :class:`ModelCard` or the error that stopped it.
     ``revision`` applies to the ids given, ancestors are read at their main revision."""
-    from huggingface_hub import HfApi
-
     ep = hub_endpoint(endpoint)
-    tok: str | bool | None = token or os.environ.get("HF_TOKEN") or None
-    api = HfApi(endpoint=ep, token=tok)
+    tok = resolve_token(token)
+    api = hub_api(ep, tok)
+    headers = hub_headers(tok)
     todo: list[tuple[str, str | None]] = [(i, revision) for i in dict.fromkeys(ids)]
     seen = {i for i, _r in todo}
     fetched = 0
@@ -47,10 +56,9 @@ def fetch_model_cards(
         model_id, rev = todo.pop(0)
         try:
             validate_dataset_id(model_id, path=model_id)
-            card = _fetch_one(api, model_id, rev, ep)
+            card = _fetch_one(api, model_id, rev, ep, headers)
         except HubUnreachable as exc:
-            raise HubError(f"cannot reach the Hugging Face Hub at {ep}: {exc}",
-                           hint="check the network, HF_ENDPOINT and any proxy") from None
+            raise unreachable(ep, exc) from None
         except (CardError, HubError) as exc:
             yield exc
             continue
@@ -63,16 +71,25 @@ def fetch_model_cards(
                     todo.append((base, None))
 
 
-def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str) -> ModelCard:
-    source = f"{endpoint}/{model_id}"
+def _fetch_one(api: Any, model_id: str, revision: str | None, endpoint: str,
+               headers: dict[str, str]) -> ModelCard:
     info = hub_call(lambda: api.model_info(model_id, revision=revision, files_metadata=True,
                                            timeout=_TIMEOUT), model_id, revision, kind="model")
     sha = getattr(info, "sha", None) or revision
-    weights = _weights(info, source)
-    path = hub_call(lambda: api.hf_hub_download(model_id, CARD_NAME, revision=sha),
-                    model_id, revision, filename=CARD_NAME, kind="model")
-    readme = read_limited(Path(path), MAX_CARD_BYTES, "card")
-    gated = getattr(info, "gated", None)
+    return _card_at(model_id, sha, info, getattr(info, "gated", None), endpoint, headers)
+
+
+def _card_at(model_id: str, sha: str | None, files: Any, gated: Any, endpoint: str,
+             headers: dict[str, str]) -> ModelCard:
+    """The card of ``model_id`` at ``sha`` (``files``: its ``ModelInfo`` read with file
+    metadata, for the weights), its ``README.md`` read through the bounded :func:`download`
+    (one way for ``--hub ID`` and the sync)."""
+    source = repo_url(model_id, endpoint, "model")
+    weights = _weights(files, source)
+    readme = download(model_id, CARD_NAME, sha or "main", MAX_CARD_BYTES, "card", endpoint,
+                      headers, kind="model")
+    if readme is None:
+        raise CardError(source, f"the model repository has no {CARD_NAME}")
     return parse_model_bytes(readme, model_id, source, sha, weights=weights,
                              hub_data={"gated": gated})
 
@@ -105,7 +122,6 @@ def fetch_listed_model(info: Any, endpoint: str, headers: dict[str, str]) -> Mod
 
     model_id = info.id
     validate_dataset_id(model_id, path=model_id)
-    source = repo_url(model_id, endpoint, "model")
     sha = info.sha or "main"
     url = f"{endpoint}/api/models/{model_id}/revision/{quote(sha, safe='')}"
 
@@ -116,10 +132,4 @@ def fetch_listed_model(info: Any, endpoint: str, headers: dict[str, str]) -> Mod
         return ModelInfo(**response.json())
 
     full = hub_call(get_info, model_id, sha, kind="model")
-    weights = _weights(full, source)
-    readme = download(model_id, CARD_NAME, sha, MAX_CARD_BYTES, "card", endpoint, headers,
-                      kind="model")
-    if readme is None:
-        raise CardError(source, f"the model repository has no {CARD_NAME}")
-    return parse_model_bytes(readme, model_id, source, info.sha, weights=weights,
-                             hub_data={"gated": getattr(info, "gated", None)})
+    return _card_at(model_id, info.sha, full, getattr(info, "gated", None), endpoint, headers)

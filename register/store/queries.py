@@ -53,9 +53,6 @@ __all__ = [
     "iter_export_rows",
     "list_rows",
     "metadata_and_rights",
-    "rights_and_conclusion",
-    "rights_json",
-    "rights_json_by_id",
     "rights_records",
     "rights_state",
 ]
@@ -101,12 +98,15 @@ def checksums(conn: Connection) -> dict[str, str]:
 
 def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Id -> (id, card_sha256, version, declared_license, revision, source) of the datasets
-    already held."""
+    already held.  The ids are one bound parameter joined as a table (:func:`_wanted_ids`),
+    so the statement's text is the same whatever the ids and however many: one entry in
+    SQLAlchemy's compiled cache and in the database's statement cache, no parameter limit."""
+    w = _wanted_ids(conn, list(dict.fromkeys(ids)))
     return {
         row.id: row for row in conn.execute(
             select(_D.c.id, _D.c.card_sha256, _D.c.version, _D.c.declared_license,
                    _D.c.revision, _D.c.source)
-            .where(_D.c.id.in_(list(ids))))
+            .select_from(_D.join(w, w.c.value == _D.c.id)))
     }
 
 
@@ -153,16 +153,6 @@ def dataset_view(conn: Connection, dataset_id: str) -> DatasetView:
                                  related(_R, _R.c.id), related(_C, _C.c.id))
 
 
-def rights_json(conn: Connection, dataset_id: str) -> str | None:
-    return conn.execute(select(_D.c.rights_json).where(_D.c.id == dataset_id)).scalar_one()
-
-
-def rights_and_conclusion(conn: Connection, dataset_id: str) -> Any:
-    """``(rights_json, concluded_license)`` of a dataset the register holds."""
-    return conn.execute(select(_D.c.rights_json, _D.c.concluded_license)
-                        .where(_D.c.id == dataset_id)).one()
-
-
 def rights_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Id -> ``(rights_json, concluded_license)`` of the given datasets the register holds
     (one query per :data:`CHUNK` ids)."""
@@ -180,11 +170,6 @@ def rights_records(conn: Connection, ids: Sequence[str]) -> dict[str, RightsReco
 
     return {k: RightsRecord.from_dict(json.loads(r.rights_json)) if r.rights_json else None
             for k, r in rights_state(conn, ids).items()}
-
-
-def rights_json_by_id(conn: Connection) -> dict[str, str | None]:
-    """Every dataset id -> its stored rights record (JSON text, or None)."""
-    return {r.id: r.rights_json for r in conn.execute(select(_D.c.id, _D.c.rights_json))}
 
 
 # --------------------------------------------------------------------------- list

@@ -3,7 +3,6 @@ bulk listing in pages, only changed shas fetched, 429 / Retry-After, interrupted
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,8 @@ from tests.hub_helpers import (
     FakeRepo,
     interrupt_after,
     point_at,
+    synth_hub_fixture,
+    version_counts,
     wait_for_sync_threads,
 )
 
@@ -23,17 +24,7 @@ N = 250
 PAGE = 100
 
 
-@pytest.fixture
-def synth_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
-    with FakeHub(synthetic=N, page_size=PAGE) as server:
-        yield point_at(server, monkeypatch, tmp_path)
-
-
-def _versions(reg: Register) -> dict[str, int]:
-    with reg.engine.connect() as conn:
-        rows = conn.execute(text("SELECT dataset_id, count(*) FROM dataset_version "
-                                 "GROUP BY dataset_id"))
-        return {r[0]: r[1] for r in rows}
+synth_hub = synth_hub_fixture("dataset", N, PAGE)
 
 
 def _revision(reg: Register, dataset_id: str) -> str | None:
@@ -75,7 +66,7 @@ def test_resync_fetches_only_changed_shas(synth_hub: FakeHub, tmp_path: Path) ->
         assert fetched == {"/datasets/synth/ds-0000003", "/datasets/synth/ds-0000007"}
         assert (summary.same_sha, summary.fetched) == (N - 2, 2)
         assert (summary.updated, summary.unchanged, summary.revised) == (1, 1, 1)
-        versions = _versions(reg)
+        versions = version_counts(reg)
         assert versions["synth/ds-0000003"] == 2
         assert versions["synth/ds-0000007"] == 1  # no new version for the same card...
         # ...but the register holds the new sha, so the next sync does not fetch it again
@@ -152,7 +143,7 @@ def test_interrupted_sync_resumes_without_duplicates(synth_hub: FakeHub,
         assert summary.same_sha == held and summary.ingested == N - held
         readmes = [p for m, p, _a in synth_hub.requests[before:] if p.endswith("/README.md")]
         assert len(readmes) == N - held  # what was written is not fetched again
-        versions = _versions(reg)
+        versions = version_counts(reg)
         assert len(versions) == N and set(versions.values()) == {1}
         assert reg.audit_verify().ok
 

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.cards.test_hub import CARDS
 from tests.cli_helpers import run_cli
-from tests.hub_helpers import FakeHub, point_at
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.hub_helpers import FakeHub, killed_sync_resumes, point_at
 
 
 def test_ingest_hub_records_revision_and_source(fake_hub: FakeHub, tmp_path: Path,  # noqa: F811
@@ -75,48 +67,8 @@ def test_hub_sync_usage_errors(fake_hub: FakeHub, tmp_path: Path,
     assert jobs.code == 2 and "--jobs" in jobs.err
 
 
-def _count(db: Path, sql: str) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # not migrated yet
-        return 0
-
-
 @pytest.mark.slow
 def test_killed_hub_sync_resumes_with_each_dataset_once(tmp_path: Path) -> None:
     """A real ``ingest --hub-all`` process is SIGKILLed mid-sync; the re-run registers every
     dataset exactly once (one version each) and fetches only what was not written."""
-    n = 400
-    with FakeHub(synthetic=n, page_size=50, latency=0.01) as server:
-        db = tmp_path / "hub.db"
-        env = dict(os.environ, HF_ENDPOINT=server.url, HF_HOME=str(tmp_path / "hf"),
-                   HF_HUB_DISABLE_TELEMETRY="1", PYTHONPATH=str(ROOT))
-        env.pop("HF_TOKEN", None)
-        cmd = [sys.executable, "-c", "from register.cli import run; run()", "--db", str(db),
-               "ingest", "--hub-all", "--jobs", "4", "--by", "kill-test"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while _count(db, "SELECT count(*) FROM dataset") < 100:
-            assert proc.poll() is None, "the sync ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        held = _count(db, "SELECT count(*) FROM dataset")
-        assert 100 <= held < n
-        before = len(server.requests)
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        assert f"same sha {held}," in done.stderr
-        readmes = [p for _m, p, _a in server.requests[before:] if p.endswith("/README.md")]
-        assert len(readmes) == n - held
-    assert _count(db, "SELECT count(*) FROM dataset") == n
-    assert _count(db, "SELECT count(*) FROM dataset_version") == n
-    assert _count(db, "SELECT count(DISTINCT dataset_id) FROM dataset_version") == n
-    verify = subprocess.run([*cmd[:5], "audit", "verify"], env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    killed_sync_resumes(tmp_path, "dataset")

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from register.errors import HubError
+from register.errors import CardError, HubError
+from register.models.cards import ModelCard
 from register.models.hub import fetch_model_cards
 from tests.cli_helpers import run_cli
-from tests.hub_helpers import FakeHub, point_at
+from tests.hub_helpers import FakeHub, FakeRepo, point_at
 
 MODELS = Path(__file__).parents[1] / "fixtures" / "model-cards"
 
@@ -70,3 +71,36 @@ def test_cli_hub_with_ancestors_skips_held_models(model_hub: FakeHub, sqlite_reg
                     "--with-ancestors")
     assert "unchanged 1" in again.err
     assert not any("Meta-Llama" in p for _m, p, _a in model_hub.requests)
+
+
+def test_hub_id_reads_the_readme_by_the_bounded_download_at_the_pinned_sha(
+        model_hub: FakeHub) -> None:
+    repo = model_hub.add_model("Qwen/Qwen2.5-3B", _card("Qwen__Qwen2.5-3B"),
+                               {"model.safetensors": b"w"})
+    repo.revisions["v1.0"] = repo.sha
+    [card] = list(fetch_model_cards(["Qwen/Qwen2.5-3B"], revision="v1.0"))
+    assert isinstance(card, ModelCard), card
+    assert card.revision == repo.sha
+    assert card.card_sha256 == hashlib.sha256(_card("Qwen__Qwen2.5-3B")).hexdigest()
+    # the model's files at the ref, then one streamed GET of the README at the resolved sha,
+    # as the sync does: no HEAD for a cache (hf_hub_download's), nothing written to HF_HOME
+    assert [(m, p.split("?")[0]) for m, p, _a in model_hub.requests] == [
+        ("GET", "/api/models/Qwen/Qwen2.5-3B/revision/v1.0"),
+        ("GET", f"/Qwen/Qwen2.5-3B/resolve/{repo.sha}/README.md")]
+    from huggingface_hub import constants
+
+    assert not (Path(constants.HF_HUB_CACHE) / "models--Qwen--Qwen2.5-3B").exists()
+
+
+def test_hub_id_errors_are_those_of_the_sync(model_hub: FakeHub) -> None:
+    model_hub.add_model("org/big", b"---\nlicense: mit\n---\n" + b"x" * (5 * 1024 * 1024 + 1),
+                        {})
+    model_hub.models["org/no-card"] = FakeRepo({"config.json": b"{}"})
+    model_hub.add_model("org/ok", b"---\nlicense: mit\n---\n", {})
+    big, no_card = fetch_model_cards(["org/big", "org/no-card"])
+    assert isinstance(big, CardError)
+    assert str(big).endswith(f"{model_hub.url}/org/big/README.md: card is over the 5 MB limit")
+    assert isinstance(no_card, CardError)
+    assert "org/no-card: the model repository has no README.md" in str(no_card)
+    [unknown] = fetch_model_cards(["org/ok"], revision="nope")
+    assert isinstance(unknown, HubError) and "revision 'nope' not found" in str(unknown)

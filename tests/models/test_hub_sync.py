@@ -5,7 +5,6 @@ interrupted syncs, and ``register model ingest --hub-all / --hub-search``."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,24 +13,23 @@ from sqlalchemy import text
 from register import Register
 from register.cards.hub_sync import sync_models
 from tests.cli_helpers import run_cli
-from tests.hub_helpers import FakeHub, FakeRepo, interrupt_after, point_at, wait_for_sync_threads
+from tests.hub_helpers import (
+    FakeHub,
+    FakeRepo,
+    interrupt_after,
+    killed_sync_resumes,
+    point_at,
+    synth_hub_fixture,
+    version_counts,
+    wait_for_sync_threads,
+)
 
 N = 120
 PAGE = 50
 MODELS = Path(__file__).parents[1] / "fixtures" / "model-cards"
 
 
-@pytest.fixture
-def synth_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeHub]:
-    with FakeHub(synthetic_models=N, page_size=PAGE) as server:
-        yield point_at(server, monkeypatch, tmp_path)
-
-
-def _versions(reg: Register) -> dict[str, int]:
-    with reg.engine.connect() as conn:
-        rows = conn.execute(text("SELECT model_id, count(*) FROM model_version "
-                                 "GROUP BY model_id"))
-        return {r[0]: r[1] for r in rows}
+synth_hub = synth_hub_fixture("model", N, PAGE)
 
 
 def _row(reg: Register, model_id: str) -> tuple[str | None, str]:
@@ -79,7 +77,7 @@ def test_resync_fetches_only_changed_shas(synth_hub: FakeHub, tmp_path: Path) ->
         assert fetched == {"/synth/model-0000003", "/synth/model-0000007"}
         assert (summary.same_sha, summary.fetched) == (N - 2, 2)
         assert (summary.updated, summary.unchanged, summary.revised) == (1, 1, 1)
-        versions = _versions(reg)
+        versions = version_counts(reg, "model")
         assert versions["synth/model-0000003"] == 2
         assert versions["synth/model-0000007"] == 1  # the same card: no new version...
         # ...but the new sha is recorded, so the next sync does not fetch it again
@@ -118,9 +116,17 @@ def test_interrupted_sync_resumes_with_each_model_once(synth_hub: FakeHub,
         summary = reg.sync_hub(kind="model", jobs=8)
         assert summary.same_sha == held and summary.ingested == N - held
         assert len(_readmes(synth_hub, before)) == N - held  # written ones not fetched again
-        versions = _versions(reg)
+        versions = version_counts(reg, "model")
         assert len(versions) == N and set(versions.values()) == {1}
         assert reg.audit_verify().ok
+
+
+@pytest.mark.slow
+def test_killed_model_sync_resumes_with_each_model_once(tmp_path: Path) -> None:
+    """A real ``model ingest --hub-all`` process is SIGKILLed mid-sync; the re-run registers
+    every model exactly once (one version each), fetches only what was not written, and
+    ``audit verify`` passes."""
+    killed_sync_resumes(tmp_path, "model")
 
 
 def test_per_model_errors_are_counted_and_the_sync_goes_on(
