@@ -7,8 +7,8 @@ For each size a register is built as in ``bench_export.py`` (rows inserted with 
 Core; a third carry rights records), then each format is exported with ``export_register`` in
 its own subprocess, so time and peak memory (max RSS) are measured separately.  Each figure is
 printed beside ``export json`` as a ratio; memory is shown per size, so its growth with the
-number of datasets is visible.  Targets (issue 19): SPDX within 2x of ``export json``, RSS
-flat in the number of datasets.
+number of datasets is visible.  Targets (issue 19): SPDX and CycloneDX within 2x of ``export
+json``, RSS flat in the number of datasets.
 """
 
 from __future__ import annotations
