@@ -141,14 +141,14 @@ def croissant_dataset(row: RegisterRow, metadata: dict[str, Any]) -> dict[str, A
     for n, item in enumerate(metadata.get("distribution") or [], start=1):
         if not isinstance(item, dict) or not _SHA256.match(str(item.get("sha256") or "")):
             continue
-        url = item.get("contentUrl")
+        url = item.get("content_url")  # as the Croissant import stores it
         if not isinstance(url, str) or not is_url(url):
             continue
         name = str(item.get("name") or f"file-{n}")
         if any(f["@id"] == name for f in files):
             name = f"{name}-{n}"
         files.append({"@type": "cr:FileObject", "@id": name, "name": name, "contentUrl": url,
-                      "encodingFormat": str(item.get("encodingFormat")
+                      "encodingFormat": str(item.get("encoding_format")
                                             or "application/octet-stream"),
                       "sha256": str(item["sha256"]).lower()})
     if files:

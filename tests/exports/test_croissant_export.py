@@ -62,3 +62,24 @@ def test_one_dataset_is_one_object_and_imports_back(loaded: Register, tmp_path: 
         assert other.show("aslg_pc12").license.effective == "CC-BY-NC-4.0"
     finally:
         other.close()
+
+
+def test_an_imported_croissant_dataset_keeps_its_files(sqlite_reg: Register,
+                                                       tmp_path: Path) -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "croissant" / "common-voice-subset.json"
+    card = read_croissant(fixture)
+    sqlite_reg.ingest_documents([card])
+    out = tmp_path / "voice.json"
+    corpus = tmp_path / "one.yaml"
+    corpus.write_text(f"name: one\ndatasets: [{card.dataset_id}]\n", encoding="utf-8")
+    export_register(sqlite_reg, "croissant", out, corpus=corpus)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    _load(doc)
+    files = {f["name"]: f for f in doc["distribution"]}
+    parquet = files["train-00000-of-00001.parquet"]
+    stored = {d["name"]: d for d in card.metadata["distribution"]}
+    assert parquet["contentUrl"] == stored["train-00000-of-00001.parquet"]["content_url"]
+    assert parquet["sha256"].startswith("9f2c4a1e")
+    assert parquet["encodingFormat"] == stored["train-00000-of-00001.parquet"].get(
+        "encoding_format", "application/octet-stream")
+    assert "repo" not in files  # its "sha256" is not a digest: not a file to verify
