@@ -117,10 +117,10 @@ def reg(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
         with Register.open(target) as r:
             yield r
         return
+    template = request.getfixturevalue("pg_template")  # skips without a server URL
     base = _pg_base_url()
-    assert base is not None  # pg_template skipped otherwise
-    with _pg_database(base, request.getfixturevalue("pg_template")) as url, \
-            Register.open(url) as r:
+    assert base is not None
+    with _pg_database(base, template) as url, Register.open(url) as r:
         yield r
 
 
