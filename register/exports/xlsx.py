@@ -48,8 +48,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,13 +66,12 @@ from register.exports.xlsx_book import (
     BOLD,
     MAX_CELL_CHARS,
     MAX_SHEET_TITLE,
-    SAFE_CHARS,
     SOLID,
-    SUSPECT_TEXT,
     WRAP,
     Book,
     Cell,
     Sheet,
+    plain_texts,
     print_setup,
     sheet_title,
     styled,
@@ -87,8 +87,12 @@ if TYPE_CHECKING:
     from register.register import Register
 
 __all__ = [
+    "LICENSE_COLUMNS",
     "MAX_CELL_CHARS",
     "MAX_SHEET_TITLE",
+    "REVIEW_COLUMNS",
+    "about_lines",
+    "license_rows",
     "print_setup",
     "sheet_title",
     "write_xlsx",
@@ -228,50 +232,86 @@ def _register_rows(
     sheet: Sheet, rows: Iterator[RegisterRow], review: ReviewWriter,
     seen_licenses: Counter[str],
 ) -> int:
-    """Write the dataset rows (the hot loop: cells are written directly)."""
+    """Write the dataset rows (the hot loop).
+
+    Each column's cells are written by its kind, with no per-cell type dispatch: a row's
+    text cells are checked with one search (:func:`plain_texts`) and then written as they
+    are, or else cell by cell (:meth:`Book.any`: the formula guard, limits, warnings); a
+    ``source`` URL then becomes a link over its plain cell (the same cell, rewritten while
+    its row is still open).  A value not of its column's kind takes :meth:`Book.any`.
+    """
     book = sheet.book
     ws = sheet.ws
-    names = list(enumerate(c.name for c in REGISTER_COLUMNS))
-    source_at = [c.name for c in REGISTER_COLUMNS].index("source")
-    review_at = [c.name for c in REGISTER_COLUMNS].index("needs_review")
-    review_style = tuple(sorted(_REVIEW_FILL.items()))
-    put, string, typed, write_string = book.put, book.string, book.typed, ws.write_string
-    suspect = SUSPECT_TEXT.search
+    at = {c.name: i for i, c in enumerate(REGISTER_COLUMNS)}
+    text_names = [c.name for c in REGISTER_COLUMNS if c.kind == "text"]
+    text_at = [at[n] for n in text_names]
+    name_at = {i: c.name for i, c in enumerate(REGISTER_COLUMNS)}
+    texts_of = itemgetter(*text_names)
+    numbers = [(at[c.name], c.name) for c in REGISTER_COLUMNS if c.kind == "int"]
+    dates = [(at[c.name], c.name, book.datetime if c.kind == "datetime" else book.date,
+              datetime if c.kind == "datetime" else date)
+             for c in REGISTER_COLUMNS if c.kind in ("date", "datetime")]
+    (review_at, review_name), = ((at[c.name], c.name) for c in REGISTER_COLUMNS
+                                 if c.kind == "bool")
+    source_at = at["source"]
+    review_fmt = book.format(tuple(sorted(_REVIEW_FILL.items())))
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, \
+        ws.write_datetime
+    any_cell = book.any
+    pairs: Counter[tuple[str | None, str | None]] = Counter()
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007
-        ident = row["id"]
         cells = row.cells
+        ident = cells["id"]
         r = sheet.row
-        for c, name in names:
-            value = cells[name]
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if not value:
-                    continue
-                if c == source_at and value.startswith(("https://", "http://")):
-                    shown = book.text(value, f"Register!{name} of {ident}")
-                    linked = book.link(sheet, shown, value, f"row {count + 1}")
-                    if isinstance(linked, Cell):
-                        book.cell(sheet, r, c, linked)
-                    else:
-                        string(ws, r, c, shown, None)
-                elif suspect(value) is None and len(value) <= SAFE_CHARS:
-                    write_string(r, c, value)  # Book.put's fast path, inlined
-                else:
-                    put(ws, r, c, value, ("Register!", name, " of ", ident))
-            elif c == review_at:
+        texts = texts_of(cells)
+        source = cells["source"]
+        url = source if isinstance(source, str) and source.startswith(
+            ("https://", "http://")) else None
+        plain = plain_texts(texts)
+        if plain:
+            for c, value in zip(text_at, texts, strict=True):
                 if value:
-                    string(ws, r, c, "yes", review_style)
-                else:
-                    write_string(r, c, "no")
+                    write_string(r, c, value)
+                elif value is not None and value.__class__ is not str:  # 0, False
+                    any_cell(ws, r, c, value, ("Register!", name_at[c], " of ", ident))
+        else:
+            for c, name, value in zip(text_at, text_names, texts, strict=True):
+                if c != source_at or url is None:
+                    any_cell(ws, r, c, value, ("Register!", name, " of ", ident))
+        if url is not None:  # a plain row wrote it as it is: the link rewrites that cell
+            shown = url if plain else book.text(url, f"Register!source of {ident}")
+            linked = book.link(sheet, shown, url, f"row {count + 1}")
+            if isinstance(linked, Cell):
+                book.cell(sheet, r, source_at, linked)
+            elif not plain:
+                book.string(ws, r, source_at, shown, None)
+        for c, name in numbers:
+            value = cells[name]
+            if value.__class__ is int:
+                write_number(r, c, value)
             else:
-                typed(ws, r, c, value, None)
+                any_cell(ws, r, c, value, ("Register!", name, " of ", ident))
+        for c, name, fmt, kind in dates:
+            value = cells[name]
+            if value.__class__ is kind:
+                write_datetime(r, c, value, fmt)
+            elif value is not None:
+                any_cell(ws, r, c, value, ("Register!", name, " of ", ident))
+        value = cells[review_name]
+        if value is None or isinstance(value, str):
+            any_cell(ws, r, review_at, value, ("Register!", review_name, " of ", ident))
+        elif value:
+            write_string(r, review_at, "yes", review_fmt)
+        else:
+            write_string(r, review_at, "no")
         sheet.row = r + 1
-        for lid in set(license_keys(row["declared_license"])) | set(
-                license_keys(row["concluded_license"])):
-            seen_licenses[lid] += 1
-        review.add(row)
+        pairs[cells["declared_license"], cells["concluded_license"]] += 1
+        if row.review or row.attention:
+            review.add(row)
+    for (declared, concluded), n in pairs.items():  # each distinct pair once
+        for lid in set(license_keys(declared)) | set(license_keys(concluded)):
+            seen_licenses[lid] += n
     return count
 
 
@@ -286,16 +326,6 @@ class ReviewWriter:
         _setup(sheet, REVIEW_COLUMNS, [])
         _header(sheet, REVIEW_COLUMNS, marked=False)
 
-    def _emit(self, ident: str, area: str, issue: str, detail: str | None,
-              license: str | None) -> None:
-        put, ws, r = self.book.put, self.sheet.ws, self.sheet.row
-        where = ("Review!", area, " of ", ident)
-        for c, value in enumerate((ident, area, issue, detail, license)):
-            if value:
-                put(ws, r, c, value, where)
-        self.sheet.row = r + 1
-        self.rows += 1
-
     def add(self, row: RegisterRow) -> None:
         """The dataset's review items (:func:`register.check.review.dataset_review`, the
         same as its ``needs_review`` / ``review_reason`` cells), then its attention notes."""
@@ -303,8 +333,23 @@ class ReviewWriter:
             return
         ident = row["id"]
         lic = row["effective_license"]
+        sheet, book = self.sheet, self.book
+        ws, write_string, r = sheet.ws, sheet.ws.write_string, sheet.row
         for item in (*row.review, *row.attention):
-            self._emit(ident, item.kind, item.message, item.action or None, lic)
+            values = (ident, item.kind, item.message, item.action, lic)
+            if plain_texts(values):
+                for c, value in enumerate(values):
+                    if value:
+                        write_string(r, c, value)
+                    elif value is not None and value.__class__ is not str:  # 0, False
+                        book.any(ws, r, c, value, ("Review!", item.kind, " of ", ident))
+            else:
+                where = ("Review!", item.kind, " of ", ident)
+                for c, value in enumerate(values):
+                    book.any(ws, r, c, value, where)
+            r += 1
+        self.rows += r - sheet.row
+        sheet.row = r
 
     def finish(self) -> None:
         if self.rows == 0:
@@ -315,8 +360,10 @@ class ReviewWriter:
 # --------------------------------------------------------------------------- other sheets
 
 
-def _licenses(sheet: Sheet, reg: Register, seen: Counter[str], report: ExportReport) -> None:
-    book = sheet.book
+def license_rows(reg: Register, seen: Counter[str], report: ExportReport,
+                 ) -> list[dict[str, Any]]:
+    """The Licenses sheet's rows (column name -> value, by :data:`LICENSE_COLUMNS`): the
+    knowledge-base terms of every license in ``seen`` (id -> datasets naming it)."""
     try:
         kb: Any = reg.kb
     except Exception as exc:  # a broken knowledge base must not stop the export
@@ -341,6 +388,12 @@ def _licenses(sheet: Sheet, reg: Register, seen: Counter[str], report: ExportRep
             item["reviewed"] = LIST_SEPARATOR.join(str(s["reviewed"]) for s in data["sources"]
                                         if s.get("reviewed")) or None
         rows.append(item)
+    return rows
+
+
+def _licenses(sheet: Sheet, reg: Register, seen: Counter[str], report: ExportReport) -> None:
+    book = sheet.book
+    rows = license_rows(reg, seen, report)
     _setup(sheet, LICENSE_COLUMNS, rows[:SAMPLE_ROWS])
     _header(sheet, LICENSE_COLUMNS, marked=False)
     at = [c.name for c in LICENSE_COLUMNS].index("sources")
@@ -399,21 +452,30 @@ ABOUT_LINES: tuple[str, ...] = (
 )
 
 
+def about_lines(scope: ExportScope, report: ExportReport) -> list[str]:
+    """The About sheet's lines (one cell each): how to edit and import, and the scope."""
+    lines = list(ABOUT_LINES)
+    if scope.corpus_name is not None or scope.ids is not None:
+        lines.append(f"Corpus: {scope.corpus_name or '(unnamed)'} "
+                     f"({len(scope.ids or ())} datasets)")
+    if scope.check is not None:
+        options = "".join(", " + (k.replace("_", "-") if v is True else f"{k} {v}")
+                          for k, v in scope.check_options)
+        lines.append(f"Check: use {scope.check.use}{options}: {scope.check.verdict}")
+    lines.append(f"Datasets: {report.rows}")
+    return lines
+
+
 def _about(sheet: Sheet, scope: ExportScope, report: ExportReport) -> None:
     print_setup(sheet.ws, titles=False)
     sheet.ws.set_portrait()
     sheet.widths([110])
-    for i, line in enumerate(ABOUT_LINES):
-        sheet.append([styled(line, **WRAP, **({"bold": True, "font_size": 13} if i == 0
-                                                 else {}))])
-    if scope.corpus_name is not None or scope.ids is not None:
-        sheet.append([f"Corpus: {scope.corpus_name or '(unnamed)'} "
-                      f"({len(scope.ids or ())} datasets)"])
-    if scope.check is not None:
-        options = "".join(", " + (k.replace("_", "-") if v is True else f"{k} {v}")
-                          for k, v in scope.check_options)
-        sheet.append([f"Check: use {scope.check.use}{options}: {scope.check.verdict}"])
-    sheet.append([f"Datasets: {report.rows}"])
+    for i, line in enumerate(about_lines(scope, report)):
+        if i < len(ABOUT_LINES):
+            sheet.append([styled(line, **WRAP, **({"bold": True, "font_size": 13} if i == 0
+                                                     else {}))])
+        else:
+            sheet.append([line])
 
 
 # --------------------------------------------------------------------------- entry point

@@ -15,8 +15,9 @@ The sheets themselves are :mod:`register.exports.xlsx` and
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,6 +39,7 @@ __all__ = [
     "Book",
     "Cell",
     "Sheet",
+    "plain_texts",
     "print_setup",
     "sheet_title",
     "styled",
@@ -60,6 +62,11 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 #: nor ``/`` (so it may be a formula start, a blank, or a quote), or it holds an illegal
 #: character; everything else is written as it is
 SUSPECT_TEXT = re.compile(r"^[^\w/]|[\000-\010\013\014\016-\037]")
+#: the two halves of :data:`SUSPECT_TEXT`, for :func:`plain_texts`: a first character
+#: that needs a look, a character XML cannot hold
+_SUSPECT_FIRST = re.compile(r"[^\w/]")
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+_first = itemgetter(0)
 
 SOLID = {"pattern": 1}
 BOLD = {"bold": True}
@@ -70,6 +77,22 @@ _INVALID_TITLE = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def plain_texts(texts: Iterable[Any]) -> bool:
+    """True when every value of ``texts`` (``None`` and ``""`` skipped) is text that
+    :meth:`Book.put` writes as it is (its fast path: :data:`SUSPECT_TEXT` finds nothing and
+    it is short), checked for the whole row at once: one search over the joined texts (a
+    newline joins them: XML holds it) and one over their first characters, instead of a
+    search per cell.  False for a row holding a value that is not text, and for a row whose
+    texts together exceed :data:`SAFE_CHARS`: the cell-by-cell path decides those."""
+    values = list(filter(None, texts))
+    try:
+        joined = "\n".join(values)
+    except TypeError:  # a value that is not text
+        return False
+    return (len(joined) <= SAFE_CHARS and _ILLEGAL.search(joined) is None
+            and _SUSPECT_FIRST.search("".join(map(_first, values))) is None)
 
 
 def sheet_title(name: str) -> str:
@@ -180,6 +203,16 @@ class Book:
         else:
             self.string(ws, r, c, self.text(value, where if isinstance(where, str)
                                             else "".join(where)), None)
+
+    def any(self, ws: Worksheet, r: int, c: int, value: Any, where: str | tuple[str, ...],
+            ) -> None:
+        """A cell of any value: text as :meth:`put`, others as :meth:`typed`; ``None`` and
+        ``""`` stay empty."""
+        if isinstance(value, str):
+            if value:
+                self.put(ws, r, c, value, where)
+        elif value is not None:
+            self.typed(ws, r, c, value, None)
 
     def value(self, value: Any, where: str) -> Any:
         if isinstance(value, str):
