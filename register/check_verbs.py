@@ -147,13 +147,16 @@ class CheckPlan:
         from register.store.facts_sql import iter_facts
 
         stream = iter_facts(db, self.wanted, strict=strict, ordered=False)
-        first = list(itertools.islice(stream, 1))
-        if self.entries and not first:
-            raise CorpusError("none of the datasets is in the register",
-                              hint="ingest them first, or check ids the register holds")
-        return run_check(itertools.chain(first, stream), use=self.use,
-                         commercial=self.commercial, region=self.region, on=self.on,
-                         policy=self.policy, kb=kb, base_model=base)
+        try:  # closed before the connection is, even when the engine stops early
+            first = list(itertools.islice(stream, 1))
+            if self.entries and not first:
+                raise CorpusError("none of the datasets is in the register",
+                                  hint="ingest them first, or check ids the register holds")
+            return run_check(itertools.chain(first, stream), use=self.use,
+                             commercial=self.commercial, region=self.region, on=self.on,
+                             policy=self.policy, kb=kb, base_model=base)
+        finally:
+            stream.close()
 
 
 def corpus_entries(corpus: Corpus, extra_datasets: Sequence[str] = (),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import count
@@ -217,7 +217,8 @@ def facts(db: Db, wanted: Sequence[tuple[str, str | None]], *,
 
 
 def iter_facts(db: Db, wanted: Sequence[tuple[str, str | None]], *,
-               strict: bool = True, ordered: bool = True) -> Iterator[DatasetFacts]:
+               strict: bool = True, ordered: bool = True,
+               ) -> Generator[DatasetFacts, None, None]:
     """:func:`facts` streamed: the datasets in one query (joined with the wanted ids, in
     their order unless ``ordered`` is False: a check does not depend on the order, and the
     database then need not sort), the clearances in one more; each distinct rights record

@@ -9,7 +9,7 @@ opens its own connection and streams.  Writes are in :mod:`register.store.decisi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -219,7 +219,8 @@ def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
 
 
 def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
-               strict: bool = True, ordered: bool = True) -> Iterator[DatasetFacts]:
+               strict: bool = True, ordered: bool = True,
+               ) -> Generator[DatasetFacts, None, None]:
     """:func:`facts` streamed (:func:`register.store.facts_sql.iter_facts`)."""
     return facts_sql.iter_facts(dbapi(conn), wanted, strict=strict, ordered=ordered)
 

@@ -188,3 +188,25 @@ def test_a_driver_error_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="register read failed: no such table: dataset"):
         facts_sql.existing_ids(db, ["a"])
     conn.close()
+
+
+def test_the_api_reads_the_facts_on_sqlite_and_postgresql(reg: Any, tmp_path: Path) -> None:
+    old_sha = _fill(reg, tmp_path / "cards")
+    got = reg.facts(["d1", {"id": "d0", "revision": old_sha[:8]}, "d2", "d3", "d4", "d0"])
+    assert [(f.id, f.license) for f in got] == [
+        ("d1", "CC-BY-4.0"), ("d0", "MIT"), ("d2", "Apache-2.0"), ("d3", "CC-BY-SA-4.0"),
+        ("d4", "CC-BY-NC-4.0")]
+    assert [(c.use, c.until) for c in got[0].clearances] == [("service", None)]
+    assert [str(c.until) for c in got[3].clearances] == ["2027-06-30"]
+    assert got[3].rights is got[4].rights and got[3].rights.personal_data == "no"
+    assert got[2].extra == {"concluded_by": "legal"} and got[0].license_needs_review is False
+    with pytest.raises(CorpusError, match=r"'x' is not in the register \(and 1 more\)"):
+        reg.facts(["d0", "x", "y"])
+    assert [f.id for f in reg.facts(["x", "d4"], strict=False)] == ["d4"]
+
+    def compute() -> Any:
+        return reg.check(["d1", {"id": "d0", "revision": old_sha}, "d3"], use="service", on=ON)
+
+    recorded, _state = reg.check_and_record(compute, by="ci")  # read in the write transaction
+    assert recorded.to_dict() == compute().to_dict()
+    assert reg.existing_ids(["d2", "zz", "d2"]) == ["d2"]
