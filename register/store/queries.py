@@ -108,6 +108,22 @@ def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _wanted_ids(conn: Connection, ids: list[str]) -> Any:
+    """``ids`` as a table ``(key, value)`` (position, id) for one join in SQLAlchemy Core
+    (the facts of a check join them in plain SQL: :meth:`register.store.facts_sql.Db.wanted`):
+    SQLite's ``json_each`` of a JSON array, PostgreSQL's ``unnest ... WITH ORDINALITY``; one
+    bound parameter whatever the number of ids."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import Text, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return func.unnest(bindparam("wanted_ids", ids, type_=ARRAY(Text))).table_valued(
+            "value", with_ordinality="key").render_derived()
+    import json
+
+    return func.json_each(json.dumps(ids)).table_valued("key", "value")
+
+
 def revisions(conn: Connection, ids: Sequence[str]) -> dict[str, str | None]:
     """Id -> the revision the register holds, for those of ``ids`` it holds (a Hub sync
     compares a page of the listing with it in one query)."""
