@@ -12,20 +12,18 @@ One method per user verb, delegating: reads to :mod:`register.store.queries`, wr
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from register.actors import validate_actor
 from register.cards.ingest import IngestSummary, ingest_documents
-from register.check.facts import Clearance, DatasetFacts, RightsRecord
+from register.check.facts import Clearance, RightsRecord
 from register.check.uses import validate_use
 from register.check_verbs import CheckVerbs
 from register.errors import RegisterError, UsageError, ValidationError
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from register.cards.hub_sync import SyncSummary
-    from register.check.policy import Policy
     from register.check.result import CheckResult
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
@@ -66,18 +63,6 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         self.engine = engine
         self._kb = kb
         self._bound = threading.local()  # the write transaction a recorded check reads in
-
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """The connection reads go through: the bound transaction of ``check --record``
-        (so the verdict is computed on exactly the state it is recorded against), or a new
-        read connection."""
-        conn = getattr(self._bound, "conn", None)
-        if conn is not None:
-            yield conn
-            return
-        with read_connection(self.engine) as fresh:
-            yield fresh
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -418,85 +403,6 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
                                               by=validate_actor(by)))
 
     # -- checks ------------------------------------------------------------------------------
-    def facts(
-        self, datasets: str | Sequence[str | dict[str, Any]], *, strict: bool = True,
-    ) -> list[DatasetFacts]:
-        """Facts the check engine needs, for ids or ``{id, revision}`` entries (or one id)."""
-        datasets = _dataset_entries(datasets)
-        wanted: list[tuple[str, str | None]] = [
-            (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
-            for item in datasets]
-        with self._reading() as conn:
-            return queries.facts(conn, wanted, strict=strict)
-
-    def check(
-        self, datasets: str | Sequence[str | dict[str, Any]], *, use: str,
-        region: str | None = None, on: date | str | None = None, non_commercial: bool = False,
-        policy: Policy | str | os.PathLike[str] | None = None,
-        base_model: dict[str, Any] | None = None, strict: bool = True,
-    ) -> CheckResult:
-        """The compatibility verdict for a combined corpus (``.to_dict()``: SPEC section 4).
-
-        ``datasets``: one id, or ids / ``{id, revision}`` entries (at least one).  ``on``: the
-        check date, a :class:`datetime.date` or an ISO 8601 string (default today).
-        ``strict=False`` leaves out ids the register lacks (at least one must be held)."""
-        from register.check.engine import check as run_check
-        from register.check.policy import Policy as PolicyCls
-        from register.check.policy import load_policy
-
-        validate_use(use)
-        entries = _dataset_entries(datasets)
-        if not entries and not base_model:
-            raise UsageError("datasets is empty: a check needs at least one dataset id",
-                             param="datasets")
-        on_date = as_date(on, "on")
-        pol = policy if isinstance(policy, PolicyCls) else load_policy(
-            Path(policy) if policy is not None else None)
-        commercial = not (non_commercial or use == "research")
-        base = self.base_model_facts(base_model, commercial) if base_model else None
-        wanted: list[tuple[str, str | None]] = [
-            (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
-            for item in entries]
-        with self._reading() as conn:  # the facts streamed into the engine
-            stream = queries.iter_facts(conn, wanted, strict=strict, ordered=False)
-            first = list(itertools.islice(stream, 1))
-            if entries and not first:
-                from register.errors import CorpusError
-
-                raise CorpusError("none of the datasets is in the register",
-                                  hint="ingest them first, or check ids the register holds")
-            return run_check(itertools.chain(first, stream), use=use, commercial=commercial,
-                             region=region, on=on_date or date.today(), policy=pol, kb=self.kb,
-                             base_model=base)
-
-    def check_corpus(
-        self, corpus_file: str | os.PathLike[str], *, extra_datasets: Sequence[str] = (),
-        base_model_id: str | None = None, **kwargs: Any,
-    ) -> CheckResult:
-        """Check a corpus file (its datasets, pinned revisions and base model), with
-        ``extra_datasets`` ids joining its datasets and ``base_model_id`` replacing its base
-        model; the result names the corpus."""
-        from register.check.corpus import load_corpus
-
-        corpus = load_corpus(Path(corpus_file))
-        listed = {e.id for e in corpus.datasets}
-        entries: list[str | dict[str, Any]] = [
-            e.id if e.revision is None else e.to_dict() for e in corpus.datasets]
-        entries += [i for i in dict.fromkeys(extra_datasets) if i not in listed]
-        base = corpus.base_model.to_dict() if corpus.base_model else None
-        if base_model_id:
-            base = {"id": base_model_id}
-        result = self.check(entries, base_model=base, **kwargs)
-        return result.with_corpus(corpus.name)
-
-    def base_model_facts(self, base_model: dict[str, Any], commercial: bool = True,
-                         ) -> DatasetFacts:
-        """The facts of a corpus's base model (``{id, license?}``): from the register's
-        model records and lineage when it holds the model, else the stated license."""
-        from register.models.service import base_model_facts
-
-        return base_model_facts(self.engine, self.kb, base_model, commercial=commercial)
-
     def record_check(self, result: CheckResult, *, by: str | None = None) -> str:
         """Store a check result computed earlier; returns the state hash.  Prefer
         :meth:`check_and_record`, which computes and records in one transaction."""
@@ -567,29 +473,6 @@ def validate_expression(expression: str) -> str:
         raise UsageError(f"{expression!r} is not a valid SPDX license expression: {exc}",
                          hint="use SPDX ids (e.g. 'CC-BY-4.0 AND MIT') or LicenseRef-...") \
             from None
-
-
-def as_date(value: date | str | None, name: str) -> date | None:
-    """A date parameter given as a :class:`datetime.date` or an ISO 8601 string."""
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise UsageError(f"{name}: {value!r} is not an ISO 8601 date (e.g. 2027-01-31)",
-                     param=name)
-
-
-def _dataset_entries(datasets: str | Sequence[str | dict[str, Any]],
-                     ) -> list[str | dict[str, Any]]:
-    """``datasets`` of check/facts: one id is a corpus of that one dataset."""
-    if isinstance(datasets, str):
-        return [datasets]
-    return list(datasets)
 
 
 def _check_dataset_arg(dataset_id: str) -> None:

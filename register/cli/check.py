@@ -23,12 +23,14 @@ from register.cli._common import (
     open_register,
     parse_date,
     resolve_format,
+    state,
 )
 from register.errors import UsageError
 from register.render.checkview import CHECK_COLUMNS, iter_check_row_dicts, print_check_report
 from register.render.formats import Encoded, OutputFormat, write_csv, write_json
 
 if TYPE_CHECKING:
+    from register.check.corpus import Corpus
     from register.check.result import CheckResult
     from register.register import Register
 
@@ -40,7 +42,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _run_check(
-    reg: Register, corpus_file: Path | None, dataset: list[str] | None,
+    reg: Register, corpus_file: Path | Corpus | None, dataset: list[str] | None,
     base_model: str | None = None, **kwargs: Any
 ) -> CheckResult:
     if corpus_file is not None:  # extra --dataset options join the corpus file's datasets
@@ -105,25 +107,30 @@ def check(
     if corpus_file is None and not dataset and not base_model:
         raise UsageError("give a CORPUS_FILE, --dataset ID or --base-model ID")
     on_date = parse_date(on, "--on")
-    with paused_gc(), open_register(ctx) as reg:  # one register for the check and its record
-        def run() -> CheckResult:
-            return _run_check(
-                reg,
-                corpus_file,
-                dataset,
-                base_model,
-                use=use,
-                non_commercial=non_commercial,
-                region=region,
-                on=on_date,
-                policy=policy,
-            )
+    options: dict[str, Any] = {"use": use, "non_commercial": non_commercial, "region": region,
+                               "on": on_date, "policy": policy}
 
-        if record:  # computed and recorded in one transaction, on one state
-            result, state = reg.check_and_record(run, by=by)
-            info(f"recorded check (register state {state[:16]})")
-        else:
-            result = run()
+    def full(corpus: Path | Corpus | None) -> CheckResult:
+        with open_register(ctx) as reg:  # one register for the check and its record
+            def run() -> CheckResult:
+                return _run_check(reg, corpus, dataset, base_model, **options)
+
+            if not record:
+                return run()
+            # computed and recorded in one transaction, on one state
+            recorded, state_hash = reg.check_and_record(run, by=by)
+            info(f"recorded check (register state {state_hash[:16]})")
+            return recorded
+
+    with paused_gc():
+        if record or base_model:  # the audit trail, the model register: the engine path
+            result = full(corpus_file)
+        else:  # an SQLite register file is read without SQLAlchemy (start-up)
+            from register.check_verbs import plain_check
+
+            result = plain_check(state(ctx).db, corpus_file, dataset or [],
+                                 fallback=lambda corpus: full(corpus or corpus_file),
+                                 **options)
     f = resolve_format(fmt)
     with paused_gc():
         if f is OutputFormat.json:  # streamed: one dataset at a time

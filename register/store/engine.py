@@ -23,50 +23,34 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from register.errors import StoreError
+from register.store.target import (  # noqa: F401  (HEAD_REVISION, resolve_target: re-exported)
+    HEAD_REVISION,
+    missing_register,
+    read_only_uri,
+    resolve_target,
+    sqlite_path,
+    sqlite_pragmas,
+)
+from register.store.target import read_only as target_read_only
 
-HEAD_REVISION = "0005"
-DEFAULT_TARGET = "register.db"
 LOCK_RETRY_SECONDS = 60.0
 _PG_LOCK_KEY = 0x5245474953  # "REGIS"
 
 T = TypeVar("T")
 
 
-def resolve_target(target: str | os.PathLike[str] | None) -> str:
-    """The SQLAlchemy URL for a ``--db`` value, ``$REGISTER_DB`` or ``./register.db``."""
-    raw = os.fspath(target) if target is not None else os.environ.get("REGISTER_DB")
-    raw = raw or DEFAULT_TARGET
-    if "://" in raw:
-        if raw.startswith(("postgresql://", "postgres://")):
-            raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
-        return raw
-    if raw == ":memory:":
-        return "sqlite://"
-    return "sqlite:///" + str(Path(raw).expanduser().resolve())
-
-
-def _sqlite_path(url: str) -> Path | None:
-    if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):])
-    return None
-
-
 def open_engine(target: str | os.PathLike[str] | None, *, create: bool = True) -> Engine:
     url = resolve_target(target)
     if url.startswith("sqlite"):
-        path = _sqlite_path(url)
+        path = sqlite_path(url)
         if path is not None:
             if not path.exists() and not create:
-                raise StoreError(
-                    f"no register at {path}",
-                    hint="ingest cards first to create it ('register ingest', or "
-                         "Register.open(path, create=True)), or name another register",
-                )
+                raise missing_register(path)
             if not path.parent.is_dir():
                 raise StoreError(f"{path}: directory {path.parent} does not exist")
-        read_only = path is not None and _read_only(path)
+        read_only = path is not None and target_read_only(path)
         if read_only and path is not None:
-            url = _read_only_url(path)
+            url = f"sqlite:///{read_only_uri(path)}&uri=true"
         engine = create_engine(
             url, connect_args={"timeout": 30, "isolation_level": None}, future=True
         )
@@ -94,37 +78,12 @@ def _safe(url: str) -> str:
         return repr(url)
 
 
-def _read_only(path: Path) -> bool:
-    """An existing register file we cannot write (read-only mount, file or directory)."""
-    try:
-        return path.is_file() and not (os.access(path, os.W_OK)
-                                       and os.access(path.parent, os.W_OK))
-    except OSError:
-        return False
-
-
-def _read_only_url(path: Path) -> str:
-    """A read-only SQLite URI for ``path``: reads work, every write fails with "readonly".
-    When the directory cannot hold the WAL index either (a read-only mount) and no WAL
-    is pending, the file is opened ``immutable``."""
-    from urllib.parse import quote
-
-    wal = Path(str(path) + "-wal")
-    pending = wal.exists() and wal.stat().st_size > 0
-    immutable = not os.access(path.parent, os.W_OK) and not pending
-    return (f"sqlite:///file:{quote(str(path))}?mode=ro"
-            f"{'&immutable=1' if immutable else ''}&uri=true")
-
-
 def _install_sqlite_hooks(engine: Engine, *, in_memory: bool, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        if not in_memory and not read_only:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=FULL")  # a committed decision survives power loss
+        for statement in sqlite_pragmas(in_memory=in_memory, read_only=read_only):
+            cur.execute(statement)
         cur.close()
 
     @event.listens_for(engine, "begin")

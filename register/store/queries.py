@@ -9,7 +9,7 @@ opens its own connection and streams.  Writes are in :mod:`register.store.decisi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,8 +17,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from register.check.facts import Clearance, DatasetFacts, RightsRecord
-from register.check.review import effective_license
-from register.errors import CorpusError, NotFoundError
+from register.errors import NotFoundError
+from register.store import facts_sql
 from register.store.engine import read_connection
 from register.store.tables import (
     AUDIT_EVENTS,
@@ -46,6 +46,7 @@ __all__ = [
     "dataset_ids",
     "dataset_row",
     "dataset_view",
+    "dbapi",
     "existing_ids",
     "facts",
     "ingest_state",
@@ -85,10 +86,7 @@ def count(conn: Connection) -> int:
 
 def existing_ids(conn: Connection, ids: Sequence[str]) -> list[str]:
     """The ids of ``ids`` the register holds (de-duplicated, in no particular order)."""
-    out: list[str] = []
-    for chunk in chunks(list(dict.fromkeys(ids))):
-        out.extend(r[0] for r in conn.execute(select(_D.c.id).where(_D.c.id.in_(chunk))))
-    return out
+    return facts_sql.existing_ids(dbapi(conn), ids)
 
 
 def checksums(conn: Connection) -> dict[str, str]:
@@ -108,6 +106,22 @@ def ingest_state(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
                    _D.c.revision, _D.c.source)
             .select_from(_D.join(w, w.c.value == _D.c.id)))
     }
+
+
+def _wanted_ids(conn: Connection, ids: list[str]) -> Any:
+    """``ids`` as a table ``(key, value)`` (position, id) for one join in SQLAlchemy Core
+    (the facts of a check join them in plain SQL: :meth:`register.store.facts_sql.Db.wanted`):
+    SQLite's ``json_each`` of a JSON array, PostgreSQL's ``unnest ... WITH ORDINALITY``; one
+    bound parameter whatever the number of ids."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import Text, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return func.unnest(bindparam("wanted_ids", ids, type_=ARRAY(Text))).table_valued(
+            "value", with_ordinality="key").render_derived()
+    import json
+
+    return func.json_each(json.dumps(ids)).table_valued("key", "value")
 
 
 def revisions(conn: Connection, ids: Sequence[str]) -> dict[str, str | None]:
@@ -196,142 +210,35 @@ def list_rows(conn: Connection, *, personal_data: str | None = None,
 # --------------------------------------------------------------------------- checks
 
 
-def _clearance(c: Any) -> Clearance:
-    return Clearance(c.dataset_id, c.use, c.by, c.reason, c.until, c.created_at)
-
-
-def _standing(rows: Sequence[Any]) -> list[Clearance]:
-    """The clearances that apply: per (id, use) only the newest one, and not if revoked."""
-    newest: dict[tuple[str, str], Any] = {}
-    for c in rows:
-        key = (c.dataset_id, c.use)
-        if key not in newest or c.id > newest[key].id:
-            newest[key] = c
-    return [_clearance(c) for c in sorted(newest.values(), key=lambda c: c.id)
-            if c.revoked_at is None]
+def dbapi(conn: Connection) -> facts_sql.Db:
+    """The DB-API connection under ``conn`` for :mod:`register.store.facts_sql`, in the
+    transaction ``conn`` is in (begun now if none is, as the first query would)."""
+    if not conn.in_transaction():
+        conn.begin()  # what autobegin does: on SQLite the engine hook's BEGIN
+    dbapi_module: Any = conn.dialect.dbapi
+    dialect = conn.dialect.name
+    return facts_sql.Db(conn.connection.driver_connection, dialect=dialect,
+                        paramstyle="named" if dialect == "sqlite" else dbapi_module.paramstyle,
+                        error=dbapi_module.Error)
 
 
 def clearances_of(conn: Connection, dataset_id: str) -> list[Clearance]:
     """The clearances that apply to one id (a dataset or a base model)."""
-    return _standing(list(conn.execute(select(_C).where(_C.c.dataset_id == dataset_id))))
+    return facts_sql.clearances_of(dbapi(conn), dataset_id)
 
 
 def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
           strict: bool = True) -> list[DatasetFacts]:
-    """What the check engine needs of ``(id, pinned revision or None)`` entries, in order.
-
-    ``strict``: an id the register lacks is a :class:`CorpusError` (else it is left out)."""
-    return list(iter_facts(conn, wanted, strict=strict))
-
-
-def _wanted_ids(conn: Connection, ids: list[str]) -> Any:
-    """``ids`` as a table ``(key, value)`` (position, id) for one join: SQLite's
-    ``json_each`` of a JSON array, PostgreSQL's ``unnest ... WITH ORDINALITY``; one bound
-    parameter whatever the number of ids."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy import Text, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        return func.unnest(bindparam("wanted_ids", ids, type_=ARRAY(Text))).table_valued(
-            "value", with_ordinality="key").render_derived()
-    import json
-
-    return func.json_each(json.dumps(ids)).table_valued("key", "value")
+    """What the check engine needs of ``(id, pinned revision or None)`` entries, in order
+    (:func:`register.store.facts_sql.facts`)."""
+    return facts_sql.facts(dbapi(conn), wanted, strict=strict)
 
 
 def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
-               strict: bool = True, ordered: bool = True) -> Iterator[DatasetFacts]:
-    """:func:`facts` streamed: the datasets in one query (joined with the wanted ids, in
-    their order unless ``ordered`` is False: a check does not depend on the order, and the
-    database then need not sort), the clearances in one more; each distinct rights record
-    is decoded once.
-
-    With ``strict`` the :class:`CorpusError` for missing ids comes after the last fact."""
-    ids = list(dict.fromkeys(i for i, _ in wanted))
-    pinned = {i: rev for i, rev in wanted if rev}
-    clearances: dict[str, list[Clearance]] = {}
-    w = _wanted_ids(conn, ids)
-    for c in _standing(list(conn.execute(
-            select(_C).select_from(_C.join(w, w.c.value == _C.c.dataset_id))))):
-        clearances.setdefault(c.dataset_id, []).append(c)
-    w = _wanted_ids(conn, ids)
-    stmt = select(
-        _D.c.id, _D.c.source, _D.c.pretty_name, _D.c.revision, _D.c.card_sha256,
-        _D.c.declared_license, _D.c.declared_needs_review, _D.c.declared_reason,
-        _D.c.concluded_license, _D.c.concluded_by, _D.c.rights_json,
-    ).select_from(w.join(_D, _D.c.id == w.c.value))
-    if ordered:
-        stmt = stmt.order_by(w.c.key)
-    records: dict[str, RightsRecord] = {}
-    no_clearance: tuple[Clearance, ...] = ()
-    found = 0
-    for (ds_id, source, pretty_name, revision, card_sha256, declared, declared_review,
-         declared_reason, concluded, concluded_by, rights_json) in conn.execute(
-            stmt, execution_options={"stream_results": True, "yield_per": 2000}):
-        found += 1
-        license, review = effective_license(concluded, declared, declared_review)
-        reason = declared_reason if review and not concluded else ""
-        if ds_id in pinned and not concluded:
-            license, review = _pinned_license(
-                conn, ds_id, pinned[ds_id], (revision, card_sha256)) or (license, review)
-        rights = None
-        if rights_json:
-            rights = records.get(rights_json)
-            if rights is None:
-                rights = records[rights_json] = RightsRecord.from_dict(_loads(rights_json, {}))
-        yield DatasetFacts(
-            id=ds_id, license=license, license_needs_review=review, license_reason=reason,
-            rights=rights, clearances=tuple(clearances[ds_id]) if ds_id in clearances
-            else no_clearance, source=source, pretty_name=pretty_name,
-            extra={"concluded_by": concluded_by} if concluded else {},
-        )
-    if found < len(ids) and strict:
-        held = set(existing_ids(conn, ids))
-        missing = [i for i in ids if i not in held]
-        raise CorpusError(
-            f"dataset {missing[0]!r} is not in the register"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            hint="ingest it first ('register ingest') or fix the corpus")
-
-
-#: the shortest abbreviated revision (or card checksum) matched as a prefix, as git's default
-MIN_REVISION_PREFIX = 7
-_HEX = frozenset("0123456789abcdef")
-
-
-def _pinned_license(conn: Connection, ds_id: str, rev: str, current: tuple[str, str],
-                    ) -> tuple[str | None, bool] | None:
-    """The declared license of a pinned revision that is not the ``current`` (revision,
-    card checksum) one (None: it is the current one).
-
-    ``rev`` is a revision (Hub commit sha) or card checksum, exactly or, when it has at least
-    :data:`MIN_REVISION_PREFIX` hex digits, abbreviated (``5a0b0a9``): an abbreviation that
-    begins two different stored revisions is an error naming them."""
-    if rev in current:
-        return None
-    v = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
-        (_V.c.revision == rev) | (_V.c.card_sha256 == rev))
-        .order_by(_V.c.version.desc())).first()
-    if v is None and len(rev) >= MIN_REVISION_PREFIX and set(rev.lower()) <= _HEX:
-        prefix = rev.lower()
-        rows = conn.execute(select(_V).where(_V.c.dataset_id == ds_id).where(
-            _V.c.revision.startswith(prefix, autoescape=True)
-            | _V.c.card_sha256.startswith(prefix, autoescape=True))
-            .order_by(_V.c.version.desc())).all()
-        full = list(dict.fromkeys(
-            r.revision if (r.revision or "").startswith(prefix) else r.card_sha256
-            for r in rows))
-        if len(full) > 1:
-            raise CorpusError(
-                f"dataset {ds_id!r}: revision {rev!r} is ambiguous, it begins "
-                + ", ".join(repr(f) for f in full[:5]),
-                hint="give more characters of the revision")
-        if full and full[0] in current:
-            return None
-        v = rows[0] if rows else None
-    if v is None:
-        raise CorpusError(f"dataset {ds_id!r} has no version with revision {rev!r}")
-    return (v.declared_license, bool(v.declared_needs_review))
+               strict: bool = True, ordered: bool = True,
+               ) -> Generator[DatasetFacts, None, None]:
+    """:func:`facts` streamed (:func:`register.store.facts_sql.iter_facts`)."""
+    return facts_sql.iter_facts(dbapi(conn), wanted, strict=strict, ordered=ordered)
 
 
 # --------------------------------------------------------------------------- audit
