@@ -326,6 +326,11 @@ class DatasetVerdicts(Sequence[DatasetVerdict]):
         for i, lic, t in self._rows:
             yield t.verdict_for(i, lic)
 
+    def rows(self) -> Sequence[tuple[str, str | None, DatasetTemplate]]:
+        """The ``(id, license, template)`` rows, in order (``template.verdict_for(id,
+        license)`` is the dataset's verdict): for writers that render each template once."""
+        return self._rows
+
     def json_lines(self) -> Iterator[str]:
         """Each dataset's JSON object as text (what :meth:`dicts` encodes to, keys sorted),
         from its template's pre-encoded parts: only the id and license are encoded here."""
