@@ -36,8 +36,6 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
-
 from register.check.facts import Clearance, DatasetFacts, RightsRecord, worst
 from register.check.policy import Policy, default_policy
 from register.check.result import (
@@ -66,7 +64,7 @@ from register.check.sharealike import choose_options, conflict_findings, meet, o
 from register.check.uses import validate_use
 from register.errors import OptionValueError, ValidationError
 from register.licenses.catalog import KnowledgeBase, default_kb
-from register.licenses.expressions import spdx_licensing
+from register.licenses.expressions import single_key, spdx_licensing
 from register.rights.regions import validate_region
 from register.versions import SCHEMA_VERSION
 
@@ -98,6 +96,9 @@ def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
     ``GPL-3.0`` -> ``GPL-3.0-only``; stored expressions are canonical already, and the
     engine must not guess on the caller's behalf).
     """
+    key = single_key(expression)  # one id: no licensing to build (the common case)
+    if key is not None:
+        return ((key,),)
     try:
         parsed = spdx_licensing().parse(expression, simple=True)
     except Exception:  # license-expression raises several unrelated types
@@ -117,6 +118,8 @@ def license_options(expression: str) -> tuple[tuple[str, ...], ...] | None:
 
 
 def _dnf(node: Any) -> list[tuple[str, ...]]:
+    from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
+
     if isinstance(node, LicenseWithExceptionSymbol):
         return [(f"{node.license_symbol.key} WITH {node.exception_symbol.key}",)]
     if isinstance(node, LicenseSymbol):
