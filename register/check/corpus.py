@@ -203,6 +203,47 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     )
 
 
+# The usual corpus file, ``name: X`` then ``datasets:`` and one ``  - id`` per line, with
+# plain scalars that are their own text (no quote, blank, comment or indicator): read by
+# _read_plain without composing YAML nodes (~10x faster for 50,000 ids).
+_PLAIN_CORPUS = re.compile(
+    r"name: (?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)\n"
+    r"datasets:\n(?P<items>(?:  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n)*"
+    r"  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n?)")
+
+
+def _yaml_str(scalar: str, resolvers: dict[Any, Any]) -> bool:
+    """Whether YAML reads the plain scalar as the string it is (no implicit int, float,
+    bool, null or timestamp resolver takes it)."""
+    return not any(regexp.match(scalar) for _tag, regexp in resolvers.get(scalar[0], ()))
+
+
+def _read_plain(path: Path) -> dict[str, Any] | None:
+    """The data of a corpus file in the usual plain form (what YAML would give), or None
+    when the file is not in that form or cannot be read (the YAML reader then reports)."""
+    from register.safe_yaml import MAX_YAML_BYTES
+
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_YAML_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _PLAIN_CORPUS.fullmatch(text)
+    if match is None:
+        return None
+    from yaml.resolver import Resolver
+
+    resolvers = Resolver.yaml_implicit_resolvers
+    if Resolver.yaml_path_resolvers or None in resolvers:  # pragma: no cover - customized
+        return None
+    name = match["name"]
+    items = [line[4:] for line in match["items"].splitlines()]
+    if not _yaml_str(name, resolvers) or not all(_yaml_str(i, resolvers) for i in items):
+        return None
+    return {"name": name, "datasets": items}
+
+
 def load_corpus(path: str | Path) -> Corpus:
     """Read and validate a corpus file (``-``: standard input); raises CorpusError naming
     the file and field."""
@@ -221,7 +262,9 @@ def load_corpus(path: str | Path) -> Corpus:
                               ) from None
         data = load_yaml_text(text, fail=naming(CorpusError, "<stdin>"))
         return parse_corpus(data, origin="<stdin>")
-    data = load_yaml_file(path, error=CorpusError)
+    data = _read_plain(Path(path))
+    if data is None:
+        data = load_yaml_file(path, error=CorpusError)
     return parse_corpus(data, origin=str(path))
 
 
