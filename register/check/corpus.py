@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from register.errors import CorpusError
-from register.ids import dataset_id_problem, is_plain_dataset_id
+from register.ids import all_plain_dataset_ids, dataset_id_problem, is_plain_dataset_id
 from register.licenses.expressions import expression_syntax_error
 from register.safe_yaml import load_yaml_file
 
@@ -168,6 +168,9 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     if not items:
         raise _fail(origin, "datasets", "must list at least one dataset")
     entries: list[CorpusEntry] = []
+    if all_plain_dataset_ids(items) and len(set(items)) == len(items):
+        entries = list(map(CorpusEntry, items))  # the usual corpus, checked in one pass
+        items = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if is_plain_dataset_id(item) and item not in seen:  # the common case, checked once
@@ -212,10 +215,15 @@ _PLAIN_CORPUS = re.compile(
     r"  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n?)")
 
 
-def _yaml_str(scalar: str, resolvers: dict[Any, Any]) -> bool:
-    """Whether YAML reads the plain scalar as the string it is (no implicit int, float,
-    bool, null or timestamp resolver takes it)."""
-    return not any(regexp.match(scalar) for _tag, regexp in resolvers.get(scalar[0], ()))
+def _yaml_strs(scalars: list[str], resolvers: dict[Any, Any]) -> bool:
+    """Whether YAML reads each plain scalar (none empty) as the string it is: no implicit
+    int, float, bool, null or timestamp resolver of its first character takes it."""
+    for first in {s[0] for s in scalars} & resolvers.keys():
+        some = [s for s in scalars if s[0] == first]
+        for _tag, regexp in resolvers[first]:
+            if any(map(regexp.match, some)):
+                return False
+    return True
 
 
 def _read_plain(path: Path) -> dict[str, Any] | None:
@@ -239,7 +247,7 @@ def _read_plain(path: Path) -> dict[str, Any] | None:
         return None
     name = match["name"]
     items = [line[4:] for line in match["items"].splitlines()]
-    if not _yaml_str(name, resolvers) or not all(_yaml_str(i, resolvers) for i in items):
+    if not _yaml_strs([name], resolvers) or not _yaml_strs(items, resolvers):
         return None
     return {"name": name, "datasets": items}
 

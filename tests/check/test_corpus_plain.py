@@ -62,3 +62,11 @@ def test_load_corpus_gives_what_the_yaml_path_gives(text: str, tmp_path: Path,
     fast = _loaded(path)
     monkeypatch.setattr("register.check.corpus._read_plain", lambda _path: None)
     assert fast == _loaded(path)
+
+
+@pytest.mark.parametrize("items", [["a/b", "c"], ["a/b", 1], ["a/../b"], ["C:x"], ["a" * 300],
+                                   ["a b"], [None], []])
+def test_one_pass_id_check_is_the_per_id_check(items: list[object]) -> None:
+    from register.ids import all_plain_dataset_ids, is_plain_dataset_id
+
+    assert all_plain_dataset_ids(items) == all(is_plain_dataset_id(i) for i in items)
