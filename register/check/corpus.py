@@ -215,17 +215,6 @@ _PLAIN_CORPUS = re.compile(
     r"  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n?)")
 
 
-def _yaml_strs(scalars: list[str], resolvers: dict[Any, Any]) -> bool:
-    """Whether YAML reads each plain scalar (none empty) as the string it is: no implicit
-    int, float, bool, null or timestamp resolver of its first character takes it."""
-    for first in {s[0] for s in scalars} & resolvers.keys():
-        some = [s for s in scalars if s[0] == first]
-        for _tag, regexp in resolvers[first]:
-            if any(map(regexp.match, some)):
-                return False
-    return True
-
-
 def _read_plain(path: Path) -> dict[str, Any] | None:
     """The data of a corpus file in the usual plain form (what YAML would give), or None
     when the file is not in that form or cannot be read (the YAML reader then reports)."""
@@ -240,14 +229,11 @@ def _read_plain(path: Path) -> dict[str, Any] | None:
     match = _PLAIN_CORPUS.fullmatch(text)
     if match is None:
         return None
-    from yaml.resolver import Resolver
+    from register.safe_yaml import plain_scalars_are_text
 
-    resolvers = Resolver.yaml_implicit_resolvers
-    if Resolver.yaml_path_resolvers or None in resolvers:  # pragma: no cover - customized
-        return None
     name = match["name"]
     items = [line[4:] for line in match["items"].splitlines()]
-    if not _yaml_strs([name], resolvers) or not _yaml_strs(items, resolvers):
+    if not plain_scalars_are_text([name]) or not plain_scalars_are_text(items):
         return None
     return {"name": name, "datasets": items}
 
