@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["MAX_ID_LENGTH", "dataset_id_problem", "is_plain_dataset_id"]
@@ -67,3 +68,9 @@ def is_plain_dataset_id(value: Any) -> bool:
     :func:`dataset_id_problem`."""
     return (type(value) is str and len(value) <= MAX_ID_LENGTH
             and _VALID_PLAIN.fullmatch(value) is not None)
+
+
+def all_plain_dataset_ids(values: Sequence[Any]) -> bool:
+    """:func:`is_plain_dataset_id` of every value, in one pass (a large corpus's ids)."""
+    return (all(type(v) is str and len(v) <= MAX_ID_LENGTH for v in values)
+            and all(map(_VALID_PLAIN.fullmatch, values)))

@@ -42,6 +42,7 @@ __all__ = [
     "load_yaml_file",
     "load_yaml_text",
     "naming",
+    "plain_scalars_are_text",
     "same_node",
     "yaml_problem",
 ]
@@ -202,6 +203,22 @@ def load_document(
     finally:
         loader.dispose()
     return data, loader.duplicates
+
+
+def plain_scalars_are_text(scalars: list[str]) -> bool:
+    """Whether the loader reads each of these plain scalars (none empty) as the string it
+    is: no implicit resolver (int, float, bool, null, timestamp...) of its first character
+    takes it.  False also when resolvers were customized (path or wildcard ones)."""
+    loader: Any = _BaseLoader
+    resolvers: dict[Any, Any] = loader.yaml_implicit_resolvers
+    if loader.yaml_path_resolvers or None in resolvers:
+        return False
+    for first in {s[0] for s in scalars} & resolvers.keys():
+        some = [s for s in scalars if s[0] == first]
+        for _tag, regexp in resolvers[first]:
+            if any(map(regexp.match, some)):
+                return False
+    return True
 
 
 def yaml_problem(exc: Exception, first_line: int = 1) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from register.errors import CorpusError
-from register.ids import dataset_id_problem, is_plain_dataset_id
+from register.ids import all_plain_dataset_ids, dataset_id_problem, is_plain_dataset_id
 from register.licenses.expressions import expression_syntax_error
 from register.safe_yaml import load_yaml_file
 
@@ -168,6 +168,9 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     if not items:
         raise _fail(origin, "datasets", "must list at least one dataset")
     entries: list[CorpusEntry] = []
+    if all_plain_dataset_ids(items) and len(set(items)) == len(items):
+        entries = list(map(CorpusEntry, items))  # the usual corpus, checked in one pass
+        items = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if is_plain_dataset_id(item) and item not in seen:  # the common case, checked once
@@ -203,6 +206,38 @@ def parse_corpus(data: Any, *, origin: str = "<corpus>") -> Corpus:
     )
 
 
+# The usual corpus file, ``name: X`` then ``datasets:`` and one ``  - id`` per line, with
+# plain scalars that are their own text (no quote, blank, comment or indicator): read by
+# _read_plain without composing YAML nodes (~10x faster for 50,000 ids).
+_PLAIN_CORPUS = re.compile(
+    r"name: (?P<name>[A-Za-z0-9][A-Za-z0-9_.\-]*)\n"
+    r"datasets:\n(?P<items>(?:  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n)*"
+    r"  - [A-Za-z0-9][A-Za-z0-9_.\-/]*\n?)")
+
+
+def _read_plain(path: Path) -> dict[str, Any] | None:
+    """The data of a corpus file in the usual plain form (what YAML would give), or None
+    when the file is not in that form or cannot be read (the YAML reader then reports)."""
+    from register.safe_yaml import MAX_YAML_BYTES
+
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_YAML_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _PLAIN_CORPUS.fullmatch(text)
+    if match is None:
+        return None
+    from register.safe_yaml import plain_scalars_are_text
+
+    name = match["name"]
+    items = [line[4:] for line in match["items"].splitlines()]
+    if not plain_scalars_are_text([name]) or not plain_scalars_are_text(items):
+        return None
+    return {"name": name, "datasets": items}
+
+
 def load_corpus(path: str | Path) -> Corpus:
     """Read and validate a corpus file (``-``: standard input); raises CorpusError naming
     the file and field."""
@@ -221,7 +256,9 @@ def load_corpus(path: str | Path) -> Corpus:
                               ) from None
         data = load_yaml_text(text, fail=naming(CorpusError, "<stdin>"))
         return parse_corpus(data, origin="<stdin>")
-    data = load_yaml_file(path, error=CorpusError)
+    data = _read_plain(Path(path))
+    if data is None:
+        data = load_yaml_file(path, error=CorpusError)
     return parse_corpus(data, origin=str(path))
 
 

@@ -326,21 +326,28 @@ class DatasetVerdicts(Sequence[DatasetVerdict]):
         for i, lic, t in self._rows:
             yield t.verdict_for(i, lic)
 
+    def rows(self) -> Sequence[tuple[str, str | None, DatasetTemplate]]:
+        """The ``(id, license, template)`` rows, in order (``template.verdict_for(id,
+        license)`` is the dataset's verdict): for writers that render each template once."""
+        return self._rows
+
     def json_lines(self) -> Iterator[str]:
         """Each dataset's JSON object as text (what :meth:`dicts` encodes to, keys sorted),
         from its template's pre-encoded parts: only the id and license are encoded here."""
         enc = _ENCODER.encode
-        cache: dict[int, tuple[str, ...]] = {}
+        cache: dict[int, tuple[str, str, tuple[str, ...]]] = {}
         licenses: dict[str | None, str] = {}  # a corpus has few distinct licenses
         for i, lic, t in self._rows:
-            parts = cache.get(id(t))
-            if parts is None:
-                parts = cache[id(t)] = t.json_parts()
+            hit = cache.get(id(t))
+            if hit is None:
+                parts = t.json_parts()
+                hit = cache[id(t)] = (parts[0], parts[1], parts[2:])
+            head, mid, rest = hit
             lic_json = licenses.get(lic)
             if lic_json is None:
                 lic_json = licenses[lic] = enc(lic)
             eid = enc(i)[1:-1]
-            yield parts[0] + eid + parts[1] + lic_json + eid.join(parts[2:])
+            yield head + eid + mid + lic_json + eid.join(rest)
 
     def dicts(self) -> Iterator[DatasetVerdictJSON]:
         """Each dataset's JSON object, one at a time (the streamed JSON output)."""

@@ -251,13 +251,31 @@ def builtin_dir() -> Path:
     return package.parent / "licenses"
 
 
-class KnowledgeBase:
-    """Terms per license id; lookups are case-insensitive on the id."""
+def _read_terms(path: Path) -> LicenseTerms:
+    data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
+                          aliases=True)
+    return _terms_from_mapping(data, str(path))
 
-    def __init__(self, licenses: Iterable[LicenseTerms]) -> None:
+
+class KnowledgeBase:
+    """Terms per license id; lookups are case-insensitive on the id.
+
+    The built-in directory is read lazily: each of its files is named after the id it holds
+    (a test pins that), so a lookup reads only that file; iterating, ``len`` or a file that
+    holds another id read them all.  Other directories are read when the knowledge base is
+    loaded, and override built-in entries of the same id."""
+
+    def __init__(self, licenses: Iterable[LicenseTerms],
+                 lazy: Iterable[Path] = ()) -> None:
         self._by_key: dict[str, LicenseTerms] = {}
         for terms in licenses:
             self._by_key[terms.id.lower()] = terms
+        # files not yet read, by the lower-case id they are named after (loaded entries win)
+        self._pending: dict[str, Path] = {}
+        for path in lazy:
+            key = path.name[:-5].lower()
+            if key not in self._by_key:
+                self._pending[key] = path
 
     @classmethod
     def load(
@@ -267,6 +285,8 @@ class KnowledgeBase:
         env = os.environ.get("REGISTER_LICENSES_DIR")
         if env:
             dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+        builtin = builtin_dir() if directory is None else None
+        lazy: list[Path] = []
         items: list[LicenseTerms] = []
         for d in dirs:
             if not d.is_dir():
@@ -274,21 +294,44 @@ class KnowledgeBase:
             for path in sorted(d.glob("*.yaml")):
                 if path.name in NON_LICENSE_FILES:
                     continue
-                data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
-                                      aliases=True)
-                items.append(_terms_from_mapping(data, str(path)))
-        return cls(items)
+                if d == builtin:
+                    lazy.append(path)
+                else:
+                    items.append(_read_terms(path))
+        return cls(items, lazy)
+
+    def _read_pending(self, key: str) -> LicenseTerms | None:
+        path = self._pending.pop(key)
+        terms = _read_terms(path)
+        if terms.id.lower() != key:  # not named after its id: read as the eager load would
+            self._pending[key] = path
+            self._read_all()
+            return self._by_key.get(key)
+        self._by_key[key] = terms
+        return terms
+
+    def _read_all(self) -> None:
+        pending, self._pending = self._pending, {}
+        for path in pending.values():
+            terms = _read_terms(path)
+            self._by_key.setdefault(terms.id.lower(), terms)
 
     def get(self, license_id: str) -> LicenseTerms | None:
-        return self._by_key.get(license_id.lower())
+        key = license_id.lower()
+        hit = self._by_key.get(key)
+        if hit is None and key in self._pending:
+            return self._read_pending(key)
+        return hit
 
     def __contains__(self, license_id: object) -> bool:
-        return isinstance(license_id, str) and license_id.lower() in self._by_key
+        return isinstance(license_id, str) and self.get(license_id) is not None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
+        self._read_all()
         return iter(sorted(self._by_key.values(), key=lambda t: t.id.lower()))
 
     def __len__(self) -> int:
+        self._read_all()
         return len(self._by_key)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = [
     "canonical_expression", "expression_syntax_error", "license_key_set", "license_keys",
-    "spdx_licensing",
+    "single_key", "spdx_licensing",
 ]
 
 
@@ -27,6 +27,39 @@ def spdx_licensing() -> Any:
     from license_expression import get_spdx_licensing
 
     return get_spdx_licensing()
+
+
+#: Ids the licensing has no key for, in any case: read as written (a test pins this).
+_NO_KEY_IDS = frozenset({"noassertion", "none", "unknown", "other"})
+_ONE_TOKEN = re.compile(r"[^\s()]+")  # what the simple tokenizer reads as one symbol
+_OPERATORS = frozenset({"and", "or", "with"})
+
+
+@lru_cache(maxsize=1)
+def _builtin_ids() -> frozenset[str]:
+    """The built-in knowledge base's ids, from its file names (each license file is named
+    after its id, a test pins that, and the licensing spells each id as it is written)."""
+    import os
+
+    from register.licenses.catalog import NON_LICENSE_FILES, builtin_dir
+
+    return frozenset(e.name[:-5] for e in os.scandir(builtin_dir())
+                     if e.name.endswith(".yaml") and e.name not in NON_LICENSE_FILES)
+
+
+def single_key(expression: str) -> str | None:
+    """The key ``spdx_licensing().parse(expression, simple=True)`` gives when the expression
+    is one id whose spelling that parse keeps (a built-in knowledge-base id as written, or
+    NOASSERTION and the like), found without building the licensing (slow to build); None
+    when that cannot be told so: parse it."""
+    if not _ONE_TOKEN.fullmatch(expression):
+        return None
+    low = expression.lower()
+    if low in _OPERATORS:
+        return None
+    if low in _NO_KEY_IDS or expression in _builtin_ids():
+        return expression
+    return None
 
 
 def canonical_expression(text: str) -> str:

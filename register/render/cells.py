@@ -24,19 +24,22 @@ into text with :func:`cell_text` and escapes it with :func:`escape_cell`; the ri
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, TextIO
 
 __all__ = [
     "FORMULA_TRIGGERS",
     "LIST_SEPARATOR",
     "cell_text",
+    "csv_records",
     "csv_row",
     "escape_cell",
+    "escape_tail",
+    "iter_csv_records",
     "needs_formula_guard",
     "terminal_text",
     "unescape_cell",
@@ -122,6 +125,15 @@ def escape_cell(value: str) -> str:
     return head + _later_lines(value, _escape_line)
 
 
+def escape_tail(value: str) -> str:
+    """The rest of an escaped cell after a known start: for a ``prefix`` that holds a
+    character other than a blank and no line break, ``escape_cell(prefix + value) ==
+    escape_cell(prefix) + escape_tail(value)`` (the formula guard of the first line is
+    decided within the prefix; each later line of ``value`` is escaped).  Lets a writer
+    escape a message shared by many rows once, and only its per-row prefix per row."""
+    return _later_lines(value, _escape_line) if value else value
+
+
 def unescape_cell(value: str) -> str:
     """Undo :func:`escape_cell` (a ``'`` followed by a trigger or another ``'``, at the
     start of the text or of a line)."""
@@ -130,19 +142,45 @@ def unescape_cell(value: str) -> str:
     return _later_lines(_unescape_line(value), _unescape_line)
 
 
+class _Lines:
+    """A file for ``csv.writer`` that keeps each record it is given (the writer makes one
+    ``write`` call per record)."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
+
+
+def csv_records(rows: Iterable[Iterable[str]]) -> list[str]:
+    """The records of ``rows`` (a list: give a long iterator in chunks), each
+    ``\n``-terminated (see :func:`csv_row`)."""
+    lines: list[str] = []
+    # "\r\n" as the terminator makes csv quote every field holding CR or LF; each record
+    # then ends in "\r\n" outside any quotes, replaced by the "\n" of every CSV output
+    csv.writer(_Lines(lines), lineterminator="\r\n").writerows(
+        row if isinstance(row, list | tuple) else list(row) for row in rows)
+    return [line[:-2] + "\n" for line in lines]
+
+
 def csv_row(fields: Iterable[str]) -> str:
     """One CSV record: QUOTE_MINIMAL, ``\n``-terminated, every CR/LF-holding field quoted."""
-    buf = io.StringIO()
-    # "\r\n" as the terminator makes csv quote every field holding CR or LF; the record
-    # then ends in "\r\n" outside any quotes, replaced by the "\n" of every CSV output
-    csv.writer(buf, lineterminator="\r\n").writerow(list(fields))
-    return buf.getvalue()[:-2] + "\n"
+    return csv_records([list(fields)])[0]
+
+
+def iter_csv_records(rows: Iterable[Iterable[str]]) -> Iterator[str]:
+    """:func:`csv_records` of a long iterator, encoded a thousand rows at a time."""
+    it = iter(rows)
+    while chunk := list(islice(it, 1000)):
+        yield from csv_records(chunk)
 
 
 def write_csv_rows(handle: TextIO, rows: Iterable[Iterable[str]]) -> None:
-    """Write records with :func:`csv_row` (the only CSV writer of the package)."""
-    for row in rows:
-        handle.write(csv_row(row))
+    """Write records with :func:`csv_row` (the only CSV writer of the package), a thousand
+    records per ``write`` (``rows`` may be a long iterator: never held whole)."""
+    it = iter(rows)
+    while chunk := list(islice(it, 1000)):
+        handle.write("".join(csv_records(chunk)))
 
 
 _TERMINAL_UNSAFE = re.compile(

@@ -12,9 +12,9 @@ import io
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from register.render.cells import cell_text, escape_cell, terminal_text, write_csv_rows
 from register.versions import SCHEMA_VERSION
@@ -91,11 +91,38 @@ def write_json(data: Mapping[str, Any], stream: TextIO | None = None) -> None:
     out.write("\n}\n")
 
 
+_Row = TypeVar("_Row", bound=Mapping[str, Any])
+
+
+class CellRows(Iterator[_Row]):
+    """An iterator of rows (mappings column -> value) for :func:`write_csv` that can also
+    give the CSV records :func:`write_csv` would write for them (``escape_cell(cell_text(v))``
+    in ``columns`` order, through :func:`~register.render.cells.csv_records`), computed
+    without the mappings: e.g. the check view
+    (:func:`register.render.checkview.iter_check_row_dicts`), whose many rows share a few
+    shapes."""
+
+    columns: tuple[str, ...] = ()
+
+    def csv_records(self) -> Iterable[str]:
+        """The rows not yet read, as CSV text (whole records, any number per item)."""
+        raise NotImplementedError
+
+
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
               stream: TextIO | None = None) -> None:
     """:func:`to_csv`, written row by row to ``stream`` (``rows`` may be an iterator)."""
     out = stream or sys.stdout
     write_csv_rows(out, [columns])
+    if isinstance(rows, CellRows) and rows.columns == tuple(columns):
+        batch_text: list[str] = []
+        for text in rows.csv_records():
+            batch_text.append(text)
+            if len(batch_text) >= _BATCH:
+                out.write("".join(batch_text))
+                batch_text.clear()
+        out.write("".join(batch_text))
+        return
     batch: list[list[str]] = []
     for row in rows:
         batch.append([escape_cell(cell_text(row.get(c))) for c in columns])

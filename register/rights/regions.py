@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-import pycountry
-
 from register.errors import ValidationError
 
 ANY = "any"
@@ -61,6 +59,8 @@ _HINTS = {"UK": "GB", "EL": "GR", "EN": "GB"}
 def _country(code: str) -> str | None:
     if len(code) != 2 or not code.isascii() or not code.isalpha():
         return None
+    import pycountry  # only for a country code (a group or "any" needs no table)
+
     country = pycountry.countries.get(alpha_2=code)
     return None if country is None else str(country.alpha_2)
 

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,36 @@ def test_a_large_corpus_shares_its_shapes() -> None:
         shared = _run(facts, "release-weights", "DE")
     assert len(calls) <= len(LICENSES) * len(RIGHTS)
     assert shared.to_dict() == _one_by_one(facts, "release-weights", "DE").to_dict()
+
+
+@pytest.mark.parametrize("other", [
+    {"rights": RightsRecord(personal_data="yes", lawful_basis="consent",
+                            consent_purposes=("service",), retain_until=date(2026, 12, 20),
+                            allowed_regions=("EU",))},
+    {"rights": RightsRecord(personal_data="yes", lawful_basis="consent",
+                            consent_purposes=("research",), retain_until=date(2026, 12, 20))},
+    {"rights": RightsRecord(personal_data="yes", lawful_basis="consent",
+                            consent_purposes=("service",), retain_until=date(2026, 11, 20))},
+    {"clearances": (Clearance("b/x", "service", "counsel", "signed"),)},
+    {"clearances": (Clearance("b/x", "service", "counsel", "signed", date(2027, 1, 1)),)},
+    {"license_needs_review": True},
+    {"license_needs_review": True, "license_reason": "checked by hand"},
+])
+def test_datasets_differing_in_one_fact_keep_their_own_results(other: dict[str, object]) -> None:
+    """The shape cache never merges datasets whose facts differ in one field."""
+    base_facts = {"license": "CC-BY-NC-4.0",
+                  "rights": RightsRecord(personal_data="yes", lawful_basis="consent",
+                                         consent_purposes=("service",),
+                                         retain_until=date(2026, 12, 20))}
+    a = DatasetFacts(id="a/x", **base_facts)  # type: ignore[arg-type]
+    b = DatasetFacts(id="b/x", **{**base_facts, **other})  # type: ignore[arg-type]
+    together = check([a, b], use="service", on=date(2026, 12, 1))
+    for alone in (check([a], use="service", on=date(2026, 12, 1)),
+                  check([b], use="service", on=date(2026, 12, 1))):
+        got = together.dataset(alone.datasets[0].id)
+        assert got == alone.datasets[0]
+    da, db = together.dataset("a/x"), together.dataset("b/x")
+    def strip(d: Any) -> object:
+        return [r.message.split(": ", 1)[1] for r in d.reasons], d.verdict, d.clearance
+
+    assert strip(da) != strip(db)
