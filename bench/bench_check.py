@@ -19,7 +19,9 @@ real licenses, a third with rights records), a corpus YAML of N of its datasets:
 Each time is shown as wall / CPU seconds (user + system, less moved by other load on a shared
 machine), each ratio likewise.  ``µs/ds`` is the CPU one more dataset adds, from the previous
 size to this one, so the growth with the corpus is visible.  Targets, printed met or not after
-the table: 50k within 3x of ``join`` and under 120 MB; 1k within 1.5x of ``start-up``.
+the table: 50k within 3x of ``join`` and under 120 MB; 1k within 1.5x of ``start-up``
+(printed against ``register --help`` and against the smallest corpus's check, which issue 17
+counts as start-up: a 10-dataset check is start-up over ~10 ms of work).
 
 ``list --needs-review`` (issue 19), one register per ``--list-sizes``: ours (JSON to
 /dev/null) beside ``join`` (``sqlite3``: the same columns, every row as JSON) and pandas
@@ -155,6 +157,7 @@ def bench_check(exe: str, py: str, tmp: Path, sizes: list[int], register_size: i
           f"{'ours/start':>13} | {'µs/ds':>5}")
     verdicts: list[str] = []
     prev: tuple[int, float] | None = None
+    smallest: tuple[int, float, float] | None = None  # a check's own start-up: fewest datasets
     for size in sizes:
         corpus = tmp / f"corpus-{size}.yaml"
         step = max(1, len(ids) // size)
@@ -172,6 +175,8 @@ def bench_check(exe: str, py: str, tmp: Path, sizes: list[int], register_size: i
         # the CPU a dataset adds, from the previous size to this one (cost growth)
         per = f"{(oc - prev[1]) / (size - prev[0]) * 1e6:>5.0f}" if prev else f"{'-':>5}"
         prev = (size, oc)
+        if smallest is None:
+            smallest = (size, o, oc)
         print(f"{size:>9,} | {o:>6.2f}/{oc:<6.2f} {om:>4.0f} | {j:>6.2f}/{jc:<6.2f} {jm:>4.0f} "
               f"{ratio(o, j):>6}/{ratio(oc, jc):<6} | {p:>5.2f}/{pc:<5.2f} "
               f"{ratio(o, p):>6}/{ratio(oc, pc):<6} | {s:>5.2f}/{sc:<5.2f} "
@@ -183,6 +188,10 @@ def bench_check(exe: str, py: str, tmp: Path, sizes: list[int], register_size: i
         if size == 1_000:
             verdicts.append(target("1k check <= 1.5x start-up (wall)", o / s, 1.5))
             verdicts.append(target("(CPU)", oc / sc, 1.5))
+            if smallest[0] < size:  # issue 17 counts a 10-dataset check as start-up
+                verdicts.append(target(f"1k check <= 1.5x a {smallest[0]}-dataset check (wall)",
+                                       o / smallest[1], 1.5))
+                verdicts.append(target("(CPU)", oc / smallest[2], 1.5))
     if verdicts:
         print("\ntargets (issue 18): " + "; ".join(verdicts))
 
