@@ -16,16 +16,9 @@ from register.errors import CorpusError, StoreError
 from register.store import facts_sql
 from register.store.facts_sql import open_sqlite_file
 from register.store.target import HEAD_REVISION
+from tests.card_helpers import license_card
 
 ON = "2026-12-01"
-
-
-def _card(root: Path, ident: str, license: str) -> Path:
-    d = root / ident
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "README.md").write_text(f"---\nlicense: {license}\npretty_name: {ident}\n---\n# {ident}\n",
-                                 encoding="utf-8")
-    return d
 
 
 def _fill(reg: Any, root: Path) -> str:
@@ -34,10 +27,10 @@ def _fill(reg: Any, root: Path) -> str:
     from register.rights.record import RightsChange
 
     for i, lic in enumerate(["mit", "cc-by-4.0", "other", "cc-by-sa-4.0", "cc-by-nc-4.0"]):
-        _card(root, f"d{i}", lic)
+        license_card(root, f"d{i}", lic)
     reg.ingest_paths([root], recursive=True)
     old_sha = str(reg.show("d0").card_sha256)
-    _card(root, "d0", "cc-by-nc-4.0")
+    license_card(root, "d0", "cc-by-nc-4.0")
     reg.ingest_paths([root], recursive=True)
     reg.clear("d1", use="service", reason="bought", by="counsel", until=None)
     reg.clear("d1", use="research", reason="old", by="counsel")

@@ -12,21 +12,14 @@ import pytest
 from register.errors import CorpusError
 from register.store import queries
 from register.store.engine import read_connection
-
-
-def _card(root: Path, ident: str, license: str) -> Path:
-    d = root / ident
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "README.md").write_text(f"---\nlicense: {license}\npretty_name: {ident}\n---\n# {ident}\n",
-                                 encoding="utf-8")
-    return d
+from tests.card_helpers import license_card
 
 
 @pytest.fixture
 def held(reg: Any, tmp_path: Path) -> Any:
     root = tmp_path / "cards"
     for i, lic in enumerate(["mit", "cc-by-4.0", "apache-2.0", "cc-by-sa-4.0"]):
-        _card(root, f"d{i}", lic)
+        license_card(root, f"d{i}", lic)
     reg.ingest_paths([root], recursive=True)
     return reg
 
@@ -69,7 +62,7 @@ def test_clearances_and_rights_come_with_the_facts(held: Any) -> None:
 def test_a_pinned_revision_reads_that_version(held: Any, tmp_path: Path) -> None:
     first = _facts(held, [("d0", None)])[0]
     old_sha = held.show("d0").card_sha256
-    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    license_card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
     held.ingest_paths([tmp_path / "cards"], recursive=True)
     assert _facts(held, [("d0", None)])[0].license == "CC-BY-NC-4.0"
     assert _facts(held, [("d0", old_sha)])[0].license == first.license == "MIT"
@@ -79,7 +72,7 @@ def test_a_pinned_revision_reads_that_version(held: Any, tmp_path: Path) -> None
 
 def test_an_abbreviated_revision_matches_as_a_prefix(held: Any, tmp_path: Path) -> None:
     old_sha = held.show("d0").card_sha256
-    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    license_card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
     held.ingest_paths([tmp_path / "cards"], recursive=True)
     new_sha = held.show("d0").card_sha256
     assert _facts(held, [("d0", old_sha[:7])])[0].license == "MIT"
@@ -95,7 +88,7 @@ def test_an_ambiguous_abbreviation_names_the_candidates(held: Any, tmp_path: Pat
     from register.store.engine import run_write
     from register.store.tables import VERSIONS
 
-    _card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
+    license_card(tmp_path / "cards", "d0", "cc-by-nc-4.0")
     held.ingest_paths([tmp_path / "cards"], recursive=True)
     revs = ["5a0b0a9" + "1" * 33, "5a0b0a9" + "2" * 33]
 
