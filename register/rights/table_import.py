@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,9 +140,13 @@ def computed_edits(number: int, cells: Sequence[Any],
     for column, (index, letter) in columns.items():
         raw = cells[index] if index < width else None
         want = stored.get(column)
-        if raw == want and type(raw) is type(want) and (
-                raw is None or type(raw) is int or (type(raw) is str and "'" not in raw)):
-            continue  # the same text or number as exported (no escape to undo)
+        kind = type(raw)
+        if raw == want and kind is type(want) and (
+                raw is None or kind is int or kind is datetime
+                or (kind is str and "'" not in raw)):
+            continue  # the same text, number or time as exported (no escape to undo)
+        if kind is str and type(want) is bool and raw == ("yes" if want else "no"):
+            continue  # a yes/no cell as exported
         # a date(time) cell as the export's text (the time kept)
         text = (cell_text(raw) if isinstance(raw, date)
                 else str(table_cell(raw, keep_date=False) or ""))
@@ -318,8 +322,8 @@ def _read(
                 f"{path}: more than {max_rows:,} rows; refused", hint="split it into several files"
             )
         width = len(cells)
-        values = {name: table_cell(cells[index], keep_date=dated) if index < width else None
-                  for name, index, dated in wanted}
+        values = {name: None if index >= width or (raw := cells[index]) is None
+                  else table_cell(raw, keep_date=dated) for name, index, dated in wanted}
         if all(v is None for v in values.values()):
             continue  # blank line
         pending.append((number, values, cells))

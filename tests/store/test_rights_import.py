@@ -4,6 +4,7 @@ exactly its rows, and a failure after a batch boundary (reading or writing) writ
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,47 @@ def test_a_conflict_in_a_later_write_batch_rolls_back_the_earlier_ones(
     assert all(filled.show(i).rights.recorded["dpia"] == "DPIA-7" for i in IDS)
     assert filled.audit_log()[-1].after["forced_over"] == err.value.conflicts
     assert filled.audit_verify().ok
+
+
+def test_xlsx_computed_cell_edits_warn_and_respellings_write_nothing(filled: Register,
+                                                                     tmp_path: Path) -> None:
+    """The cheap comparisons of computed cells (yes/no, times) still see an edit: a row whose
+    only change is a computed cell warns and writes nothing; a computed cell changed only in
+    surrounding blanks is not an edit, one changed in case is; an editable cell respelled
+    (case, blanks) reads as the stored value and writes nothing."""
+    import openpyxl
+
+    out = tmp_path / "export.xlsx"
+    export_register(filled, "xlsx", out)
+    book = openpyxl.load_workbook(out)
+    sheet = book["Register"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    row = {sheet.cell(r, col["id"]).value: r for r in range(2, sheet.max_row + 1)}
+
+    def cell(dataset_id: str, name: str):  # type: ignore[no-untyped-def]
+        return sheet.cell(row[dataset_id], col[name])
+
+    assert cell(IDS[2], "needs_review").value in ("yes", "no")
+    cell(IDS[2], "needs_review").value = "no" if cell(IDS[2], "needs_review").value == "yes" \
+        else "yes"
+    stamp = cell(IDS[5], "last_change")
+    stamp.value = stamp.value.replace(year=stamp.value.year - 1)
+    source = cell(IDS[7], "source")
+    assert source.value
+    source.value = f"  {source.value} "  # blanks only: not an edit
+    cell(IDS[8], "declared_license").value = "mit"  # case: an edit
+    assert cell(IDS[0], "collected_in").value == "DE"
+    cell(IDS[0], "collected_in").value = " de "  # the stored ["DE"], respelled
+    cell(IDS[3], "collected_in").value = "De"
+    book.save(tmp_path / "edited.xlsx")
+    events, rights, licenses = _counts(filled)
+    warnings: list[str] = []
+    summary = filled.import_rights(tmp_path / "edited.xlsx", by="carol",
+                                   warn=warnings.append)
+    assert len(warnings) == 1
+    edited = re.findall(r"[A-Z]+\d+ \((\w+)\)", warnings[0])
+    assert sorted(edited) == ["declared_license", "last_change", "needs_review"]
+    assert summary == {"rows": 12, "rights_changed": 0, "licenses_changed": 0,
+                       "unchanged": 12}
+    assert _counts(filled) == (events + 1, rights, licenses)  # the import event only
