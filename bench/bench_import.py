@@ -1,6 +1,6 @@
 """Benchmark: ``register import xlsx|csv`` of a large register vs the openpyxl read-only floor.
 
-    .venv/bin/python bench/bench_import.py [--sizes 10000,100000] [--rows N] [--repeat 3]
+    .venv/bin/python bench/bench_import.py [--sizes 10000,100000,200000] [--rows N] [--repeat 3]
                                            [--keep DIR] [--profile]
 
 For each size (``--sizes``, or the one ``--rows``), builds a register of that many datasets
@@ -14,6 +14,10 @@ separately; every import runs on a fresh copy of the register):
   Register sheet with ``values_only=True`` (nothing else), once on the export and once on the
   edited workbook (openpyxl re-saves it with a ``<dimension>``, which the export lacks: opening
   the export parses each sheet once more, so its floor is higher);
+* ``reader``     -- the import's own sheet reader alone
+  (:class:`register.rights.table_files.Workbook`, whose lean row parser reads plain inline
+  strings without openpyxl's rich-text model), on the edited workbook: what the import spends
+  reading, beside the floor;
 * ``xlsx``       -- ``Register.import_rights`` of the unedited export (every row unchanged);
 * ``xlsx-edit``  -- the same on the edited workbook (~1/15 of the rows change);
 * ``csv``, ``csv-edit`` -- the same on the csv export (and the same edits).
@@ -82,6 +86,13 @@ def child(mode: str, db: Path, path: Path, profile: Path | None) -> None:
         for row in book["Register"].iter_rows(values_only=True):
             cells += len(row)
         book.close()
+        result = cells
+    elif mode == "reader":
+        from register.rights.table_files import Workbook
+
+        reader = Workbook(path)
+        cells = sum(len(row) for _number, row in reader.rows())
+        reader.close()
         result = cells
     else:
         from register.register import Register
@@ -159,6 +170,7 @@ def run_size(rows: int, keep: Path | None, profile: bool,
     for _round in range(max(1, repeat)):
         keep_best("floor", run_child("floor", db, work / "export.xlsx"))
         keep_best("floor-edit", run_child("floor", db, work / "edited.xlsx"))
+        keep_best("reader", run_child("reader", db, work / "edited.xlsx"))
         for mode, name in (("xlsx", "export.xlsx"), ("xlsx-edit", "edited.xlsx"),
                            ("csv", "export.csv"), ("csv-edit", "edited.csv")):
             prof = work / "import.prof" if profile and mode == "xlsx-edit" else None
@@ -171,6 +183,9 @@ def run_size(rows: int, keep: Path | None, profile: bool,
         print(f"{mode:<10} (openpyxl read-only, values_only, every cell): "
               f"{float(runs[mode]['seconds']):7.2f} s   "  # type: ignore[arg-type]
               f"max RSS {runs[mode]['maxrss_mb']:7.1f} MB")
+    reader = float(runs["reader"]["seconds"])  # type: ignore[arg-type]
+    print(f"reader     (the import's sheet reader, edited workbook):  {reader:7.2f} s   "
+          f"{reader / floor_of(runs, 'xlsx-edit'):5.2f}x floor-edit")
     for mode in MODES:
         r = runs[mode]
         s = float(r["seconds"])  # type: ignore[arg-type]
@@ -188,7 +203,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=None,
                     help="one size (default: --sizes)")
-    ap.add_argument("--sizes", default="10000,100000",
+    ap.add_argument("--sizes", default="10000,100000,200000",
                     help="comma-separated register sizes, each measured in turn")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds of floors and imports per size; the fastest of each is kept")
