@@ -15,9 +15,8 @@ separately; every import runs on a fresh copy of the register):
   edited workbook (openpyxl re-saves it with a ``<dimension>``, which the export lacks: opening
   the export parses each sheet once more, so its floor is higher);
 * ``reader``     -- the import's own sheet reader alone
-  (:class:`register.rights.table_files.Workbook`, whose lean row parser reads plain inline
-  strings without openpyxl's rich-text model), on the edited workbook: what the import spends
-  reading, beside the floor;
+  (:class:`register.rights.table_files.Workbook`, openpyxl read-only underneath), on the
+  edited workbook: what the import spends reading, beside the floor;
 * ``xlsx``       -- ``Register.import_rights`` of the unedited export (every row unchanged);
 * ``xlsx-edit``  -- the same on the edited workbook (~1/15 of the rows change);
 * ``csv``, ``csv-edit`` -- the same on the csv export (and the same edits).
@@ -33,7 +32,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -42,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_export import fresh_register  # noqa: E402
+from bench_export import fresh_register, peak_rss_mb  # noqa: E402
 
 EVERY = 15
 
@@ -113,18 +111,6 @@ def child(mode: str, db: Path, path: Path, profile: Path | None) -> None:
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "result": result,
                       "maxrss_mb": peak_rss_mb()}))
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS (``VmHWM``: unlike ``ru_maxrss`` it is not inherited from the
-    parent across ``exec``)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(mode: str, db: Path, path: Path, profile: Path | None = None) -> dict[str, object]:
