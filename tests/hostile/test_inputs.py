@@ -102,7 +102,7 @@ def test_read_only_register(sqlite_reg: Register, cards_dir: Path,
     sqlite_reg.close()
     import register.store.engine as engine_mod
 
-    monkeypatch.setattr(engine_mod, "_read_only", lambda p: True)  # root ignores modes
+    monkeypatch.setattr(engine_mod, "target_read_only", lambda p: True)  # root ignores modes
     with Register.open(path, create=False) as reg:
         assert reg.show("beans").id == "beans"
         assert reg.list_datasets()

@@ -74,7 +74,11 @@ def test_cli_hub_with_ancestors_skips_held_models(model_hub: FakeHub, sqlite_reg
 
 
 def test_hub_id_reads_the_readme_by_the_bounded_download_at_the_pinned_sha(
-        model_hub: FakeHub) -> None:
+        model_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"  # not the machine's cache, which earlier runs may have filled
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     repo = model_hub.add_model("Qwen/Qwen2.5-3B", _card("Qwen__Qwen2.5-3B"),
                                {"model.safetensors": b"w"})
     repo.revisions["v1.0"] = repo.sha
@@ -87,9 +91,7 @@ def test_hub_id_reads_the_readme_by_the_bounded_download_at_the_pinned_sha(
     assert [(m, p.split("?")[0]) for m, p, _a in model_hub.requests] == [
         ("GET", "/api/models/Qwen/Qwen2.5-3B/revision/v1.0"),
         ("GET", f"/Qwen/Qwen2.5-3B/resolve/{repo.sha}/README.md")]
-    from huggingface_hub import constants
-
-    assert not (Path(constants.HF_HUB_CACHE) / "models--Qwen--Qwen2.5-3B").exists()
+    assert not cache.exists() or not any(cache.iterdir())
 
 
 def test_hub_id_errors_are_those_of_the_sync(model_hub: FakeHub) -> None:
