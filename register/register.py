@@ -12,7 +12,6 @@ One method per user verb, delegating: reads to :mod:`register.store.queries`, wr
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
 
     from register.cards.hub_sync import SyncSummary
     from register.check.result import CheckResult
+    from register.check.review import Reviewer
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
@@ -182,7 +182,6 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
         share_alike: bool = False, non_commercial: bool = False,
     ) -> Iterator[DatasetSummary]:
         """:meth:`list_datasets` one dataset at a time, streamed from the store."""
-        from register.check.review import dataset_review, missing_terms
         from register.licenses.expressions import license_key_set as key_set
         from register.licenses.expressions import license_keys, names_license
         from register.rights import record as rights_mod
@@ -205,26 +204,22 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
                                           for t in terms_of),
             ))
         region_code = rights_mod.normalize_region_filter(region) if region else None
-        terms_cache: dict[str | None, list[str]] = {}
+        from register.check.review import Reviewer
 
-        def terms(expression: str | None) -> list[str]:
-            if expression not in terms_cache:
-                terms_cache[expression] = missing_terms(expression, self.kb)
-            return terms_cache[expression]
+        reviewer = Reviewer(self.kb)
 
         retain_before = today + timedelta(days=expiring_within) \
             if expiring_within is not None else None
         with read_connection(self.engine) as conn:
             for row in queries.list_rows(conn, personal_data=personal_data,
                                          retain_before=retain_before):
-                record = RightsRecord.from_dict(
-                    json.loads(row.rights_json)) if row.rights_json else None
-                summary = DatasetSummary.from_row(row, dataset_review(
+                record = reviewer.record(row.rights_json)
+                summary = DatasetSummary.from_row(row, reviewer.review(
                     concluded=row.concluded_license, declared=row.declared_license,
                     declared_needs_review=row.declared_needs_review,
                     declared_reason=row.declared_reason,
-                    concluded_reason=row.concluded_reason, rights=record,
-                    suggestions=row.suggestions_json, kb=self.kb, terms=terms))
+                    concluded_reason=row.concluded_reason, rights_json=row.rights_json,
+                    suggestions_json=row.suggestions_json))
                 if want_keys is not None and not all(
                         names_license(w, key_set(summary.license)) for w in want_keys):
                     continue
@@ -349,7 +344,14 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
             with read_connection(self.engine) as conn:
                 return queries.rights_records(conn, ids)
 
-        scan = scan_rights_table(Path(path), lookup=self._export_cells, records=records,
+        from register.check.review import Reviewer
+
+        reviewer = Reviewer(self.kb)  # one for every batch: each license reviewed once
+
+        def lookup(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+            return self._export_cells(ids, reviewer)
+
+        scan = scan_rights_table(Path(path), lookup=lookup, records=records,
                                  license_check=license_check)
         if scan.problems:
             raise ValidationError(
@@ -373,12 +375,13 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
             unchanged=scan.unchanged))
         return summary.to_dict()
 
-    def _export_cells(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _export_cells(self, ids: Sequence[str], reviewer: Reviewer | None = None,
+                      ) -> dict[str, dict[str, Any]]:
         """Id -> the export cells (:func:`register.exports.iter_register_rows`) of ``ids``."""
         from register.exports import iter_register_rows
 
-        return {row["id"]: row.cells
-                for row in iter_register_rows(self, list(dict.fromkeys(ids)))}
+        return {row["id"]: row.cells for row in iter_register_rows(
+            self, list(dict.fromkeys(ids)), reviewer=reviewer)}
 
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,

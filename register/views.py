@@ -18,6 +18,7 @@ object with free-form values, since they are the card's YAML verbatim.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -455,7 +456,7 @@ class DatasetSummary:
         return [i.message for i in self.review]
 
     @classmethod
-    def from_row(cls, row: Any, review: list[ReviewItem]) -> DatasetSummary:
+    def from_row(cls, row: Any, review: Sequence[ReviewItem]) -> DatasetSummary:
         effective, _ = effective_license(row.concluded_license, row.declared_license,
                                          row.declared_needs_review)
         return cls(

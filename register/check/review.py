@@ -35,6 +35,7 @@ __all__ = [
     "LICENSE",
     "RIGHTS",
     "ReviewItem",
+    "Reviewer",
     "attention_items",
     "dataset_review",
     "effective_license",
@@ -156,14 +157,84 @@ def dataset_review(
     terms: Callable[[str | None], list[str]] | None = None,
 ) -> list[ReviewItem]:
     """Every reason a dataset needs a human: its license first, then its rights."""
+    return _stored_license_review(concluded, declared, declared_needs_review, declared_reason,
+                                  concluded_reason, kb, terms) + rights_review(rights, suggestions)
+
+
+def _stored_license_review(
+    concluded: str | None, declared: str | None, declared_needs_review: bool | None,
+    declared_reason: str | None, concluded_reason: str | None, kb: KnowledgeBase,
+    terms: Callable[[str | None], list[str]] | None,
+) -> list[ReviewItem]:
+    """:func:`license_review` of a dataset's stored license columns."""
     expression, needs = effective_license(concluded, declared, declared_needs_review)
     if concluded:
         why = (f"the concluded license is NOASSERTION: {concluded_reason}" if concluded_reason
                else "the concluded license is NOASSERTION")
-        items = license_review(expression, needs, why, kb, source="concluded", terms=terms)
-    else:
-        items = license_review(expression, needs, declared_reason, kb, terms=terms)
-    return items + rights_review(rights, suggestions)
+        return license_review(expression, needs, why, kb, source="concluded", terms=terms)
+    return license_review(expression, needs, declared_reason, kb, terms=terms)
+
+
+#: entries a :class:`Reviewer` cache holds before it starts afresh (memory stays bounded)
+MEMO_LIMIT = 20_000
+
+
+class Reviewer:
+    """:func:`dataset_review` over many datasets (an export, ``list``, an import's batch
+    lookup): each distinct license (expression, flag, reasons) and each distinct stored pair
+    (rights JSON, suggestions JSON) is reviewed once, and each distinct rights JSON decoded
+    once.  The results are those of :func:`dataset_review` (the items are immutable)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._terms: dict[str | None, list[str]] = {}
+        self._licenses: dict[tuple[Any, ...], tuple[ReviewItem, ...]] = {}
+        self._rights: dict[tuple[str | None, str | None], tuple[ReviewItem, ...]] = {}
+        self._records: dict[str, RightsRecord] = {}
+
+    def terms(self, expression: str | None) -> list[str]:
+        """:func:`missing_terms`, once per expression."""
+        found = self._terms.get(expression)
+        if found is None:
+            found = self._terms[expression] = missing_terms(expression, self.kb)
+        return found
+
+    def record(self, rights_json: str | None) -> RightsRecord | None:
+        """The :class:`RightsRecord` a stored rights JSON holds (None for none)."""
+        if not rights_json:
+            return None
+        found = self._records.get(rights_json)
+        if found is None:
+            from register.check.facts import RightsRecord
+
+            _bounded(self._records)
+            found = self._records[rights_json] = RightsRecord.from_dict(json.loads(rights_json))
+        return found
+
+    def review(self, *, concluded: str | None, declared: str | None,
+               declared_needs_review: bool | None, declared_reason: str | None,
+               concluded_reason: str | None, rights_json: str | None,
+               suggestions_json: str | None) -> tuple[ReviewItem, ...]:
+        """:func:`dataset_review` of one dataset's stored columns."""
+        key = (concluded, declared, declared_needs_review, declared_reason, concluded_reason)
+        license_items = self._licenses.get(key)
+        if license_items is None:
+            _bounded(self._licenses)
+            license_items = self._licenses[key] = tuple(_stored_license_review(
+                concluded, declared, declared_needs_review, declared_reason, concluded_reason,
+                self.kb, self.terms))
+        pair = (rights_json or None, suggestions_json)
+        rights_items = self._rights.get(pair)
+        if rights_items is None:
+            _bounded(self._rights)
+            rights_items = self._rights[pair] = tuple(
+                rights_review(self.record(rights_json), suggestions_json))
+        return license_items + rights_items if rights_items else license_items
+
+
+def _bounded(cache: dict[Any, Any]) -> None:
+    if len(cache) >= MEMO_LIMIT:
+        cache.clear()
 
 
 def attention_items(

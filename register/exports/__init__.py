@@ -51,7 +51,7 @@ from register.render.cells import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from register.check.result import CheckResult
-    from register.check.review import ReviewItem
+    from register.check.review import Reviewer, ReviewItem
     from register.register import Register
 
 __all__ = [
@@ -278,30 +278,23 @@ class RegisterRow:
 
 def iter_register_rows(
     reg: Register, ids: Sequence[str] | None = None, *, batch: int = 2000,
-    today: date | None = None,
+    today: date | None = None, reviewer: Reviewer | None = None,
 ) -> Iterator[RegisterRow]:
     """One :class:`RegisterRow` per dataset, ordered by id, streamed.
 
     Cell values are Python values: ``date`` for rights dates, naive UTC ``datetime`` for
     ``last_change``, ``bool`` for ``needs_review``, ``None`` for empty.  ``needs_review`` and
     ``review_reason`` are those of :func:`register.check.review.dataset_review` (as in
-    ``register list``).  ``today`` dates the retention notes (default: today).
+    ``register list``).  ``today`` dates the retention notes (default: today).  ``reviewer``
+    keeps its caches across calls (an import's batches).
     """
-    from register.check.facts import RightsRecord
-    from register.check.review import attention_items, dataset_review, effective_license
+    from register.check.review import Reviewer, attention_items, effective_license
     from register.rights.columns import record_cells
     from register.store.queries import iter_export_rows
 
-    kb = reg.kb
+    reviewer = reviewer or Reviewer(reg.kb)
     day = today or date.today()
-    terms_cache: dict[str | None, list[str]] = {}
-
-    def terms(expression: str | None) -> list[str]:
-        from register.check.review import missing_terms
-
-        if expression not in terms_cache:
-            terms_cache[expression] = missing_terms(expression, kb)
-        return terms_cache[expression]
+    rights_cells: dict[str, dict[str, Any]] = {}
 
     for row in iter_export_rows(reg.engine, ids, batch=batch):
         effective, license_review = effective_license(
@@ -315,17 +308,21 @@ def iter_register_rows(
             "concluded_reason": row.concluded_reason if row.concluded_license else None,
             "concluded_by": row.concluded_by,
         }
-        record = None
-        if row.rights_json:
-            record = RightsRecord.from_dict(json.loads(row.rights_json))
-            cells |= record_cells(record)
+        record = reviewer.record(row.rights_json)
+        if record is not None:
+            stored = rights_cells.get(row.rights_json)
+            if stored is None:
+                if len(rights_cells) >= 20_000:
+                    rights_cells.clear()
+                stored = rights_cells[row.rights_json] = record_cells(record)
+            cells |= stored
         else:  # no record: empty cells, so an unedited row imports as a no-op
             cells |= dict.fromkeys(_RIGHTS_NAMES)
-        review = dataset_review(
+        review = reviewer.review(
             concluded=row.concluded_license, declared=row.declared_license,
             declared_needs_review=row.declared_needs_review,
             declared_reason=row.declared_reason, concluded_reason=row.concluded_reason,
-            rights=record, suggestions=row.suggestions_json, kb=kb, terms=terms)
+            rights_json=row.rights_json, suggestions_json=row.suggestions_json)
         cells["needs_review"] = bool(review)
         cells["review_reason"] = "; ".join(i.message for i in review) or None
         cells["reason"] = None

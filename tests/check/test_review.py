@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +111,67 @@ def test_fixture_concluded_to_an_unknown_licenseref(reg: Register, cards_dir: Pa
     assert result.verdict == "needs-review"
     assert any(r.rule == "1" and UNKNOWN_REF in r.message
                for r in result.datasets[0].reasons)
+
+
+def _stored_rows(reg: Register) -> list[Any]:
+    from register.store.engine import read_connection
+    from register.store.queries import list_rows
+
+    with read_connection(reg.engine) as conn:
+        return list(list_rows(conn, personal_data=None, retain_before=None))
+
+
+def test_the_reviewer_gives_dataset_review_for_every_stored_dataset(
+        sqlite_reg: Register, cards_dir: Path, kb) -> None:  # type: ignore[no-untyped-def]
+    """Over the real cards, with rights recorded on some (complete, incomplete, the same
+    record twice) and a conclusion: :class:`Reviewer` (each license and each rights pair
+    reviewed once) equals :func:`dataset_review` of each dataset."""
+    from register.check.review import Reviewer
+    from register.rights.record import parse_rights_options as opts
+
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    ids = [s.id for s in sqlite_reg.list_datasets()]
+    sqlite_reg.set_rights(ids[0], opts(personal_data="yes"), by="alice")  # no lawful basis
+    sqlite_reg.set_rights(ids[1], opts(personal_data="yes", lawful_basis="consent"),
+                          by="alice")
+    sqlite_reg.set_rights(ids[2], opts(personal_data="yes"), by="alice")  # as ids[0]
+    sqlite_reg.set_rights(ids[3], opts(personal_data="no"), by="alice")
+    sqlite_reg.set_license(ids[4], UNKNOWN_REF, reason="signed contract", by="alice")
+    reviewer = Reviewer(kb)
+    rows = _stored_rows(sqlite_reg)
+    assert len(rows) == len(ids)
+    seen: set[tuple[ReviewItem, ...]] = set()
+    for _ in range(2):  # the second pass is answered from the caches
+        for row in rows:
+            record = RightsRecord.from_dict(json.loads(row.rights_json)) \
+                if row.rights_json else None
+            expected = tuple(dataset_review(
+                concluded=row.concluded_license, declared=row.declared_license,
+                declared_needs_review=row.declared_needs_review,
+                declared_reason=row.declared_reason, concluded_reason=row.concluded_reason,
+                rights=record, suggestions=row.suggestions_json, kb=kb))
+            got = reviewer.review(
+                concluded=row.concluded_license, declared=row.declared_license,
+                declared_needs_review=row.declared_needs_review,
+                declared_reason=row.declared_reason, concluded_reason=row.concluded_reason,
+                rights_json=row.rights_json, suggestions_json=row.suggestions_json)
+            assert got == expected, row.id
+            assert reviewer.record(row.rights_json) == record
+            seen.add(got)
+    by_id = {row.id: row for row in rows}
+    def rights_items(n: int) -> list[ReviewItem]:
+        return [i for i in reviewer.review(**_columns(by_id[ids[n]])) if i.kind == RIGHTS]
+
+    assert rights_items(0)  # personal data, no lawful basis
+    assert rights_items(1) != rights_items(0)  # another record
+    assert rights_items(2) == rights_items(0)  # the same record
+    assert not rights_items(3)
+    assert any(UNKNOWN_REF in i.message for i in reviewer.review(**_columns(by_id[ids[4]])))
+    assert len(seen) > 3
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {"concluded": row.concluded_license, "declared": row.declared_license,
+            "declared_needs_review": row.declared_needs_review,
+            "declared_reason": row.declared_reason, "concluded_reason": row.concluded_reason,
+            "rights_json": row.rights_json, "suggestions_json": row.suggestions_json}
