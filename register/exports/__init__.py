@@ -288,7 +288,7 @@ def iter_register_rows(
     ``register list``).  ``today`` dates the retention notes (default: today).  ``reviewer``
     keeps its caches across calls (an import's batches).
     """
-    from register.check.review import Reviewer, attention_items, effective_license
+    from register.check.review import MEMO_LIMIT, Reviewer, attention_items, effective_license
     from register.rights.columns import record_cells
     from register.store.queries import iter_export_rows
 
@@ -312,7 +312,7 @@ def iter_register_rows(
         if record is not None:
             stored = rights_cells.get(row.rights_json)
             if stored is None:
-                if len(rights_cells) >= 20_000:
+                if len(rights_cells) >= MEMO_LIMIT:
                     rights_cells.clear()
                 stored = rights_cells[row.rights_json] = record_cells(record)
             cells |= stored
