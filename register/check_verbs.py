@@ -135,8 +135,7 @@ class CheckPlan:
     @property
     def wanted(self) -> list[tuple[str, str | None]]:
         """``(id, pinned revision or None)`` of each entry."""
-        return [(item, None) if isinstance(item, str)
-                else (str(item["id"]), item.get("revision")) for item in self.entries]
+        return wanted_of(self.entries)
 
     def run(self, db: Db, *, kb: KnowledgeBase, base: DatasetFacts | None = None,
             strict: bool = True) -> CheckResult:
@@ -202,13 +201,10 @@ class CheckVerbs:
         self, datasets: str | Sequence[str | dict[str, Any]], *, strict: bool = True,
     ) -> list[DatasetFacts]:
         """Facts the check engine needs, for ids or ``{id, revision}`` entries (or one id)."""
-        from register.store import facts_sql, queries
+        from register.store import queries
 
-        wanted: list[tuple[str, str | None]] = [
-            (item, None) if isinstance(item, str) else (str(item["id"]), item.get("revision"))
-            for item in dataset_entries(datasets)]
         with self._reading() as conn:
-            return facts_sql.facts(queries.dbapi(conn), wanted, strict=strict)
+            return queries.facts(conn, wanted_of(dataset_entries(datasets)), strict=strict)
 
     def check(
         self, datasets: str | Sequence[str | dict[str, Any]], *, use: str,
@@ -253,7 +249,6 @@ class CheckVerbs:
         from register.models.service import base_model_facts
 
         return base_model_facts(self.engine, self._register().kb, base_model, commercial=commercial)
-
 
     def recorded_checks(self, *, limit: int | None = None,
                         since: date | None = None) -> list[RecordedCheck]:
@@ -335,3 +330,9 @@ def dataset_entries(datasets: str | Sequence[str | dict[str, Any]],
     if isinstance(datasets, str):
         return [datasets]
     return list(datasets)
+
+
+def wanted_of(entries: Sequence[str | dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """``(id, pinned revision or None)`` of check entries (ids or ``{id, revision}``)."""
+    return [(item, None) if isinstance(item, str)
+            else (str(item["id"]), item.get("revision")) for item in entries]

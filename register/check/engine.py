@@ -195,12 +195,15 @@ def _shape_key(facts: DatasetFacts, use: str, on: date,
     """Datasets with equal keys get equal options, reasons and warnings (before their id is
     added).  Clearances for other uses play no part; one for this use joins the key; the
     rights record joins it as its number (equal records, equal numbers)."""
+    rights = records.number(facts.rights) if facts.rights is not None else None
+    if not facts.clearances:  # the common case: no clearance to weigh
+        return (facts.license, facts.license_needs_review, facts.license_reason, rights,
+                None, ())
     clearance, expired = _clearance(facts, use, on)
     cleared = (
         (clearance.use, clearance.by, clearance.reason, clearance.until)
         if clearance is not None else None
     )
-    rights = records.number(facts.rights) if facts.rights is not None else None
     return (facts.license, facts.license_needs_review, facts.license_reason, rights,
             cleared, tuple(expired))
 
@@ -286,38 +289,6 @@ def _entry(ctx: Context, shapes: dict[tuple[Any, ...], _Shape], records: _Record
     return Entry(fid, facts.license, is_base, shape.options)
 
 
-def _entries(ctx: Context, shapes: dict[tuple[Any, ...], _Shape], records: _RecordNumbers,
-             facts: Iterable[DatasetFacts]) -> list[Entry]:
-    """:func:`_entry` of each dataset (not the base model), in one loop: a dataset without
-    clearances has the key :func:`_shape_key` gives it, built inline."""
-    out: list[Entry] = []
-    append = out.append
-    use, on = ctx.use, ctx.on
-    warnings, pd_unknown = ctx.warnings, ctx.pd_unknown
-    number = records.number
-    for f in facts:
-        if f.clearances:
-            key = (False, *_shape_key(f, use, on, records))
-        else:
-            rec = f.rights
-            key = (False, f.license, f.license_needs_review, f.license_reason,
-                   None if rec is None else number(rec), None, ())
-        shape = shapes.get(key)
-        if shape is None:
-            shape = shapes[key] = _evaluate_shape(ctx, f, False)
-        fid = f.id
-        if shape.warns:
-            for w in shape.warns:
-                if w == "pd-unknown":
-                    pd_unknown.append(fid)
-                else:
-                    warnings.append(("11", (fid,), f"{fid}: {w}"))
-        for msg in shape.expired:
-            warnings.append(("13", (fid,), f"{fid}: {msg}"))
-        append(Entry(fid, f.license, False, shape.options))
-    return out
-
-
 # --------------------------------------------------------------------------- the check
 
 
@@ -356,7 +327,7 @@ def check(
 
     shapes: dict[tuple[Any, ...], _Shape] = {}
     records = _RecordNumbers()
-    entries = _entries(ctx, shapes, records, facts)
+    entries = [_entry(ctx, shapes, records, f, False) for f in facts]
     if base_model is not None:
         if use == "release-data":
             ctx.warnings.append(

@@ -134,11 +134,7 @@ def _dataset_rows(result: CheckResult) -> Iterator[CheckRow]:
             spec = specs.get(id(t))
             if spec is None:
                 spec = specs[id(t)] = _template_specs(t)
-            label = ident + " (base model)" if t.base_model else ident
-            pre = ident + ": "
-            for section, own, lic, verdict, rule, kind, prefixed, message in spec:
-                yield CheckRow(section, label, license if own else lic, verdict, rule, kind,
-                               pre + message if prefixed else message)
+            yield from _template_rows(ident, license, t, spec)
         return
     for d in datasets:
         notes = _notes(d.chosen_option, d.clearance)
@@ -285,7 +281,8 @@ def _dataset_records(datasets: DatasetVerdicts) -> Iterator[str]:
         else:
             block = blocks[key] = _template_block(t, esc)
         if block is None or not _SIMPLE_ID.fullmatch(ident):
-            yield from csv_records(map(_escaped, _template_rows(ident, license, t)))
+            yield from csv_records(map(_escaped, _template_rows(ident, license, t,
+                                                                _template_specs(t))))
             continue
         lic = licenses.get(license)
         if lic is None:
@@ -296,10 +293,12 @@ def _dataset_records(datasets: DatasetVerdicts) -> Iterator[str]:
         yield block.format(eid + " (base model)" if t.base_model else eid, lic, eid + ": ")
 
 
-def _template_rows(ident: str, license: str | None, t: DatasetTemplate) -> Iterator[CheckRow]:
+def _template_rows(ident: str, license: str | None, t: DatasetTemplate,
+                   spec: list[_Spec]) -> Iterator[CheckRow]:
+    """The rows of one dataset of template ``t`` (``spec``: :func:`_template_specs` of it)."""
     label = ident + " (base model)" if t.base_model else ident
     pre = ident + ": "
-    for section, own, lic, verdict, rule, kind, prefixed, message in _template_specs(t):
+    for section, own, lic, verdict, rule, kind, prefixed, message in spec:
         yield CheckRow(section, label, license if own else lic, verdict, rule, kind,
                        pre + message if prefixed else message)
 

@@ -9,7 +9,7 @@ opens its own connection and streams.  Writes are in :mod:`register.store.decisi
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -50,7 +50,6 @@ __all__ = [
     "existing_ids",
     "facts",
     "ingest_state",
-    "iter_facts",
     "iter_export_rows",
     "list_rows",
     "metadata_and_rights",
@@ -232,13 +231,6 @@ def facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
     """What the check engine needs of ``(id, pinned revision or None)`` entries, in order
     (:func:`register.store.facts_sql.facts`)."""
     return facts_sql.facts(dbapi(conn), wanted, strict=strict)
-
-
-def iter_facts(conn: Connection, wanted: Sequence[tuple[str, str | None]], *,
-               strict: bool = True, ordered: bool = True,
-               ) -> Generator[DatasetFacts, None, None]:
-    """:func:`facts` streamed (:func:`register.store.facts_sql.iter_facts`)."""
-    return facts_sql.iter_facts(dbapi(conn), wanted, strict=strict, ordered=ordered)
 
 
 # --------------------------------------------------------------------------- audit

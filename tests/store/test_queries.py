@@ -1,4 +1,4 @@
-"""The check's facts (register.store.queries.facts / iter_facts): one join per table, in the
+"""The check's facts (register.store.queries.facts): one join per table, in the
 corpus order, on SQLite (``json_each``) and PostgreSQL (``unnest``); missing ids, pinned
 revisions, standing clearances and shared rights records."""
 
