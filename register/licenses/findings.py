@@ -4,18 +4,20 @@ Pure functions over the tables of :mod:`register.licenses.tables`, used by
 :mod:`register.licenses.normalize`: a license name that is only part of what the text names
 (:func:`partial_name`), licensing prose that widens or narrows the declared GNU grant
 (:func:`scope_change`) and prose that adds conditions no license id carries
-(:func:`added_conditions`).  Each returns the reason for review, or nothing.
+(:func:`added_conditions`), each returning the reason for review or nothing; and names the
+user may choose among (:func:`joined_choice`), returning the OR expression or nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from register.licenses.tables import Tables, longer_spdx_name
+from register.licenses.expressions import spdx_licensing
+from register.licenses.tables import URL_IN_TEXT, Tables, longer_spdx_name
 
-__all__ = ["partial_name", "scope_change", "added_conditions"]
+__all__ = ["partial_name", "scope_change", "added_conditions", "joined_choice"]
 
 _ID_SHAPED = re.compile(r"[A-Za-z][A-Za-z0-9.+]*(?:[-_][A-Za-z0-9.+]+)+")
 def partial_name(s: str, tokens: list[str], mentions: Sequence[Any], lid: str,
@@ -38,12 +40,43 @@ def partial_name(s: str, tokens: list[str], mentions: Sequence[Any], lid: str,
         if longer is not None:
             return (f"names {lid}, but the words beside it make the name of another license: "
                     f"{longer} ({t.spdx_full_name.get(longer, '')})")
+    other = _other_spdx_name(s, tokens, covered, lid, t)
+    if other is not None:
+        return (f"names {lid}, but the other words name another license: {other} "
+                f"({t.spdx_full_name.get(other, '')})")
     if residual and _ID_SHAPED.fullmatch(s):
         return f"{s!r} is not a known license id (it starts like {lid})"
     return None
 
 
 _VERSION_TOKEN = re.compile(r"\d+(?:\.\d+)+")
+
+
+def _other_spdx_name(s: str, tokens: list[str], covered: set[int], lid: str,
+                     t: Tables) -> str | None:
+    """An SPDX license (other than ``lid``) whose whole name or id is a run of the words no
+    mention took ("MIT/*X11*"): the text names two licenses.  A one-word name counts only as
+    the id written as such ("JSON"), not as a common word ("fair", "free")."""
+    runs: list[list[str]] = [[]]
+    for k, tok in enumerate(tokens):
+        if k in covered:
+            runs.append([])
+        else:
+            runs[-1].append(tok)
+    for run in runs:
+        for size in range(min(len(run), 6), 0, -1):
+            for start in range(len(run) - size + 1):
+                words = run[start:start + size]
+                ids = t.spdx_names.get(tuple(sorted(words)), set())
+                ids = {i for i in ids if i.lower() != lid.lower()
+                       and t.canonical.get(i.lower(), i) != lid}
+                if not ids:
+                    continue
+                if size == 1 and not any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", s)
+                                         for i in ids):
+                    continue
+                return sorted(ids)[0]
+    return None
 
 
 def scope_change(flat: str, declared: set[str], t: Tables) -> tuple[str, str] | None:
@@ -75,3 +108,45 @@ def added_conditions(flat: str, t: Tables) -> list[str]:
             out.append(f"adds {kind.replace('_', ' ')} conditions ({said[0]!r}) that no "
                        "license id carries")
     return out
+
+
+_JOIN = re.compile(r"(?i)\s+(or|and)\s+")
+
+
+def joined_choice(s: str, ids: set[str], tokens: list[str], mentions: Sequence[Any],
+                  t: Tables, read: Callable[[str], Any]) -> str | None:
+    """The OR expression of whole license names the user may choose among (or ``None``):
+    joined by "or" ("MIT or Apache 2.0"), or by "and" after a phrase saying so ("Dual
+    licensed under MIT and Apache 2.0").  The text says nothing but the names, the
+    connective and words that tell no license apart; each part, read on its own by ``read``
+    (normalize), names one license with confidence; no two parts are versions of one license
+    ("GPLv2 or GPLv3" may mean "v2 or later").  A plain "and" ("MIT and CC BY 4.0": both, or
+    one for the code and one for the data?), a slash, mixed connectives, a part needing
+    review or other words give no answer."""
+    if len(s) > 160 or URL_IN_TEXT.search(s):
+        return None
+    words = {w.lower() for w in _JOIN.findall(s)}
+    parts = [p.strip(" ,;.") for p in _JOIN.split(s)[::2]]
+    if len(words) != 1 or len(parts) != len(ids):
+        return None
+    flat = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', s.lower()).split())} "
+    chosen = [p for p in t.choice_phrases if f" {p} " in flat]
+    if words != {"or"} and not chosen:
+        return None
+    covered = {k for m in mentions for k in range(m.start, m.end)}
+    said = {tok for k, tok in enumerate(tokens) if k not in covered}
+    said -= {w for p in chosen for w in p.split()} | t.connectives
+    bases = {re.sub(r"-\d[\d.]*|-(only|or-later)$", "", i) for i in ids}
+    if said or len(bases) != len(ids):
+        return None
+    exprs: list[str] = []
+    for part in parts:
+        res = read(part)
+        if res.needs_review or not res.expression or res.confidence < 0.95:
+            return None
+        exprs.append(str(res.expression))
+    lic = spdx_licensing()
+    found = {sym.key for e in exprs for sym in lic.license_symbols(lic.parse(e))}
+    if found != ids or len(set(exprs)) != len(exprs):
+        return None
+    return str(lic.parse(" OR ".join(f"({e})" if " " in e else e for e in exprs)))

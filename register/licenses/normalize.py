@@ -21,7 +21,12 @@ from typing import Any
 
 from register.licenses.catalog import KnowledgeBase
 from register.licenses.expressions import spdx_licensing
-from register.licenses.findings import added_conditions, partial_name, scope_change
+from register.licenses.findings import (
+    added_conditions,
+    joined_choice,
+    partial_name,
+    scope_change,
+)
 from register.licenses.outcome import (
     NormalizationJSON,
     NormalizationResult,
@@ -40,6 +45,7 @@ from register.licenses.tables import (
     tables,
     tables_for,
     tokenize,
+    unknown_license_urls,
     url_license,
 )
 
@@ -131,6 +137,12 @@ def _normalize(text: str, t: Tables) -> NormalizationResult:
     if low in t.placeholders or low.strip("[]") in t.placeholders:
         return _review(text, "placeholder", f"{s!r} gives no license information")
 
+    if len(s) < 200 and "?" in URL_IN_TEXT.sub(" ", s):
+        seen = _normalize(s.replace("?", " "), t)
+        hint = f"; without it it reads {seen.expression}" if seen.expression else ""
+        return _review(text, "question", f"the text asks rather than states (it holds '?'){hint}",
+                       seen.expression, min(seen.confidence, 0.3))
+
     hit = t.exact.get(low)
     if hit is not None:
         lid, method = hit
@@ -174,7 +186,7 @@ def _normalize(text: str, t: Tables) -> NormalizationResult:
         if full_id is not None:
             lid = full_id
             others = {
-                i for m in scan(tokenize(URL_IN_TEXT.sub(" ", s), t), t) for i in m.ids
+                i for m in scan(tokenize(URL_IN_TEXT.sub(" ", s), t), t, {lid}) for i in m.ids
             } - {lid}
             others = {o for o in others if not _same_family(o, lid)}
             if others:
@@ -272,8 +284,13 @@ def _names(text: str, s: str, t: Tables) -> NormalizationResult:
         lid = url_license(url, t)
         if lid:
             url_ids.add(lid)
+    unread = unknown_license_urls(s, t)
     bare = URL_IN_TEXT.sub(" ", s)
     tokens = tokenize(bare, t)
+    if unread and url_ids | {i for m in scan(tokens, t) for i in m.ids}:
+        return _review(text, "name", f"links {unread[0]}, a license document the register does "
+                       f"not know, beside {_describe(url_ids) if url_ids else 'a license name'}",
+                       None, 0.3)
     whole = spdx_name_ids(tokens, t) if not url_ids and _names_enough(s, tokens) else set()
     if whole:
         return _spdx_name(text, s, whole, t)
@@ -292,6 +309,10 @@ def _names(text: str, s: str, t: Tables) -> NormalizationResult:
         single = next(iter(ids)) if len(ids) == 1 else None
         return _review(text, "name", what, single, 0.3)
     if len(ids) > 1:
+        choice = joined_choice(s, ids, tokens, mentions, t, lambda part: _memo(part, t))
+        if choice is not None:
+            return _result(text, choice, False, 0.9, "name",
+                           f"license names the user may choose among ({choice})")
         collapsed = {re.sub(r"-(only|or-later)$", "", i) for i in ids}
         return _review(text, "name", f"several licenses named: {_describe(ids)}"
                        + ("" if len(collapsed) > 1 else " (only/or-later differ)"), None, 0.3)
@@ -389,6 +410,8 @@ def _evidence_ids(
         lid = url_license(url, t)
         if lid:
             ids.add(lid)
+    unresolved.extend(f"{u!r} (a license document not known)"
+                      for u in unknown_license_urls(s, t))
     tokens = tokenize(mask_institutions(URL_IN_TEXT.sub(" ", s), t), t)
     mentions = scan(tokens, t, ids | declared)
     covered = {k for m in mentions for k in range(m.start, m.end)}

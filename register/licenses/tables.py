@@ -57,6 +57,7 @@ class Tables:
     max_sentence_tokens: int = 40
     choice_phrases: list[str] = field(default_factory=list)
     id_url_prefixes: list[str] = field(default_factory=list)
+    license_url_prefixes: list[str] = field(default_factory=list)
     restriction_markers: dict[str, list[str]] = field(default_factory=dict)
     restricted_ids: dict[str, set[str]] = field(default_factory=dict)  # marker kind -> ids
     full_texts: list[dict[str, Any]] = field(default_factory=list)
@@ -157,6 +158,20 @@ def url_license(url: str, t: Tables) -> str | None:
     return None
 
 
+def unknown_license_urls(text: str, t: Tables) -> list[str]:
+    """URLs in the text under a license publisher's prefix (``license_url_prefixes``) that
+    point to no license the register knows (``opendatacommons.org/licenses/dbcl/1.0/``): the
+    text names a license it cannot read."""
+    out: list[str] = []
+    for url in URL_IN_TEXT.findall(text):
+        u = norm_url(url)
+        if url_license(url, t) is None and any(
+            u.startswith(p) and len(u) > len(p) for p in t.license_url_prefixes
+        ):
+            out.append(url.rstrip(".;:"))
+    return out
+
+
 def load_alias_table(directory: Path) -> dict[str, Any]:
     path = directory / "aliases.yaml"
     if not path.is_file():
@@ -197,6 +212,8 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
         for n in alias_data.get("institution_names") or ()
     ]
     t.id_url_prefixes = [norm_url(str(p)) + "/" for p in alias_data.get("id_url_prefixes") or ()]
+    t.license_url_prefixes = [norm_url(str(p)) + "/"
+                              for p in alias_data.get("license_url_prefixes") or ()]
     t.full_texts = [dict(x) for x in alias_data.get("full_texts") or ()]
     t.not_families = {
         tuple(sorted(str(w) for w in k)) for k in alias_data.get("not_families") or ()
@@ -208,6 +225,8 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
     for key, sym in licensing.known_symbols.items():
         known_lower[key.lower()] = key
         for alias in getattr(sym, "aliases", ()) or ():
+            if _family_alias(str(alias), key):
+                continue  # "GPL" is not GPL-1.0-or-later: a family without version
             known_lower.setdefault(str(alias).lower(), key)
     t.canonical.update(known_lower)
     for lower, key in known_lower.items():
@@ -273,6 +292,14 @@ def build_tables(kb: KnowledgeBase, alias_data: Mapping[str, Any]) -> Tables:
     t.max_window = max((len(k) for k in [*t.names, *t.families]), default=1)
     _spdx_list_tables(t, known_lower)
     return t
+
+
+def _family_alias(alias: str, key: str) -> bool:
+    """An alias that is only the family name of a versioned id (``GPL`` and
+    ``LicenseRef-GPL`` for ``GPL-1.0-or-later``, ``LicenseRef-Apache`` for ``Apache-2.0``):
+    it names no version, so reading it as that id would be a guess."""
+    base = re.sub(r"(?i)^licenseref-", "", alias).lower()
+    return bool(re.fullmatch(re.escape(base) + r"-\d[\w.+-]*", key.lower()))
 
 
 def _flat_words(text: object) -> str:
@@ -468,7 +495,8 @@ URL_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s)\]>\"'<,]+", re.IGNORECASE)
 
 
 def _flat(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+    """Letters and digits only (digits tell "version 2" from "version 3" of a notice)."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def full_text_license(text: str, t: Tables) -> str | None:
