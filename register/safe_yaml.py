@@ -42,6 +42,7 @@ __all__ = [
     "load_yaml_file",
     "load_yaml_text",
     "naming",
+    "read_yaml_text",
     "plain_scalars_are_text",
     "same_node",
     "yaml_problem",
@@ -247,13 +248,11 @@ def load_yaml_text(
     return data
 
 
-def load_yaml_file(
-    path: str | Path, *, error: type[RegisterError], max_bytes: int = MAX_YAML_BYTES,
-    aliases: bool = False,
-) -> Any:
-    """Read a YAML file strictly; problems raise ``error`` naming the file."""
+def read_yaml_text(path: str | Path, *, error: type[RegisterError],
+                   max_bytes: int = MAX_YAML_BYTES) -> str:
+    """The text of a YAML file, read once (at most ``max_bytes``, UTF-8); problems raise
+    ``error`` naming the file."""
     p = Path(path)
-    fail = naming(error, str(p))
     try:
         size = p.stat().st_size
     except OSError as exc:
@@ -267,10 +266,19 @@ def load_yaml_file(
     except OSError as exc:
         raise error(f"{p}: cannot read file ({exc.strerror or exc})") from exc
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    return load_yaml_text(text, fail=fail, aliases=aliases, max_bytes=max_bytes)
+
+
+def load_yaml_file(
+    path: str | Path, *, error: type[RegisterError], max_bytes: int = MAX_YAML_BYTES,
+    aliases: bool = False,
+) -> Any:
+    """Read a YAML file strictly; problems raise ``error`` naming the file."""
+    text = read_yaml_text(path, error=error, max_bytes=max_bytes)
+    return load_yaml_text(text, fail=naming(error, str(Path(path))), aliases=aliases,
+                          max_bytes=max_bytes)
 
 
 # --------------------------------------------------------------------------- building

@@ -34,8 +34,10 @@ def _pg_base_url() -> str | None:
 
 
 @contextmanager
-def _pg_database(base: str, template: str | None = None) -> Iterator[str]:
-    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards."""
+def _pg_database(base: str, template: str | None = None,
+                 icu_locale: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given; with ``icu_locale``, an
+    empty one whose collation is that ICU locale's), dropped afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -43,6 +45,8 @@ def _pg_database(base: str, template: str | None = None) -> Iterator[str]:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         copy = f' TEMPLATE "{template}"' if template else ""
+        if icu_locale:  # another collation than the template's needs template0
+            copy = f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
         conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
@@ -63,6 +67,17 @@ def pg_url() -> Iterator[str]:
     if base is None:
         pytest.skip(f"set ${PG_URL_ENV} to run PostgreSQL tests")
     with _pg_database(base) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_en_us_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database collating text as ICU ``en-US`` (``a_b`` before
+    ``A/b`` before ``abc``, unlike the byte order of SQLite and the C locale)."""
+    base = _pg_base_url()
+    if base is None:
+        pytest.skip(f"set ${PG_URL_ENV} to run PostgreSQL tests")
+    with _pg_database(base, icu_locale="en-US") as url:
         yield url
 
 

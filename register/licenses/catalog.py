@@ -251,6 +251,20 @@ def builtin_dir() -> Path:
     return package.parent / "licenses"
 
 
+def license_file_names(directory: Path) -> list[str]:
+    """The license files of a licenses directory, by name, sorted: its ``*.yaml`` files
+    (not hidden) but :data:`NON_LICENSE_FILES`.  What :meth:`KnowledgeBase.load` reads, and
+    (the built-in directory's, each named after its id) the ids
+    :func:`register.licenses.expressions.single_key` knows without loading the knowledge
+    base.  A directory that cannot be listed lists nothing."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(e.name for e in entries if e.name.endswith(".yaml")
+                          and not e.name.startswith(".") and e.name not in NON_LICENSE_FILES)
+    except OSError:
+        return []
+
+
 def _read_terms(path: Path) -> LicenseTerms:
     data = load_yaml_file(path, error=LicenseDataError, max_bytes=MAX_LICENSE_BYTES,
                           aliases=True)
@@ -291,9 +305,8 @@ class KnowledgeBase:
         for d in dirs:
             if not d.is_dir():
                 raise LicenseDataError(f"{d}: licenses directory not found")
-            for path in sorted(d.glob("*.yaml")):
-                if path.name in NON_LICENSE_FILES:
-                    continue
+            for name in license_file_names(d):
+                path = d / name
                 if d == builtin:
                     lazy.append(path)
                 else:

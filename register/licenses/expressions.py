@@ -37,14 +37,12 @@ _OPERATORS = frozenset({"and", "or", "with"})
 
 @lru_cache(maxsize=1)
 def _builtin_ids() -> frozenset[str]:
-    """The built-in knowledge base's ids, from its file names (each license file is named
-    after its id, a test pins that, and the licensing spells each id as it is written)."""
-    import os
+    """The built-in knowledge base's ids, from the names of the files it reads
+    (:func:`register.licenses.catalog.license_file_names`: each license file is named after
+    its id, a test pins that, and the licensing spells each id as it is written)."""
+    from register.licenses.catalog import builtin_dir, license_file_names
 
-    from register.licenses.catalog import NON_LICENSE_FILES, builtin_dir
-
-    return frozenset(e.name[:-5] for e in os.scandir(builtin_dir())
-                     if e.name.endswith(".yaml") and e.name not in NON_LICENSE_FILES)
+    return frozenset(name[:-5] for name in license_file_names(builtin_dir()))
 
 
 def single_key(expression: str) -> str | None:

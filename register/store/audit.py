@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 from typing_extensions import TypedDict
 
 from register.actors import validate_actor
+from register.store.queries import in_id_order
 from register.store.tables import AuditEvent, ClearanceRow, Dataset
 
 GENESIS_HASH = "0" * 64
@@ -123,8 +124,9 @@ def read_rows(conn: Connection, tbl: Any, keys: Iterable[Any] | None = None, *,
     raw = table(tbl.name, *[column(name) for name, _k in cols])  # untyped: raw values
     pk = raw.c[_pk(tbl).name]
     stmt = select(*raw.c)
-    if keys is None:
-        batches: list[Any] = [stmt.order_by(pk)]
+    if keys is None:  # text keys in id order (the first problem found is the same anywhere)
+        order = pk if _kind(_pk(tbl)) == "int" else in_id_order(conn, pk)
+        batches: list[Any] = [stmt.order_by(order)]
     else:
         wanted = list(dict.fromkeys(keys))
         if _kind(_pk(tbl)) == "int":

@@ -49,22 +49,16 @@ _cursor_names = count(1)
 
 
 @lru_cache(maxsize=64)
-def _translate(sql: str, paramstyle: str) -> tuple[str, tuple[str, ...]]:
-    """``sql`` with ``:name`` parameters in ``paramstyle``, and the parameter names in order
-    (empty: the driver takes the mapping itself)."""
-    names = tuple(_PARAM.findall(sql))
+def _translate(sql: str, paramstyle: str) -> str:
+    """``sql`` with its ``:name`` parameters in ``paramstyle``: ``named`` (sqlite3, as
+    written) or ``pyformat`` (psycopg: ``%(name)s``, a literal ``%`` doubled); the driver
+    takes the parameters as a mapping in both."""
     if paramstyle == "named":
-        return sql, ()
+        return sql
     if paramstyle == "pyformat":
-        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%")), ()
-    if paramstyle == "qmark":
-        return _PARAM.sub("?", sql), names
-    if paramstyle == "format":
-        return _PARAM.sub("%s", sql.replace("%", "%%")), names
-    if paramstyle == "numeric":
-        position = count(1)
-        return _PARAM.sub(lambda _m: f":{next(position)}", sql), names
-    raise StoreError(f"unsupported database driver paramstyle {paramstyle!r}")
+        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+    raise StoreError(f"unsupported database driver paramstyle {paramstyle!r} "
+                     "(the register reads through sqlite3 or psycopg)")
 
 
 class Db:
@@ -82,9 +76,8 @@ class Db:
              stream: bool = False) -> Iterator[tuple[Any, ...]]:
         """The rows of one statement, fetched a batch at a time (``stream`` on PostgreSQL:
         through a server-side cursor, so a large result is never held whole)."""
-        text, names = _translate(sql, self.paramstyle)
-        given = params or {}
-        args: Any = [given[n] for n in names] if names else dict(given)
+        text = _translate(sql, self.paramstyle)
+        args = dict(params or {})
         try:
             server_side = stream and self.dialect == "postgresql"
             cur = self.conn.cursor(f"register_facts_{next(_cursor_names)}") if server_side \

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from register.store.governance_tables import APPROVALS, REASSESSMENTS
-from register.store.queries import clearances_of
+from register.store.queries import clearances_of, in_id_order
 from register.store.tables import CHECKS, DATASETS
 
 __all__ = ["approval_rows", "approved_subjects", "check_records", "dataset_evidence",
@@ -57,7 +57,7 @@ def approval_rows(conn: Connection, subject_ids: Sequence[str] | None = None, *,
 def approved_subjects(conn: Connection) -> list[tuple[str, str]]:
     """``(kind, id)`` of every subject that has an approval row, in id order."""
     rows = conn.execute(select(_A.c.subject_kind, _A.c.subject_id).distinct()
-                        .order_by(_A.c.subject_id))
+                        .order_by(in_id_order(conn, _A.c.subject_id)))
     return [(r.subject_kind, r.subject_id) for r in rows]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from register.store.queries import revisions_of
+from register.store.queries import in_id_order, revisions_of
 from register.store.tables import DATASETS, MODEL_RECORDS, MODEL_VERSIONS, MODELS, VERSIONS
 
 __all__ = [
@@ -27,7 +27,7 @@ _M, _MV, _MR, _D, _V = MODELS, MODEL_VERSIONS, MODEL_RECORDS, DATASETS, VERSIONS
 
 
 def model_ids(conn: Connection) -> list[str]:
-    return [r[0] for r in conn.execute(select(_M.c.id).order_by(_M.c.id))]
+    return [r[0] for r in conn.execute(select(_M.c.id).order_by(in_id_order(conn, _M.c.id)))]
 
 
 def model_row(conn: Connection, model_id: str) -> Any | None:
@@ -36,7 +36,7 @@ def model_row(conn: Connection, model_id: str) -> Any | None:
 
 
 def model_rows(conn: Connection) -> list[Any]:
-    return list(conn.execute(select(_M).order_by(_M.c.id)))
+    return list(conn.execute(select(_M).order_by(in_id_order(conn, _M.c.id))))
 
 
 def model_checksums(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:

@@ -49,6 +49,7 @@ __all__ = [
     "dbapi",
     "existing_ids",
     "facts",
+    "in_id_order",
     "ingest_state",
     "iter_export_rows",
     "list_rows",
@@ -75,8 +76,17 @@ def _loads(text: str | None, default: Any = None) -> Any:
 # --------------------------------------------------------------------------- ids
 
 
+def in_id_order(conn: Connection, column: Any) -> Any:
+    """``column`` to ``ORDER BY`` in code-point order (Python's ``sorted``) on every
+    database: SQLite compares text as bytes (BINARY), PostgreSQL by the database's collation
+    (``en_US.UTF-8`` puts ``a_b`` before ``A/b`` before ``abc``), so there ``COLLATE "C"``.
+    Every list or export of the register in id order orders by it, so a register exported
+    from SQLite and from PostgreSQL comes out in the same order."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
+
+
 def dataset_ids(conn: Connection) -> list[str]:
-    return [r[0] for r in conn.execute(select(_D.c.id).order_by(_D.c.id))]
+    return [r[0] for r in conn.execute(select(_D.c.id).order_by(in_id_order(conn, _D.c.id)))]
 
 
 def count(conn: Connection) -> int:
@@ -197,7 +207,7 @@ def list_rows(conn: Connection, *, personal_data: str | None = None,
         _D.c.concluded_reason, _D.c.license_changed_at, _D.c.previous_license,
         _D.c.rights_json, _D.c.personal_data, _D.c.retain_until, _D.c.declared_reason,
         _D.c.suggestions_json,
-    ).order_by(_D.c.id)
+    ).order_by(in_id_order(conn, _D.c.id))
     if personal_data:
         stmt = stmt.where(_D.c.personal_data == personal_data)
     if retain_before is not None:
@@ -304,9 +314,10 @@ _EXPORT_COLUMNS = (
 
 def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
                      batch: int = 2000) -> Iterator[Any]:
-    """The ``dataset`` rows the exports read, ordered by id, streamed (bounded memory);
-    ``ids`` None: every dataset."""
-    def query(chunk: Sequence[str] | None) -> Any:
+    """The ``dataset`` rows the exports read, in id order (:func:`in_id_order`), streamed
+    (bounded memory); ``ids`` None: every dataset.  Given ids are read :func:`sorted` (the
+    same order) a batch at a time."""
+    def query(conn: Connection, chunk: Sequence[str] | None) -> Any:
         events = select(_A.c.dataset_id, func.max(_A.c.seq).label("row_version"))
         events = events.where(_A.c.dataset_id.is_not(None)) if chunk is None \
             else events.where(_A.c.dataset_id.in_(chunk))  # only the chunk's events
@@ -315,15 +326,16 @@ def iter_export_rows(engine: Engine, ids: Sequence[str] | None = None, *,
         stmt = select(*cols).select_from(_D.outerjoin(last, last.c.dataset_id == _D.c.id))
         if chunk is not None:
             stmt = stmt.where(_D.c.id.in_(chunk))
-        return stmt.order_by(_D.c.id)
+        return stmt.order_by(in_id_order(conn, _D.c.id))
 
     with read_connection(engine) as conn:
         if ids is None:
-            yield from conn.execute(query(None), execution_options={"stream_results": True})
+            yield from conn.execute(query(conn, None),
+                                    execution_options={"stream_results": True})
             return
         wanted = sorted(set(ids))
         for i in range(0, len(wanted), batch):
-            yield from conn.execute(query(wanted[i:i + batch]))
+            yield from conn.execute(query(conn, wanted[i:i + batch]))
 
 
 def metadata_and_rights(conn: Connection, ids: Sequence[str], *, batch: int = 2000,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from register.check.corpus import _read_plain, load_corpus
+from register.check.corpus import _plain_corpus, load_corpus
 from register.errors import CorpusError, RegisterError
 from register.safe_yaml import load_yaml_file
 
@@ -36,14 +36,31 @@ NOT_PLAIN = [  # each read by YAML (some to an error the YAML reader names)
 def test_plain_form_reads_as_yaml_does(text: str, tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(text, encoding="utf-8")
-    assert _read_plain(path) == load_yaml_file(path, error=CorpusError)
+    assert _plain_corpus(text) == load_yaml_file(path, error=CorpusError)
 
 
 @pytest.mark.parametrize("text", NOT_PLAIN)
 def test_other_forms_go_to_yaml(text: str, tmp_path: Path) -> None:
+    assert _plain_corpus(text) is None
+
+
+@pytest.mark.parametrize(("text", "ids"), [(PLAIN[0], ["org/a", "b"]),
+                                          (NOT_PLAIN[6], ["a"]), (NOT_PLAIN[7], ["a"])])
+def test_a_corpus_file_is_read_once(text: str, ids: list[str], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the plain form or not (then parsed as YAML): one read of the file."""
     path = tmp_path / "c.yaml"
-    path.write_bytes(text.encode("utf-8"))
-    assert _read_plain(path) is None
+    path.write_text(text, encoding="utf-8")
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert load_corpus(path).ids == ids
+    assert reads == [path]
 
 
 def _loaded(path: Path) -> object:
@@ -60,7 +77,7 @@ def test_load_corpus_gives_what_the_yaml_path_gives(text: str, tmp_path: Path,
     path = tmp_path / "c.yaml"
     path.write_text(text, encoding="utf-8")
     fast = _loaded(path)
-    monkeypatch.setattr("register.check.corpus._read_plain", lambda _path: None)
+    monkeypatch.setattr("register.check.corpus._plain_corpus", lambda _text: None)
     assert fast == _loaded(path)
 
 

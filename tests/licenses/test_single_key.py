@@ -47,3 +47,21 @@ def test_lazy_builtin_kb_reads_what_the_eager_load_reads(tmp_path: Path) -> None
     assert lazy.get("LicenseRef-nothing") is None
     assert len(lazy) == len(eager)
     assert [t.id for t in lazy] == sorted((t.id for t in eager.values()), key=str.lower)
+
+
+def test_the_knowledge_base_and_single_key_list_one_way(tmp_path: Path) -> None:
+    """One listing (catalog.license_file_names) for the load and single_key's ids: license
+    files only, not the alias table, the manifest, hidden or other files."""
+    from register.licenses.catalog import license_file_names
+
+    for name in ("b-1.yaml", "A-2.yaml", "aliases.yaml", "MANIFEST.yaml", ".hidden.yaml",
+                 "notes.md", "c.yml"):
+        (tmp_path / name).write_text(f"id: {name.split('.')[0]}\nname: x\nterms: {{}}\n",
+                                     encoding="utf-8")
+    assert license_file_names(tmp_path) == ["A-2.yaml", "b-1.yaml"]
+    assert license_file_names(tmp_path / "missing") == []
+    kb = KnowledgeBase.load(tmp_path)
+    assert [t.id for t in kb] == ["A-2", "b-1"]
+    builtin = [name[:-5] for name in license_file_names(builtin_dir())]
+    assert all(single_key(i) == i for i in builtin)
+    assert sorted(builtin) == sorted(t.id for t in KnowledgeBase.load(builtin_dir()))

@@ -162,17 +162,30 @@ def test_a_read_only_register_file_is_opened_read_only(
     db.close()
 
 
-@pytest.mark.parametrize(("style", "sql", "args"), [
-    ("named", "SELECT 1 WHERE a = :x AND b LIKE 'q%'", ()),
-    ("qmark", "SELECT 1 WHERE a = ? AND b LIKE 'q%'", ("x",)),
-    ("pyformat", "SELECT 1 WHERE a = %(x)s AND b LIKE 'q%%'", ()),
-    ("format", "SELECT 1 WHERE a = %s AND b LIKE 'q%%'", ("x",)),
-    ("numeric", "SELECT 1 WHERE a = :1 AND b LIKE 'q%'", ("x",)),
+@pytest.mark.parametrize(("style", "sql"), [
+    ("named", "SELECT 1 WHERE a = :x AND b LIKE 'q%' AND c::text = :y"),
+    ("pyformat", "SELECT 1 WHERE a = %(x)s AND b LIKE 'q%%' AND c::text = %(y)s"),
 ])
-def test_parameters_take_the_drivers_paramstyle(style: str, sql: str,
-                                                args: tuple[str, ...]) -> None:
-    got = facts_sql._translate("SELECT 1 WHERE a = :x AND b LIKE 'q%'", style)
-    assert got == (sql, args)
+def test_parameters_take_the_drivers_paramstyle(style: str, sql: str) -> None:
+    got = facts_sql._translate("SELECT 1 WHERE a = :x AND b LIKE 'q%' AND c::text = :y", style)
+    assert got == sql
+
+
+@pytest.mark.parametrize("style", ["qmark", "format", "numeric"])
+def test_a_paramstyle_no_driver_of_ours_uses_is_refused(style: str) -> None:
+    with pytest.raises(StoreError, match=f"unsupported database driver paramstyle '{style}'"):
+        facts_sql._translate("SELECT :x", style)
+
+
+def test_the_register_drivers_paramstyles_are_the_translated_ones(reg: Any) -> None:
+    from register.store import queries
+    from register.store.engine import read_connection
+
+    with read_connection(reg.engine) as conn:
+        db = queries.dbapi(conn)
+        assert db.paramstyle == {"sqlite": "named", "postgresql": "pyformat"}[db.dialect]
+        sql = "SELECT :x || '%', CAST(:y AS integer) + 1"
+        assert list(db.rows(sql, {"x": "a%", "y": 2})) == [("a%%", 3)]
 
 
 def test_a_driver_error_is_a_store_error(tmp_path: Path) -> None:
