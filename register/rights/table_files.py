@@ -3,12 +3,17 @@ the cell-to-text rule (:mod:`register.rights.table_import` validates what they r
 
 Limits: 50 MB on disk, 500 MB uncompressed inside an ``.xlsx``; the sheet read is the one
 named ``Register``.  xlsx text is read as Excel reads it: a ``quotePrefix`` cell verbatim
-(:class:`_Verbatim`), the ECMA-376 ``_xHHHH_`` escapes undone.
+(:class:`_Verbatim`), the ECMA-376 ``_xHHHH_`` escapes undone once.  openpyxl gives an inline
+string's text as stored (escapes kept: undone here) but a shared string with every ``x005F_``
+dropped and the other escapes kept, which loses the difference between a stored ``_x0041_``
+(``A``) and ``_x005F_x0041_`` (literal ``_x0041_``); so the cells whose shared string holds
+``x005F_`` take their text from the shared-string table read here (:func:`_exact_shared`).
 """
 
 from __future__ import annotations
 
 import csv
+import posixpath
 import zipfile
 from collections.abc import Generator, Iterator, Sequence
 from datetime import date, datetime
@@ -128,11 +133,19 @@ class Workbook:
                      f"to import {REGISTER_SHEET!r}")
         self.sheet = found
         self.sheet_name: str = self.sheet.title
+        try:  # the package read as openpyxl read it (a part it accepted is well formed)
+            with zipfile.ZipFile(path) as archive:
+                self.member = _sheet_member(archive, self.sheet_name)
+                #: ``(row, column)`` -> text of the cells whose shared string openpyxl misreads
+                self.exact = _exact_shared(archive, self.member)
+        except Exception:
+            self.book.close()
+            raise ExportError(f"{path}: not a valid .xlsx workbook") from None
         self.uncached = self._uncached_formulas(path)
 
     def _uncached_formulas(self, path: Path) -> set[tuple[int, int]]:
         """``(row, column index)`` of the formula cells that have no cached value."""
-        member = getattr(self.sheet, "_worksheet_path", None)
+        member = self.member
         if not member or not _has_formulas(path, member):
             return set()
         import openpyxl
@@ -166,7 +179,8 @@ class Workbook:
             if self._values_only():
                 cells: Iterator[Sequence[Any]] = self.sheet.iter_rows(values_only=True)
             else:  # pragma: no cover - an openpyxl without the hook _values_only uses
-                cells = ([_cell_value(c) for c in row] for row in self.sheet.iter_rows())
+                cells = ([_cell_value(c, self.exact) for c in row]
+                         for row in self.sheet.iter_rows())
             yield from enumerate(cells, start=1)
         except RegisterError:
             raise
@@ -185,6 +199,7 @@ class Workbook:
         if styles is None or get_row is None:
             return False
         quoted = {i for i, style in enumerate(styles) if getattr(style, "quotePrefix", None)}
+        exact = self.exact
         from openpyxl.utils.escape import unescape
 
         def values_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
@@ -195,16 +210,24 @@ class Workbook:
             escaped = [i for i, v in enumerate(out) if type(v) is str and "_x" in v]
             marked = [c for c in row if c.get("style_id") in quoted
                       and isinstance(c.get("value"), str) and c["value"]] if quoted else []
-            if not escaped and not marked:
+            exacts = [c for c in row if (c["row"], c["column"]) in exact] if exact else []
+            if not escaped and not marked and not exacts:
                 return tuple(out)
             values = list(out)
             for index in escaped:
                 values[index] = unescape(values[index])
+            for cell in exacts:  # already unescaped (once), from the shared-string table
+                index = cell["column"] - min_col
+                if 0 <= index < len(values):
+                    values[index] = exact[cell["row"], cell["column"]]
             for cell in marked:
                 index = cell["column"] - min_col
                 if 0 <= index < len(values):
-                    text = cell["value"]
-                    values[index] = _Verbatim(unescape(text) if "_x" in text else text)
+                    text = exact.get((cell["row"], cell["column"]))
+                    if text is None:
+                        text = cell["value"]
+                        text = unescape(text) if "_x" in text else text
+                    values[index] = _Verbatim(text)
             return tuple(values)
 
         self.sheet._get_row = values_row
@@ -214,10 +237,13 @@ class Workbook:
         self.book.close()
 
 
-def _cell_value(cell: Any) -> Any:
+def _cell_value(cell: Any, exact: dict[tuple[int, int], str]) -> Any:
     value = getattr(cell, "value", None)
     if isinstance(value, str) and value:
-        if "_x" in value:  # ECMA-376 ``_xHHHH_`` escapes, which openpyxl leaves in the text
+        key: Any = (getattr(cell, "row", None), getattr(cell, "column", None))
+        if key in exact:  # already unescaped, from the shared-string table
+            value = exact[key]
+        elif "_x" in value:  # ECMA-376 ``_xHHHH_`` escapes, which openpyxl leaves in the text
             from openpyxl.utils.escape import unescape
 
             value = unescape(value)
@@ -241,3 +267,105 @@ def _has_formulas(path: Path, member: str) -> bool:
     return False
 
 
+# --------------------------------------------------------------------------- shared strings
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}Override"
+_SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target part name); empty when it has none."""
+    from openpyxl.xml.functions import fromstring
+
+    folder, name = posixpath.split(part)
+    try:
+        tree = fromstring(archive.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    except KeyError:
+        return {}
+    out = {}
+    for rel in tree.iter(_PKG_RELS):
+        target = rel.get("Target", "")
+        target = target[1:] if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), target)
+    return out
+
+
+def _sheet_member(archive: zipfile.ZipFile, title: str) -> str | None:
+    """The zip member of the sheet named ``title`` (the package's relationships, as Excel
+    finds it); ``None`` when it cannot be told."""
+    from openpyxl.xml.functions import fromstring
+
+    book = next((target for kind, target in _rels(archive, "").values()
+                 if kind.endswith("/officeDocument")), None)
+    if book is None:
+        return None
+    rels = _rels(archive, book)
+    for sheet in fromstring(archive.read(book)).iter(f"{_MAIN}sheet"):
+        if sheet.get("name") == title:
+            return rels.get(sheet.get(f"{_DOC_RELS}id", ""), ("", None))[1]
+    return None
+
+
+def _exact_shared(archive: zipfile.ZipFile, member: str | None) -> dict[tuple[int, int], str]:
+    """``(row, column)`` -> text (escapes undone once) of the sheet's cells whose shared string
+    holds ``x005F_``, which openpyxl drops before the other escapes are undone (a stored
+    ``_x005F_x0041_`` would read as ``A``, not ``_x0041_``).  Empty, after a byte scan of the
+    shared-string table, for the many workbooks without one: there openpyxl's text is the
+    stored text, and undoing its escapes once is exact."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.escape import unescape
+    from openpyxl.xml.functions import fromstring, iterparse
+
+    types = fromstring(archive.read("[Content_Types].xml"))
+    strings = next((o.get("PartName", "").lstrip("/") for o in types.iter(_TYPES)
+                    if o.get("ContentType") == _SHARED_TYPE), None)
+    if not strings or member is None or not _holds(archive, strings, b"x005F_"):
+        return {}
+    wanted: dict[int, str] = {}
+    with archive.open(strings) as handle:
+        index = 0
+        for _, node in iterparse(handle):
+            if node.tag == f"{_MAIN}si":  # the text as openpyxl joins it: t, then r/t runs
+                text = "".join(t.text or "" for t in (
+                    node.findall(f"{_MAIN}t") + node.findall(f"{_MAIN}r/{_MAIN}t")))
+                if "x005F_" in text:
+                    wanted[index] = unescape(text)
+                index += 1
+                node.clear()
+    if not wanted:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    with archive.open(member) as handle:
+        number = 0
+        for _, node in iterparse(handle):
+            if node.tag != f"{_MAIN}row":
+                continue
+            number = int(float(node.get("r", number + 1)))  # numbered as openpyxl numbers rows
+            column = 0
+            for cell in node.iter(f"{_MAIN}c"):
+                place = cell.get("r")
+                if place:
+                    row, column = coordinate_to_tuple(place)
+                else:
+                    row, column = number, column + 1
+                if cell.get("t") == "s":
+                    value = cell.findtext(f"{_MAIN}v")
+                    if value and value.strip().isdigit() and int(value) in wanted:
+                        out[row, column] = wanted[int(value)]
+            node.clear()
+    return out
+
+
+def _holds(archive: zipfile.ZipFile, member: str, needle: bytes) -> bool:
+    """True when the zip member holds ``needle`` (scanned in chunks)."""
+    with archive.open(member) as handle:
+        tail = b""
+        while chunk := handle.read(1 << 20):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle):]
+    return False

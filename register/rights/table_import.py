@@ -15,7 +15,8 @@ Cells written by the exporters are formula-escaped; the reader undoes it with
 the ``quotePrefix`` style (how the exporter writes formula-like text) is read verbatim; older
 workbooks, whose formula-like text carries a literal leading ``'``, are unescaped as before.
 Text cells are read as Excel reads them: the ECMA-376 ``_xHHHH_`` escapes are undone (Excel
-and XlsxWriter write literal ``_x0041_`` text as ``_x005F_x0041_``; openpyxl does not undo it).
+and XlsxWriter write literal ``_x0041_`` text as ``_x005F_x0041_``; openpyxl does not undo it, bar
+the ``x005F_`` of a shared string, which :mod:`register.rights.table_files` reads exactly).
 
 Workbooks: the sheet read is the one named ``Register`` (case-insensitive); a workbook without
 one is refused (never "the first sheet", which may be a Check or a user's own sheet).  A formula

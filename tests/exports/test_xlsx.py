@@ -500,3 +500,59 @@ def test_unedited_workbook_imports_as_a_no_op(
     # stored as Excel stores such text (openpyxl shows the escapes; Excel and the import not)
     assert reg_ws.cell(r, header["pretty_name"]).value == (
         "name _x005F_x0041_ and _x005F_x000A_ as text")
+
+
+def _as_shared_strings(src: Path, dst: Path, edits: dict[tuple[str, str], str]) -> None:
+    """The Register sheet re-saved the way Excel and LibreOffice save it: every text in the
+    shared-string table, a literal ``_xHHHH_`` stored as ``_x005F_xHHHH_`` (XlsxWriter's
+    default mode), quote-prefixed text kept so; ``edits`` typed in on the way."""
+    import xlsxwriter
+    from openpyxl.utils.escape import unescape
+
+    ws = openpyxl.load_workbook(src)["Register"]
+    header, ids = _header(ws), {}
+    book = xlsxwriter.Workbook(str(dst))
+    out = book.add_worksheet("Register")
+    quoted = book.add_format({"quote_prefix": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(ws.iter_rows(), start=0):
+        ids[r] = row[header["id"] - 1].value
+        for c, cell in enumerate(row):
+            value = cell.value
+            name = ws.cell(1, c + 1).value
+            if (ids[r], name) in edits:
+                out.write_string(r, c, edits[ids[r], name])
+            elif isinstance(value, str):  # openpyxl shows an inline string as stored
+                out.write_string(r, c, unescape(value), quoted if cell.quotePrefix else None)
+            elif isinstance(value, datetime):
+                out.write_datetime(r, c, value, day)
+            elif value is not None:
+                out.write(r, c, value)
+    book.close()
+
+
+def test_literal_escape_text_survives_a_shared_string_resave(
+        sqlite_reg: Register, cards_dir: Path, tmp_path: Path) -> None:
+    sqlite_reg.ingest_paths([cards_dir], recursive=True)
+    texts = {"beans": "_x0041_", "aeslc": "a_x005F_b"}
+    for dataset_id, text in texts.items():
+        _set(sqlite_reg, dataset_id, dpia=text)
+    ids = sqlite_reg.dataset_ids()
+    before = {ds: sqlite_reg.show(ds) for ds in ids}
+    ours = tmp_path / "ours.xlsx"
+    export_register(sqlite_reg, "xlsx", ours)
+    assert sqlite_reg.import_rights(ours, by="t")["unchanged"] == len(ids)  # inline strings
+    resaved = tmp_path / "resaved.xlsx"
+    _as_shared_strings(ours, resaved, {})
+    import zipfile
+
+    with zipfile.ZipFile(resaved) as archive:
+        assert b"<t>_x005F_x0041_</t>" in archive.read("xl/sharedStrings.xml")
+    summary = sqlite_reg.import_rights(resaved, by="t")
+    assert summary["rights_changed"] == 0 and summary["unchanged"] == len(ids)
+    assert {ds: sqlite_reg.show(ds) for ds in ids} == before
+    # text typed in a shared-string workbook is read exactly
+    _as_shared_strings(ours, resaved, {("beans", "dpia"): "new _x0042_ and x005F_ kept"})
+    assert sqlite_reg.import_rights(resaved, by="t")["rights_changed"] == 1
+    assert sqlite_reg.show("beans").rights.recorded["dpia"] == "new _x0042_ and x005F_ kept"
+    assert sqlite_reg.show("aeslc").rights.recorded["dpia"] == "a_x005F_b"

@@ -164,6 +164,52 @@ def test_xlsx_text_escapes_are_read_as_excel_reads_them(tmp_path: Path) -> None:
     assert row.change.consent_purposes == ("research", "service")
 
 
+def _patched(path: Path, member: str, old: str, new: str) -> None:
+    """Replace ``old`` (a regular expression, one match) by ``new`` in a zip member."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    text, count = re.subn(old, new, parts[member].decode())
+    assert count == 1
+    parts[member] = text.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("hook", [True, False], ids=["values-only", "cells"])
+def test_xlsx_shared_and_inline_strings_are_unescaped_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hook: bool) -> None:
+    # Excel and LibreOffice keep text in the shared-string table, where openpyxl drops every
+    # "x005F_" and keeps the other escapes; inline strings (XlsxWriter's constant_memory, our
+    # exports) come as stored.  A mixed workbook: each cell's text undone exactly once.
+    import xlsxwriter
+
+    path = tmp_path / "mixed.xlsx"
+    book = xlsxwriter.Workbook(str(path))  # default mode: shared strings, escaped as Excel does
+    ws = book.add_worksheet("Register")
+    quoted = book.add_format({"quote_prefix": True})
+    texts = ["_x0041_", "a_x005F_b", "RAW-SHARED", "INLINE-1", "INLINE-2", "x005F_ kept"]
+    for r, row in enumerate([["id", "dpia"], *[[f"d{i}", t] for i, t in enumerate(texts)]]):
+        ws.write_row(r, 0, row)
+    ws.write_string(len(texts) + 1, 0, "dq")
+    ws.write_string(len(texts) + 1, 1, "=_x0041_", quoted)
+    book.close()
+    shared, sheet = "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"
+    _patched(path, shared, "<t>RAW-SHARED</t>", "<t>_x0042_ raw</t>")  # a real escape: "B"
+    _patched(path, sheet, r'<c r="B5" t="s"><v>\d+</v></c>',
+             '<c r="B5" t="inlineStr"><is><t>_x005F_x0043_ inline</t></is></c>')
+    _patched(path, sheet, r'<c r="B6" t="s"><v>\d+</v></c>',  # openpyxl reads "_x0041_" too
+             '<c r="B6" t="inlineStr"><is><t>_x0041_</t></is></c>')
+    if not hook:
+        monkeypatch.setattr(tabular.Workbook, "_values_only", lambda self: False)
+    rows, problems = read_rights_table(path)
+    assert problems == []
+    assert [row.change.dpia for row in rows] == [
+        "_x0041_", "a_x005F_b", "B raw", "_x0043_ inline", "A", "x005F_ kept", "=_x0041_"]
+
+
 def test_xlsx_date_cells_and_numbers(tmp_path: Path) -> None:
     path = write_xlsx(
         tmp_path / "r.xlsx",
