@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
     from register.cards.hub_sync import SyncSummary
     from register.check.result import CheckResult
-    from register.check.review import Reviewer
     from register.licenses.catalog import KnowledgeBase
     from register.rights.record import RightsChange
 
@@ -345,11 +344,12 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
                 return queries.rights_records(conn, ids)
 
         from register.check.review import Reviewer
+        from register.exports.cells import RowCells, register_cells
 
-        reviewer = Reviewer(self.kb)  # one for every batch: each license reviewed once
+        cells = RowCells(Reviewer(self.kb))  # one for every batch: each license reviewed once
 
         def lookup(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-            return self._export_cells(ids, reviewer)
+            return register_cells(self.engine, ids, cells)
 
         scan = scan_rights_table(Path(path), lookup=lookup, records=records,
                                  license_check=license_check)
@@ -374,14 +374,6 @@ class Register(ModelVerbs, GovernanceVerbs, ReportVerbs, CheckVerbs):
             file_name=Path(path).name, path=str(path), force=force,
             unchanged=scan.unchanged))
         return summary.to_dict()
-
-    def _export_cells(self, ids: Sequence[str], reviewer: Reviewer | None = None,
-                      ) -> dict[str, dict[str, Any]]:
-        """Id -> the export cells (:func:`register.exports.iter_register_rows`) of ``ids``."""
-        from register.exports import iter_register_rows
-
-        return {row["id"]: row.cells for row in iter_register_rows(
-            self, list(dict.fromkeys(ids)), reviewer=reviewer)}
 
     def clear(
         self, dataset_id: str, *, use: str, reason: str, by: str, until: date | None = None,

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import signal
@@ -39,7 +38,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date
 from enum import Enum
 from importlib import import_module
 from pathlib import Path
@@ -47,7 +46,6 @@ from typing import TYPE_CHECKING, Any
 
 from register.check.uses import validate_use
 from register.errors import ExportError, UsageError
-from register.render.cells import LIST_SEPARATOR
 
 if TYPE_CHECKING:
     from register.check.result import CheckResult
@@ -198,66 +196,6 @@ def _check_editable_columns() -> None:  # the import round trip depends on this
 
 # --------------------------------------------------------------------------- rows
 
-def _parse_ts(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is not None:  # Excel has no time zones: UTC, naive
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value.replace(microsecond=0)
-
-
-_RAW_KEYS = ("license", "licenses", "license_name", "license_link", "license_details")
-_RIGHTS_HINTS = ("personal_data", "sensitive", "collected_in", "consent_required")
-
-
-def _raw_license_text(raw: str | None) -> str | None:
-    """``license: other; license_name: Foo`` from the stored raw license fields."""
-    if not raw or raw == "{}":
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return raw
-    parts = []
-    for key in _RAW_KEYS:
-        value = data.get(key)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        elif isinstance(value, dict):
-            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts) or None
-
-
-def _suggestion_text(raw: str | None) -> str | None:
-    if not raw or raw == "{}":
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    parts = []
-    for key in _RIGHTS_HINTS:
-        item = data.get(key)
-        if not isinstance(item, dict) or item.get("confirmed"):
-            continue
-        value = item.get("value")
-        if isinstance(value, list):
-            value = LIST_SEPARATOR.join(str(v) for v in value)
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts) or None
-
-
-_RIGHTS_NAMES = ("personal_data", "sensitive", "dpia", "lawful_basis", "consent_purpose",
-                 "collected_in", "allowed_region", "collected_on", "retain_until")
-
-
 @dataclass(frozen=True)
 class RegisterRow:
     """One dataset row of an export: ``row[name]`` is the cell of column ``name``
@@ -288,57 +226,19 @@ def iter_register_rows(
     ``register list``).  ``today`` dates the retention notes (default: today).  ``reviewer``
     keeps its caches across calls (an import's batches).
     """
-    from register.check.review import MEMO_LIMIT, Reviewer, attention_items, effective_license
-    from register.rights.columns import record_cells
+    from register.check.review import Reviewer, attention_items
+    from register.exports.cells import RowCells
     from register.store.queries import iter_export_rows
 
-    reviewer = reviewer or Reviewer(reg.kb)
+    builder = RowCells(reviewer or Reviewer(reg.kb))
     day = today or date.today()
-    rights_cells: dict[str, dict[str, Any]] = {}
-
     for row in iter_export_rows(reg.engine, ids, batch=batch):
-        effective, license_review = effective_license(
-            row.concluded_license, row.declared_license, row.declared_needs_review)
-        cells: dict[str, Any] = {
-            "id": row.id, "pretty_name": row.pretty_name, "source": row.source,
-            "revision": row.revision, "version": row.version,
-            "raw_license": _raw_license_text(row.raw_license_json),
-            "declared_license": row.declared_license, "effective_license": effective,
-            "concluded_license": row.concluded_license,
-            "concluded_reason": row.concluded_reason if row.concluded_license else None,
-            "concluded_by": row.concluded_by,
-        }
-        record = reviewer.record(row.rights_json)
-        if record is not None:
-            stored = rights_cells.get(row.rights_json)
-            if stored is None:
-                if len(rights_cells) >= MEMO_LIMIT:
-                    rights_cells.clear()
-                stored = rights_cells[row.rights_json] = record_cells(record)
-            cells |= stored
-        else:  # no record: empty cells, so an unedited row imports as a no-op
-            cells |= dict.fromkeys(_RIGHTS_NAMES)
-        review = reviewer.review(
-            concluded=row.concluded_license, declared=row.declared_license,
-            declared_needs_review=row.declared_needs_review,
-            declared_reason=row.declared_reason, concluded_reason=row.concluded_reason,
-            rights_json=row.rights_json, suggestions_json=row.suggestions_json)
-        cells["needs_review"] = bool(review)
-        cells["review_reason"] = "; ".join(i.message for i in review) or None
-        cells["reason"] = None
-        cells["by"] = None
-        cells["rights_by"] = row.rights_by
-        cells["rights_reason"] = row.rights_reason or None
-        cells["suggestions"] = _suggestion_text(row.suggestions_json)
-        cells["previous_license"] = row.previous_license
-        cells["last_change"] = _parse_ts(row.updated_at)
-        cells["row_version"] = row.row_version
-        cells["card_sha256"] = row.card_sha256
+        cells, review, record, license_review = builder.build(row)
         attention = attention_items(
             previous_license=row.previous_license, concluded=row.concluded_license,
             declared=row.declared_license, retain_until=record.retain_until if record else None,
             today=day)
-        yield RegisterRow(cells, tuple(review), tuple(attention), license_review)
+        yield RegisterRow(cells, review, tuple(attention), license_review)
 
 
 # --------------------------------------------------------------------------- entry point
