@@ -138,16 +138,15 @@ class Workbook:
                 self.member = _sheet_member(archive, self.sheet_name)
                 #: ``(row, column)`` -> text of the cells whose shared string openpyxl misreads
                 self.exact = _exact_shared(archive, self.member)
+                formulas = self.member is not None and _holds(archive, self.member, b"<f>",
+                                                              b"<f ")
         except Exception:
             self.book.close()
             raise ExportError(f"{path}: not a valid .xlsx workbook") from None
-        self.uncached = self._uncached_formulas(path)
+        self.uncached = self._uncached_formulas(path) if formulas else set()
 
     def _uncached_formulas(self, path: Path) -> set[tuple[int, int]]:
         """``(row, column index)`` of the formula cells that have no cached value."""
-        member = self.member
-        if not member or not _has_formulas(path, member):
-            return set()
         import openpyxl
 
         out: set[tuple[int, int]] = set()
@@ -253,20 +252,6 @@ def _cell_value(cell: Any, exact: dict[tuple[int, int], str]) -> Any:
     return value
 
 
-def _has_formulas(path: Path, member: str) -> bool:
-    """True when the sheet XML holds a formula element (scanned in chunks)."""
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
-            tail = b""
-            while chunk := handle.read(1 << 20):
-                if b"<f>" in tail + chunk or b"<f " in tail + chunk:
-                    return True
-                tail = chunk[-3:]
-    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
-        return False
-    return False
-
-
 # --------------------------------------------------------------------------- shared strings
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -360,12 +345,18 @@ def _exact_shared(archive: zipfile.ZipFile, member: str | None) -> dict[tuple[in
     return out
 
 
-def _holds(archive: zipfile.ZipFile, member: str, needle: bytes) -> bool:
-    """True when the zip member holds ``needle`` (scanned in chunks)."""
-    with archive.open(member) as handle:
-        tail = b""
-        while chunk := handle.read(1 << 20):
-            if needle in tail + chunk:
-                return True
-            tail = chunk[-len(needle):]
+def _holds(archive: zipfile.ZipFile, member: str, *needles: bytes) -> bool:
+    """True when the zip member holds one of ``needles`` (scanned in chunks); False when the
+    package has no such member."""
+    keep = max(len(n) for n in needles)
+    try:
+        with archive.open(member) as handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                window = tail + chunk
+                if any(n in window for n in needles):
+                    return True
+                tail = chunk[-keep:]
+    except KeyError:
+        return False
     return False
